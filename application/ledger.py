@@ -1,0 +1,425 @@
+"""The enforcement ledger: one method per command, each taking the acting official and today.
+
+Methods return plain values (ids, versions, positions), never aggregates. Library
+errors are translated into the domain's typed errors here.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from application.idempotency import IdempotencyRecord, fingerprint
+from application.storage import EventStoreAccess
+from application.transcodings import register_transcodings
+from domain import errors
+from domain.actor import Actor
+from domain.enterprise import CreditCodeIndex, Enterprise
+from domain.official import Official, TokenIndex, hash_token
+from domain.values import ClosureReason, FindingCode, LicenseType, Outcome, ProductCategory, Role, SampleResult
+
+# Fields of an event that are its envelope, not its payload.
+ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "occurred_on"})
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    enterprise_id: UUID
+    version: int
+    position: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    request: Any  # what the client sent, fingerprinted to refuse a reused key
+
+
+@dataclass(frozen=True)
+class Retraction:
+    version: int
+    reason: str
+    recorded_at: datetime
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int
+    position: int
+    type: str
+    occurred_on: date
+    recorded_at: datetime
+    actor: Actor
+    payload: dict[str, Any]
+    retracted: Retraction | None
+
+
+@dataclass(frozen=True)
+class Appointment:
+    official_id: UUID
+    token: str
+
+
+class Ledger(Application[UUID]):
+    """The zhijian application: enterprises and officials, stored immutably."""
+
+    name = "Zhijian"
+
+    def __init__(self, env: dict[str, str] | None = None, *, command_retries: int = 8) -> None:
+        super().__init__(env)
+        self.command_retries = command_retries
+        self.store = EventStoreAccess(self.recorder)
+        self.store.make_immutable()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # -- officials -------------------------------------------------------------------
+
+    def appoint_official(
+        self, *, by: Actor, today: date, name: str, unit: str, role: Role, towns: Iterable[str] = ()
+    ) -> Appointment:
+        official = Official.appoint(actor=by, today=today, name=name, unit=unit, role=role, towns=towns)
+        token, index = self._new_token(official, by, today)
+        self.save(official, index)
+        return Appointment(official.id, token)
+
+    def issue_token(self, official_id: UUID, *, by: Actor, today: date) -> str:
+        official = self.get_official(official_id)
+        token, index = self._new_token(official, by, today)
+        self.save(official, index)
+        return token
+
+    def _new_token(self, official: Official, by: Actor, today: date) -> tuple[str, TokenIndex]:
+        token = "zj_" + secrets.token_urlsafe(32)
+        token_hash = hash_token(token)
+        official.issue_token(actor=by, today=today, token_hash=token_hash)
+        return token, TokenIndex(token_hash=token_hash, official_id=official.id)
+
+    def revoke_token(self, official_id: UUID, token: str, *, by: Actor, today: date) -> None:
+        official = self.get_official(official_id)
+        official.revoke_token(actor=by, today=today, token_hash=hash_token(token))
+        self.save(official)
+
+    def reassign_official(
+        self, official_id: UUID, *, by: Actor, today: date, towns: Iterable[str] | None = None, role: Role | None = None
+    ) -> None:
+        official = self.get_official(official_id)
+        official.reassign(actor=by, today=today, towns=towns, role=role)
+        self.save(official)
+
+    def deactivate_official(self, official_id: UUID, *, by: Actor, today: date, reason: str = "") -> None:
+        official = self.get_official(official_id)
+        official.deactivate(actor=by, today=today, reason=reason)
+        self.save(official)
+
+    def get_official(self, official_id: UUID) -> Official:
+        return self._get(Official, official_id, "official")
+
+    def authenticate(self, token: str) -> Official:
+        """The active official holding this token, or Unauthenticated."""
+        refused = errors.Unauthenticated("令牌无效、已吊销或人员已停用 (token unknown, revoked, or official deactivated)")
+        token_hash = hash_token(token)
+        try:
+            index = self.repository.get(TokenIndex.create_id(token_hash))
+            official = self.repository.get(index.official_id)
+        except AggregateNotFoundError:
+            raise refused from None
+        assert isinstance(official, Official)
+        held = [h for h in official.token_hashes if hmac.compare_digest(h, token_hash)]
+        if not official.active or not held:
+            raise refused
+        return official
+
+    # -- enterprise commands -----------------------------------------------------------
+
+    def register_enterprise(
+        self,
+        *,
+        by: Official,
+        today: date,
+        occurred_on: date,
+        name: str,
+        town: str,
+        area: Any,
+        kind: Any,
+        product_categories: Iterable[ProductCategory] = (),
+        credit_code: str | None = None,
+        credit_code_verified_by_hand: bool = False,
+        address: str = "",
+        notes: str = "",
+        idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        self._authorise(by, "Registered", town)
+        replay = self._replay(by, idempotency)
+        if replay is not None:
+            return replay
+        enterprise = Enterprise.register(
+            actor=by.as_actor, today=today, occurred_on=occurred_on, name=name, town=town, area=area, kind=kind,
+            product_categories=product_categories, credit_code=credit_code,
+            credit_code_verified_by_hand=credit_code_verified_by_hand, address=address, notes=notes,
+        )
+        extra: list[Aggregate] = []
+        if enterprise.credit_code:
+            extra.append(CreditCodeIndex(credit_code=enterprise.credit_code, enterprise_id=enterprise.id))
+            if CreditCodeIndex.create_id(enterprise.credit_code) in self.repository:
+                raise self._credit_code_taken(enterprise.credit_code)
+        try:
+            return self._save_command(enterprise, extra, by, idempotency)
+        except IntegrityError:
+            replay = self._replay(by, idempotency)
+            if replay is not None:
+                return replay
+            if enterprise.credit_code:
+                raise self._credit_code_taken(enterprise.credit_code) from None
+            raise
+
+    def _credit_code_taken(self, code: str) -> errors.CreditCodeTaken:
+        index = self.repository.get(CreditCodeIndex.create_id(code))
+        return errors.CreditCodeTaken(
+            f"统一社会信用代码 {code} 已登记，企业 {index.enterprise_id} "
+            f"(credit code already registered to enterprise {index.enterprise_id})"
+        )
+
+    def inspect(
+        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, outcome: Outcome,
+        findings: Iterable[FindingCode] = (), notes: str = "",
+        expected_version: int | None = None, idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        return self._execute(
+            enterprise_id, by, "Inspected", expected_version, idempotency,
+            lambda e: e.inspect(actor=by.as_actor, today=today, occurred_on=occurred_on, outcome=outcome,
+                                findings=findings, notes=notes),
+        )
+
+    def order_to_rectify(
+        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, order_no: str, deadline: date,
+        items: Iterable[str], notes: str = "",
+        expected_version: int | None = None, idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        return self._execute(
+            enterprise_id, by, "OrderedToRectify", expected_version, idempotency,
+            lambda e: e.order_to_rectify(actor=by.as_actor, today=today, occurred_on=occurred_on, order_no=order_no,
+                                         deadline=deadline, items=items, notes=notes),
+        )
+
+    def verify_rectification(
+        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, order_no: str, passed: bool,
+        notes: str = "", expected_version: int | None = None, idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        return self._execute(
+            enterprise_id, by, "RectificationVerified", expected_version, idempotency,
+            lambda e: e.verify_rectification(actor=by.as_actor, today=today, occurred_on=occurred_on,
+                                             order_no=order_no, passed=passed, notes=notes),
+        )
+
+    def grant_license(
+        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, license_type: LicenseType,
+        license_no: str, valid_until: date, notes: str = "",
+        expected_version: int | None = None, idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        return self._execute(
+            enterprise_id, by, "Licensed", expected_version, idempotency,
+            lambda e: e.grant_license(actor=by.as_actor, today=today, occurred_on=occurred_on,
+                                      license_type=license_type, license_no=license_no, valid_until=valid_until,
+                                      notes=notes),
+        )
+
+    def review_license(
+        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, license_no: str, year: int,
+        passed: bool = True, notes: str = "",
+        expected_version: int | None = None, idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        return self._execute(
+            enterprise_id, by, "LicenseReviewed", expected_version, idempotency,
+            lambda e: e.review_license(actor=by.as_actor, today=today, occurred_on=occurred_on,
+                                       license_no=license_no, year=year, passed=passed, notes=notes),
+        )
+
+    def record_sample(
+        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, sample_no: str,
+        product_category: ProductCategory, result: SampleResult, product: str = "",
+        failed_items: Iterable[str] = (), lab: str = "", notes: str = "",
+        expected_version: int | None = None, idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        return self._execute(
+            enterprise_id, by, "SampleTaken", expected_version, idempotency,
+            lambda e: e.record_sample(actor=by.as_actor, today=today, occurred_on=occurred_on, sample_no=sample_no,
+                                      product_category=product_category, result=result, product=product,
+                                      failed_items=failed_items, lab=lab, notes=notes),
+        )
+
+    def close_enterprise(
+        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, reason: ClosureReason,
+        decision_no: str = "", notes: str = "",
+        expected_version: int | None = None, idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        return self._execute(
+            enterprise_id, by, "Closed", expected_version, idempotency,
+            lambda e: e.close(actor=by.as_actor, today=today, occurred_on=occurred_on, reason=reason,
+                              decision_no=decision_no, notes=notes),
+        )
+
+    def retract(
+        self, enterprise_id: UUID, *, by: Official, today: date, event_version: int, reason: str,
+        occurred_on: date | None = None,
+        expected_version: int | None = None, idempotency: Idempotency | None = None,
+    ) -> CommandResult:
+        return self._execute(
+            enterprise_id, by, "Retracted", expected_version, idempotency,
+            lambda e: e.retract(actor=by.as_actor, today=today, occurred_on=occurred_on or today,
+                                event_version=event_version, reason=reason),
+        )
+
+    # -- the command cycle -------------------------------------------------------------
+
+    def _authorise(self, by: Official, act: str, town: str) -> None:
+        if not by.active:
+            raise errors.NotPermitted(f"{by.name} 已停用 (official is deactivated)")
+        if act not in _ROLE_WORDS or not by.may(act):
+            raise errors.NotPermitted(
+                f"{by.role.label}无权{_ROLE_WORDS.get(act, act)} (role {by.role.value} may not record {act})"
+            )
+        if not by.covers(town):
+            raise errors.NotPermitted(
+                f"{town} 不在 {by.name} 的辖区 {'、'.join(by.towns)} 内 (town {town} is outside the official's towns)"
+            )
+
+    def _execute(
+        self,
+        enterprise_id: UUID,
+        by: Official,
+        act: str,
+        expected_version: int | None,
+        idempotency: Idempotency | None,
+        decide: Callable[[Enterprise], None],
+    ) -> CommandResult:
+        """Load, check, decide, save; on a lost race re-decide on fresh state, a bounded number of times."""
+        for _ in range(max(1, self.command_retries)):
+            enterprise = self.get_enterprise(enterprise_id)
+            self._authorise(by, act, enterprise.town)
+            replay = self._replay(by, idempotency)
+            if replay is not None:
+                return replay
+            if expected_version is not None and enterprise.version != expected_version:
+                raise errors.ConcurrencyConflict(
+                    f"企业记录已更新到第 {enterprise.version} 版，请求基于第 {expected_version} 版 "
+                    f"(enterprise is at version {enterprise.version}, If-Match said {expected_version})"
+                )
+            decide(enterprise)
+            try:
+                return self._save_command(enterprise, [], by, idempotency)
+            except IntegrityError:
+                if expected_version is not None:
+                    raise errors.ConcurrencyConflict(
+                        f"企业记录已被他人更新 (enterprise moved on past version {expected_version})"
+                    ) from None
+                continue  # someone saved first: decide again on fresh state
+        raise errors.ConcurrencyConflict(
+            f"并发写入过多，请重试 (lost {self.command_retries} races for this enterprise; try again)"
+        )
+
+    def _save_command(
+        self, enterprise: Enterprise, extra: list[Aggregate], by: Official, idempotency: Idempotency | None
+    ) -> CommandResult:
+        pending = enterprise.collect_events()
+        last = pending[-1]
+        records: list[Aggregate] = list(extra)
+        if idempotency is not None:
+            records.append(
+                IdempotencyRecord(
+                    official_id=by.id,
+                    key=idempotency.key,
+                    fingerprint=fingerprint(idempotency.request),
+                    enterprise_id=enterprise.id,
+                    enterprise_version=last.originator_version,
+                    recorded_at=last.timestamp,
+                )
+            )
+        recordings = self.save(*pending, *records)
+        position = next(
+            r.notification.id
+            for r in recordings
+            if r.domain_event.originator_id == enterprise.id and r.domain_event.originator_version == last.originator_version
+        )
+        return CommandResult(enterprise.id, last.originator_version, position, last.timestamp)
+
+    def _replay(self, by: Official, idempotency: Idempotency | None) -> CommandResult | None:
+        """The original answer to a repeated request, or None if the key is new."""
+        if idempotency is None:
+            return None
+        try:
+            record = self.repository.get(IdempotencyRecord.create_id(by.id, idempotency.key))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        if record.fingerprint != fingerprint(idempotency.request):
+            raise errors.IdempotencyKeyReused(
+                f"Idempotency-Key {idempotency.key!r} 已用于另一请求 (already used with a different request body)"
+            )
+        position = self.store.positions(record.enterprise_id)[record.enterprise_version]
+        return CommandResult(record.enterprise_id, record.enterprise_version, position, record.recorded_at)
+
+    # -- queries ------------------------------------------------------------------------
+
+    def get_enterprise(self, enterprise_id: UUID) -> Enterprise:
+        return self._get(Enterprise, enterprise_id, "enterprise")
+
+    def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise errors.NotFound(f"没有这个{_WHAT[what]} (no {what} {aggregate_id})") from None
+        if not isinstance(aggregate, cls):
+            raise errors.NotFound(f"没有这个{_WHAT[what]} (no {what} {aggregate_id})")
+        return aggregate
+
+    def history(self, enterprise_id: UUID) -> list[HistoryEntry]:
+        """The enterprise's audit trail: every event, both times, and its retraction if any."""
+        self.get_enterprise(enterprise_id)
+        events = list(self.events.get(enterprise_id))
+        positions = self.store.positions(enterprise_id)
+        retractions = {
+            e.event_version: Retraction(e.originator_version, e.reason, e.timestamp, e.actor)
+            for e in events
+            if type(e).__name__ == "Retracted"
+        }
+        return [
+            HistoryEntry(
+                version=e.originator_version,
+                position=positions[e.originator_version],
+                type=type(e).__name__,
+                occurred_on=e.occurred_on,
+                recorded_at=e.timestamp,
+                actor=e.actor,
+                payload={k: v for k, v in e.__dict__.items() if k not in ENVELOPE},
+                retracted=retractions.get(e.originator_version),
+            )
+            for e in events
+        ]
+
+
+_WHAT = {"enterprise": "企业", "official": "人员"}
+_ROLE_WORDS = {
+    "Registered": "登记建档",
+    "Inspected": "检查",
+    "SampleTaken": "抽样",
+    "OrderedToRectify": "责令整改",
+    "RectificationVerified": "整改复查",
+    "Licensed": "发证",
+    "LicenseReviewed": "年审",
+    "Closed": "关停",
+    "Retracted": "更正",
+}

@@ -1,0 +1,61 @@
+"""Settings, from the environment (prefix ZHIJIAN_) and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHIJIAN_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/dbname[?schema=s]; unset means SQLite under data_dir",
+    )
+    data_dir: Path = Path("var")
+    pool_size: int = 5
+    max_overflow: int = 10
+    # Bounded server-side retries of a command that lost a race to a concurrent save.
+    command_retries: int = 8
+    max_body_bytes: int = 64 * 1024
+    compliant_then_failed_days: int = 90
+
+    @property
+    def is_postgres(self) -> bool:
+        return bool(self.database_url) and urlsplit(self.database_url or "").scheme.startswith("postgres")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "zhijian.sqlite3"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's persistence settings for this deployment."""
+        if self.database_url and not self.is_postgres:
+            raise ValueError(f"ZHIJIAN_DATABASE_URL must be a postgresql:// URL, not {self.database_url!r}")
+        if not self.is_postgres:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        url = urlsplit(self.database_url or "")
+        query = parse_qs(url.query)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "zhijian",
+            "POSTGRES_HOST": query.get("host", [url.hostname or "localhost"])[0],
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+        }
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][0]
+        return env

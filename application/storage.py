@@ -1,0 +1,99 @@
+"""What we ask of the event store below the library's API, per backend.
+
+- Immutability: triggers that refuse UPDATE, DELETE (and TRUNCATE in PostgreSQL) on
+  the stored-events table, created idempotently at start-up.
+- Positions: an event's place in the global log (its notification id), which the
+  library's `select_events` does not return.
+- A readiness ping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder
+
+_REFUSE = "zhijian: stored events are immutable"
+
+
+class EventStoreAccess:
+    """Backend-specific SQL over the application's stored-events table."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self.recorder = recorder
+        module = type(recorder).__module__
+        self.is_postgres = module.startswith("eventsourcing.postgres")
+        if self.is_postgres:
+            self.datastore: Any = recorder.datastore  # type: ignore[attr-defined]
+            self.schema = self.datastore.schema or "public"
+            self.table = recorder.events_table_name  # type: ignore[attr-defined]
+        else:
+            self.datastore = recorder.datastore  # type: ignore[attr-defined]
+            self.table = recorder.events_table_name  # type: ignore[attr-defined]
+
+    # -- immutability ----------------------------------------------------------------
+
+    def make_immutable(self) -> None:
+        if self.is_postgres:
+            self._make_immutable_postgres()
+        else:
+            self._make_immutable_sqlite()
+
+    def _make_immutable_sqlite(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for op in ("UPDATE", "DELETE"):
+                curs.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {self.table}_no_{op.lower()} BEFORE {op} ON {self.table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{_REFUSE} ({op} refused)'); END"
+                )
+
+    def _make_immutable_postgres(self) -> None:
+        from psycopg import sql
+
+        schema, table = sql.Identifier(self.schema), sql.Identifier(self.table)
+        func = sql.Identifier(self.schema, "zhijian_refuse_change")
+        with self.datastore.transaction(commit=True) as curs:
+            # Serialise concurrent start-ups: CREATE OR REPLACE of one function races otherwise.
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext('zhijian-immutable-events'))")
+            curs.execute(
+                sql.SQL(
+                    "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    "BEGIN RAISE EXCEPTION '{msg} (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege'; END $$"
+                ).format(func=func, msg=sql.SQL(_REFUSE))
+            )
+            for name, when, level in (
+                ("zhijian_events_no_update_delete", "BEFORE UPDATE OR DELETE", "ROW"),
+                ("zhijian_events_no_truncate", "BEFORE TRUNCATE", "STATEMENT"),
+            ):
+                curs.execute(
+                    sql.SQL(
+                        "CREATE OR REPLACE TRIGGER {name} " + when + " ON {schema}.{table} "
+                        "FOR EACH " + level + " EXECUTE FUNCTION {func}()"
+                    ).format(name=sql.Identifier(name), schema=schema, table=table, func=func)
+                )
+
+    # -- positions --------------------------------------------------------------------
+
+    def positions(self, originator_id: UUID) -> dict[int, int]:
+        """Version -> notification id (position in the global log) for one aggregate."""
+        if self.is_postgres:
+            from psycopg import sql
+
+            stmt = sql.SQL(
+                "SELECT originator_version, notification_id FROM {}.{} WHERE originator_id = %s"
+            ).format(sql.Identifier(self.schema), sql.Identifier(self.table))
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(stmt, (originator_id,))
+                return {row["originator_version"]: row["notification_id"] for row in curs.fetchall()}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                f"SELECT originator_version, rowid FROM {self.table} WHERE originator_id = ?",
+                (originator_id.hex,),
+            )
+            return {row[0]: row[1] for row in curs.fetchall()}
+
+    def ping(self) -> None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT 1")
+            curs.fetchall()

@@ -1,0 +1,182 @@
+"""The `zhijian` command line (typer)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from application.bootstrap import build_ledger
+from application.ledger import Ledger
+from application.settings import Settings
+from domain.actor import SYSTEM
+from domain.errors import DomainError
+from domain.values import Role
+
+app = typer.Typer(help="质监 zhijian — an event-sourced enforcement ledger.", no_args_is_help=True)
+officials_app = typer.Typer(help="Officials (人员): appoint, tokens.", no_args_is_help=True)
+enterprises_app = typer.Typer(help="Enterprises (企业): census import.", no_args_is_help=True)
+app.add_typer(officials_app, name="officials")
+app.add_typer(enterprises_app, name="enterprises")
+console = Console()
+
+
+def _ledger() -> Ledger:
+    return build_ledger(Settings())
+
+
+def _fail(error: DomainError) -> None:
+    console.print(f"[red]拒绝 refused[/red] ({error.rule}): {error.detail}")
+    raise typer.Exit(2)
+
+
+@officials_app.command("add")
+def officials_add(
+    name: Annotated[str, typer.Option(help="姓名")],
+    unit: Annotated[str, typer.Option(help="单位")],
+    role: Annotated[Role, typer.Option(help="inspector | supervisor | auditor | admin")],
+    town: Annotated[list[str] | None, typer.Option(help="辖区镇街, repeatable; none means unit-wide")] = None,
+) -> None:
+    """Appoint an official and print their new token once."""
+    ledger = _ledger()
+    try:
+        appointed = ledger.appoint_official(by=SYSTEM, today=date.today(), name=name, unit=unit, role=role,
+                                            towns=town or [])
+    except DomainError as e:
+        _fail(e)
+    console.print(f"official_id: {appointed.official_id}")
+    console.print("token (shown once, store it safely / 令牌仅显示一次):")
+    print(appointed.token)
+
+
+@officials_app.command("token")
+def officials_token(official_id: UUID) -> None:
+    """Issue another token to an official (printed once)."""
+    try:
+        print(_ledger().issue_token(official_id, by=SYSTEM, today=date.today()))
+    except DomainError as e:
+        _fail(e)
+
+
+@officials_app.command("revoke")
+def officials_revoke(official_id: UUID, token: str) -> None:
+    """Revoke one of an official's tokens."""
+    try:
+        _ledger().revoke_token(official_id, token, by=SYSTEM, today=date.today())
+    except DomainError as e:
+        _fail(e)
+    console.print("revoked / 已吊销")
+
+
+@officials_app.command("deactivate")
+def officials_deactivate(official_id: UUID, reason: str = "") -> None:
+    """Deactivate an official: every token stops working."""
+    try:
+        _ledger().deactivate_official(official_id, by=SYSTEM, today=date.today(), reason=reason)
+    except DomainError as e:
+        _fail(e)
+    console.print("deactivated / 已停用")
+
+
+@enterprises_app.command("import")
+def enterprises_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Import a census list (CSV or XLSX); bad rows go to FILE.errors.csv with their reasons."""
+    from application.census import CensusImport
+    from interfaces.census_files import UnreadableFile, count_rows, error_file_for, read_rows, write_errors
+
+    try:
+        total = count_rows(file)
+    except UnreadableFile as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    importer = CensusImport(_ledger(), actor=SYSTEM, today=date.today())
+    columns = (TextColumn("[bold]普查导入 import"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("rows", total=total)
+        report = importer.run(read_rows(file), progress=lambda n: progress.advance(task, n))
+    console.print(
+        f"rows {total}: registered {report.registered}, already registered {report.already_registered}, "
+        f"bad rows {report.bad_rows}"
+    )
+    target = error_file_for(file)
+    if report.errors:
+        write_errors(file, report.errors)
+        console.print(f"[yellow]errors written to {target}[/yellow]")
+    elif target.exists():
+        target.unlink()
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def history(enterprise_id: UUID) -> None:
+    """Print an enterprise's audit trail: every event, its actor, both times."""
+    try:
+        entries = _ledger().history(enterprise_id)
+    except DomainError as e:
+        _fail(e)
+    print_history(entries)
+
+
+def print_history(entries: list) -> None:
+    table = Table(title="审计轨迹 audit trail", show_lines=False)
+    for col in ("#", "位置 pos", "事件 event", "发生 occurred_on", "录入 recorded_at", "人员 actor", "内容 payload", "更正 retracted"):
+        table.add_column(col)
+    for h in entries:
+        payload = ", ".join(f"{k}={v}" for k, v in h.payload.items() if v not in ("", [], None))
+        retracted = f"由第{h.retracted.version}号更正: {h.retracted.reason}" if h.retracted else ""
+        table.add_row(
+            str(h.version), str(h.position), h.type, h.occurred_on.isoformat(),
+            h.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), f"{h.actor.name}（{h.actor.unit}）", payload[:80], retracted,
+        )
+    console.print(table)
+
+
+@app.command()
+def demo() -> None:
+    """Seed a realistic demo campaign (once) and show one enterprise's history."""
+    from application.demo import seed_demo
+
+    ledger = _ledger()
+    result = seed_demo(ledger, date.today())
+    if result.seeded:
+        console.print(f"seeded the demo: {result.enterprises} enterprises, {len(result.officials)} officials")
+    else:
+        console.print(f"demo already seeded ({result.enterprises} enterprises)")
+    token = ledger.issue_token(result.officials["李明"], by=SYSTEM, today=date.today())
+    console.print(f"demo token for 李明 (食品监管办, supervisor): {token}")
+    if result.first_enterprise:
+        print_history(ledger.history(result.first_enterprise))
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo_data: Annotated[bool, typer.Option("--demo", help="seed the demo first and print a demo token")] = False,
+) -> None:
+    """Serve the HTTP API."""
+    if demo_data:
+        demo()
+    try:
+        from interfaces.http.main import create_app
+    except ImportError:
+        console.print("[yellow]the HTTP API has not landed yet; the demo above is what there is[/yellow]")
+        return
+    import uvicorn
+
+    uvicorn.run(create_app(Settings()), host=host, port=port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

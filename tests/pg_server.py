@@ -1,0 +1,118 @@
+"""A real PostgreSQL server for the test session, started with initdb/pg_ctl.
+
+PostgreSQL refuses to run as root, so when the tests run as root the server binaries
+run as an unprivileged user (`nobody`) in a temporary directory that user owns.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def find_bindir() -> Path:
+    """PG_BINDIR, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin."""
+    candidates: list[str] = []
+    if os.environ.get("PG_BINDIR"):
+        candidates.append(os.environ["PG_BINDIR"])
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
+        if out.returncode == 0:
+            candidates.append(out.stdout.strip())
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
+    for c in candidates:
+        if (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
+            return Path(c)
+    raise RuntimeError(
+        "No PostgreSQL server binaries (initdb, pg_ctl) found: set PG_BINDIR or install Debian's postgresql "
+        "(.ci/run does this)."
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PostgresServer:
+    bindir: Path
+    root: Path
+    port: int
+    version: str
+    _as_user: str | None
+    _databases: int = 0
+
+    @property
+    def datadir(self) -> Path:
+        return self.root / "data"
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = list(args)
+        kwargs: dict = {"capture_output": True, "text": True, "check": check, "cwd": str(self.root)}
+        if self._as_user:
+            pw = pwd.getpwnam(self._as_user)
+            kwargs["user"] = pw.pw_uid
+            kwargs["group"] = pw.pw_gid
+            kwargs["extra_groups"] = []
+            kwargs["env"] = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.root), "LC_ALL": "C.UTF-8"}
+        return subprocess.run(cmd, **kwargs)
+
+    @classmethod
+    def start(cls) -> PostgresServer:
+        bindir = find_bindir()
+        root = Path(tempfile.mkdtemp(prefix="zhijian-pg-"))
+        as_user = "nobody" if os.geteuid() == 0 else None
+        if as_user:
+            pw = pwd.getpwnam(as_user)
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+        root.chmod(0o700)
+        version = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
+        server = cls(bindir, root, _free_port(), version, as_user)
+        server._run(str(bindir / "initdb"), "-D", str(server.datadir), "-U", "postgres", "-A", "trust",
+                    "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
+        opts = (f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        server._run(str(bindir / "pg_ctl"), "-D", str(server.datadir), "-o", opts, "-l",
+                    str(root / "server.log"), "-w", "-t", "60", "start")
+        server._wait_ready()
+        return server
+
+    def _wait_ready(self) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with psycopg.connect(self.url(), connect_timeout=2):
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def create_database(self, prefix: str = "t") -> str:
+        """A new, empty database; returns its URL."""
+        import psycopg
+
+        self._databases += 1
+        name = f"{prefix}_{self._databases}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "stop", check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
