@@ -25,10 +25,9 @@ from domain import errors
 from domain.actor import Actor
 from domain.enterprise import CreditCodeIndex, Enterprise
 from domain.official import Official, TokenIndex, hash_token
+from domain.status import ENVELOPE
 from domain.values import ClosureReason, FindingCode, LicenseType, Outcome, ProductCategory, Role, SampleResult
 
-# Fields of an event that are its envelope, not its payload.
-ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "occurred_on"})
 
 
 @dataclass(frozen=True)

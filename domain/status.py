@@ -1,0 +1,353 @@
+"""An enterprise's state on a date, folded from its facts: the one definition every view shares.
+
+A *fact* is one recorded, not-retracted event of an enterprise. `fold(facts, as_of)`
+takes the facts that occurred on or before `as_of`, in (occurred_on, version) order,
+and returns what was true of the enterprise on that date. Which facts are given
+decides "as known when": the caller passes those recorded by `known_at` and not
+retracted by a retraction recorded by `known_at`.
+
+Status, by precedence (the first that holds wins):
+1. ``closed``              a closure dated on or before as_of;
+2. ``overdue``             an open order whose deadline is before as_of;
+3. ``under_rectification`` any open order (dated on or before as_of, no passed
+                           verification dated on or before as_of);
+4. ``licensed``            a licence granted on or before as_of and valid on as_of;
+5. ``registered``          otherwise.
+
+State changes only on the dates of facts, the day after each open order's deadline,
+and the day after each licence's expiry: `breakpoints` lists them, so a timeline of
+valid-time intervals is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from domain.values import Status
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One live event of an enterprise, as the views need it."""
+
+    version: int
+    type: str
+    occurred_on: date
+    recorded_at: datetime
+    actor_id: str
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    version: int
+    occurred_on: date
+    outcome: str
+    findings: tuple[str, ...]
+    inspector_id: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    version: int
+    occurred_on: date
+    passed: bool
+    verified_by: str
+
+
+@dataclass(frozen=True)
+class Order:
+    version: int
+    order_no: str
+    issued_on: date
+    deadline: date
+    issued_by: str
+    verifications: tuple[Verification, ...] = ()
+
+    @property
+    def passed_on(self) -> date | None:
+        """Date of the first passed verification, if any."""
+        return min((v.occurred_on for v in self.verifications if v.passed), default=None)
+
+    def is_open(self, as_of: date) -> bool:
+        passed_on = self.passed_on
+        return self.issued_on <= as_of and (passed_on is None or passed_on > as_of)
+
+    def is_overdue(self, as_of: date) -> bool:
+        return self.is_open(as_of) and self.deadline < as_of
+
+    def fate(self, as_of: date) -> str:
+        """passed_on_time, passed_late, overdue or open (deadline not yet passed)."""
+        passed_on = self.passed_on
+        if passed_on is not None and passed_on <= as_of:
+            return "passed_on_time" if passed_on <= self.deadline else "passed_late"
+        return "overdue" if self.deadline < as_of else "open"
+
+
+@dataclass(frozen=True)
+class Review:
+    version: int
+    year: int
+    occurred_on: date
+    passed: bool
+    reviewed_by: str
+
+
+@dataclass(frozen=True)
+class License:
+    version: int
+    license_no: str
+    license_type: str
+    granted_on: date
+    valid_until: date
+    granted_by: str
+    reviews: tuple[Review, ...] = ()
+
+    @property
+    def last_review_year(self) -> int | None:
+        return max((r.year for r in self.reviews), default=None)
+
+    def is_valid(self, as_of: date) -> bool:
+        return self.granted_on <= as_of <= self.valid_until
+
+
+@dataclass(frozen=True)
+class Sample:
+    version: int
+    sample_no: str
+    occurred_on: date
+    product_category: str
+    product: str
+    result: str  # pass | fail
+    failed_items: tuple[str, ...]
+    lab: str
+    sampled_by: str
+
+
+@dataclass(frozen=True)
+class Closure:
+    version: int
+    occurred_on: date
+    reason: str
+    decision_no: str
+    closed_by: str
+
+
+@dataclass(frozen=True)
+class EnterpriseState:
+    """What was true of one enterprise on a date (without the date itself)."""
+
+    name: str
+    credit_code: str | None
+    address: str
+    town: str
+    area: str
+    kind: str
+    product_categories: tuple[str, ...]
+    registered_on: date
+    registered_by: str
+    status: str
+    inspections: tuple[Inspection, ...] = ()
+    orders: tuple[Order, ...] = ()
+    licenses: tuple[License, ...] = ()
+    samples: tuple[Sample, ...] = ()
+    closure: Closure | None = None
+
+    @property
+    def last_inspection(self) -> Inspection | None:
+        return self.inspections[-1] if self.inspections else None
+
+    def open_orders(self, as_of: date) -> list[Order]:
+        return [o for o in self.orders if o.is_open(as_of)]
+
+    @property
+    def failed_samples(self) -> list[Sample]:
+        return [s for s in self.samples if s.result == "fail"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EnterpriseState:
+        d = dict(data)
+        d["product_categories"] = tuple(d["product_categories"])
+        d["registered_on"] = date.fromisoformat(d["registered_on"])
+        d["inspections"] = tuple(
+            Inspection(**{**i, "occurred_on": date.fromisoformat(i["occurred_on"]), "findings": tuple(i["findings"])})
+            for i in d["inspections"]
+        )
+        d["orders"] = tuple(
+            Order(**{
+                **o,
+                "issued_on": date.fromisoformat(o["issued_on"]),
+                "deadline": date.fromisoformat(o["deadline"]),
+                "verifications": tuple(
+                    Verification(**{**v, "occurred_on": date.fromisoformat(v["occurred_on"])})
+                    for v in o["verifications"]
+                ),
+            })
+            for o in d["orders"]
+        )
+        d["licenses"] = tuple(
+            License(**{
+                **lic,
+                "granted_on": date.fromisoformat(lic["granted_on"]),
+                "valid_until": date.fromisoformat(lic["valid_until"]),
+                "reviews": tuple(
+                    Review(**{**r, "occurred_on": date.fromisoformat(r["occurred_on"])}) for r in lic["reviews"]
+                ),
+            })
+            for lic in d["licenses"]
+        )
+        d["samples"] = tuple(
+            Sample(**{**s, "occurred_on": date.fromisoformat(s["occurred_on"]), "failed_items": tuple(s["failed_items"])})
+            for s in d["samples"]
+        )
+        if d.get("closure"):
+            d["closure"] = Closure(**{**d["closure"], "occurred_on": date.fromisoformat(d["closure"]["occurred_on"])})
+        return cls(**d)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def status_on(state: EnterpriseState, as_of: date) -> str:
+    if state.closure is not None:
+        return Status.CLOSED.value
+    open_orders = state.open_orders(as_of)
+    if any(o.deadline < as_of for o in open_orders):
+        return Status.OVERDUE.value
+    if open_orders:
+        return Status.UNDER_RECTIFICATION.value
+    if any(lic.is_valid(as_of) for lic in state.licenses):
+        return Status.LICENSED.value
+    return Status.REGISTERED.value
+
+
+def fold(facts: Iterable[Fact], as_of: date) -> EnterpriseState | None:
+    """The enterprise's state on as_of from its live facts; None if not registered by then."""
+    ordered = sorted((f for f in facts if f.occurred_on <= as_of), key=lambda f: (f.occurred_on, f.version))
+    registered = next((f for f in ordered if f.type == "Registered"), None)
+    if registered is None:
+        return None
+    p = registered.payload
+    state = EnterpriseState(
+        name=p["name"], credit_code=p.get("credit_code"), address=p.get("address", ""), town=p["town"],
+        area=p["area"], kind=p["kind"], product_categories=tuple(p.get("product_categories", ())),
+        registered_on=registered.occurred_on, registered_by=registered.actor_id, status=Status.REGISTERED.value,
+    )
+    for f in ordered:
+        state = _apply(state, f)
+    return replace(state, status=status_on(state, as_of))
+
+
+def _apply(state: EnterpriseState, f: Fact) -> EnterpriseState:  # noqa: PLR0911 - one branch per event type
+    p = f.payload
+    if f.type == "Inspected":
+        inspection = Inspection(f.version, f.occurred_on, p["outcome"], tuple(p.get("findings", ())), f.actor_id)
+        return replace(state, inspections=(*state.inspections, inspection))
+    if f.type == "OrderedToRectify":
+        order = Order(f.version, p["order_no"], f.occurred_on, _d(p["deadline"]), f.actor_id)
+        return replace(state, orders=(*state.orders, order))
+    if f.type == "RectificationVerified":
+        v = Verification(f.version, f.occurred_on, bool(p["passed"]), f.actor_id)
+        orders = tuple(
+            replace(o, verifications=(*o.verifications, v)) if o.order_no == p["order_no"] else o for o in state.orders
+        )
+        return replace(state, orders=orders)
+    if f.type == "Licensed":
+        lic = License(f.version, p["license_no"], p["license_type"], f.occurred_on, _d(p["valid_until"]), f.actor_id)
+        return replace(state, licenses=(*state.licenses, lic))
+    if f.type == "LicenseReviewed":
+        r = Review(f.version, int(p["year"]), f.occurred_on, bool(p.get("passed", True)), f.actor_id)
+        licenses = tuple(
+            replace(lic, reviews=(*lic.reviews, r)) if lic.license_no == p["license_no"] else lic
+            for lic in state.licenses
+        )
+        return replace(state, licenses=licenses)
+    if f.type in ("SamplePassed", "SampleFailed"):
+        sample = Sample(
+            f.version, p["sample_no"], f.occurred_on, p["product_category"], p.get("product", ""),
+            "pass" if f.type == "SamplePassed" else "fail", tuple(p.get("failed_items", ())), p.get("lab", ""),
+            f.actor_id,
+        )
+        return replace(state, samples=(*state.samples, sample))
+    if f.type == "Closed":
+        if state.closure is not None:
+            return state
+        return replace(state, closure=Closure(f.version, f.occurred_on, p["reason"], p.get("decision_no", ""), f.actor_id))
+    return state  # Registered (handled above), Retracted (applied by the caller's choice of facts)
+
+
+def _d(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def breakpoints(facts: Iterable[Fact]) -> list[date]:
+    """Every date on which the state can change: fact dates, deadline + 1, expiry + 1."""
+    points: set[date] = set()
+    for f in facts:
+        points.add(f.occurred_on)
+        if f.type == "OrderedToRectify":
+            points.add(_d(f.payload["deadline"]) + timedelta(days=1))
+        elif f.type == "Licensed":
+            points.add(_d(f.payload["valid_until"]) + timedelta(days=1))
+    return sorted(points)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The state holding from valid_from up to (not including) valid_to; None means onwards."""
+
+    valid_from: date
+    valid_to: date | None
+    state: EnterpriseState = field(compare=True)
+
+
+def timeline(facts: Iterable[Fact]) -> list[Interval]:
+    """The enterprise's states over valid time, as consecutive intervals with distinct states."""
+    facts = list(facts)
+    intervals: list[Interval] = []
+    for point in breakpoints(facts):
+        state = fold(facts, point)
+        if state is None:
+            continue
+        if intervals and intervals[-1].state == state:
+            continue
+        if intervals:
+            intervals[-1] = replace(intervals[-1], valid_to=point)
+        intervals.append(Interval(point, None, state))
+    return intervals
+
+
+def live_facts(facts: Iterable[Fact], known_at: datetime) -> list[Fact]:
+    """Facts recorded by known_at, less those voided by a retraction recorded by known_at."""
+    known = [f for f in facts if f.recorded_at <= known_at]
+    voided = {int(f.payload["event_version"]) for f in known if f.type == "Retracted"}
+    return [f for f in known if f.type != "Retracted" and f.version not in voided]
+
+
+# Fields of an event that are its envelope, not its payload.
+ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "occurred_on"})
+
+
+def fact_from_event(event: Any) -> Fact:
+    """A stored Enterprise event as a Fact (dates stay dates; enums are already strings)."""
+    return Fact(
+        version=event.originator_version,
+        type=type(event).__name__,
+        occurred_on=event.occurred_on,
+        recorded_at=event.timestamp,
+        actor_id=str(event.actor.official_id),
+        payload={k: v for k, v in event.__dict__.items() if k not in ENVELOPE},
+    )
