@@ -175,6 +175,10 @@ def serve(
 
 
 def main() -> None:
+    from interfaces import cli_reports, cli_views
+
+    cli_views.register(app)
+    cli_reports.register(app)
     app()
 
 
