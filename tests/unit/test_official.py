@@ -1,0 +1,73 @@
+"""The Official aggregate: roles, towns, tokens, deactivation."""
+
+from datetime import date
+
+import pytest
+
+from domain import errors
+from domain.actor import SYSTEM
+from domain.official import Official, hash_token
+
+TODAY = date(2026, 10, 1)
+
+
+def appoint(role="inspector", towns=("石桥镇",)):
+    return Official.appoint(actor=SYSTEM, today=TODAY, name="王芳", unit="石桥镇质监站", role=role, towns=towns)
+
+
+@pytest.mark.parametrize(
+    "role, allowed",
+    [
+        ("inspector", {"Registered", "Inspected", "SampleTaken"}),
+        ("supervisor", {"Registered", "Inspected", "SampleTaken", "OrderedToRectify", "RectificationVerified",
+                        "Licensed", "LicenseReviewed", "Closed", "Retracted"}),
+        ("auditor", set()),
+        ("admin", set()),
+    ],
+)
+def test_each_role_may_record_exactly_its_acts(role, allowed):
+    every = {"Registered", "Inspected", "SampleTaken", "OrderedToRectify", "RectificationVerified", "Licensed",
+             "LicenseReviewed", "Closed", "Retracted"}
+    official = appoint(role=role)
+    assert {act for act in every if official.may(act)} == allowed
+
+
+def test_an_official_with_towns_covers_only_those_towns():
+    official = appoint(towns=["石桥镇", "河口镇"])
+    assert official.covers("石桥镇") and official.covers("河口镇") and not official.covers("青山镇")
+
+
+def test_an_official_without_towns_acts_unit_wide():
+    assert appoint(towns=[]).covers("任何镇")
+
+
+def test_reassignment_changes_towns_and_role():
+    official = appoint()
+    official.reassign(actor=SYSTEM, today=TODAY, towns=["青山镇"], role="supervisor")
+    assert official.towns == ["青山镇"] and official.may("Closed")
+
+
+def test_only_hashes_of_tokens_are_kept_and_revoked_ones_are_dropped():
+    official = appoint()
+    official.issue_token(actor=SYSTEM, today=TODAY, token_hash=hash_token("zj_secret"))
+    assert official.token_hashes == [hash_token("zj_secret")] and "zj_secret" not in official.token_hashes
+    official.revoke_token(actor=SYSTEM, today=TODAY, token_hash=hash_token("zj_secret"))
+    assert official.token_hashes == []
+    with pytest.raises(errors.NotFound):
+        official.revoke_token(actor=SYSTEM, today=TODAY, token_hash=hash_token("zj_secret"))
+
+
+def test_a_deactivated_official_may_do_nothing_and_cannot_be_given_tokens():
+    official = appoint(role="supervisor")
+    official.issue_token(actor=SYSTEM, today=TODAY, token_hash=hash_token("t"))
+    official.deactivate(actor=SYSTEM, today=TODAY, reason="调离")
+    assert not official.may("Inspected") and official.token_hashes == []
+    with pytest.raises(errors.OfficialInactive):
+        official.issue_token(actor=SYSTEM, today=TODAY, token_hash=hash_token("t2"))
+
+
+def test_an_official_needs_a_name_and_a_unit():
+    with pytest.raises(errors.BlankValue):
+        Official.appoint(actor=SYSTEM, today=TODAY, name=" ", unit="站", role="inspector")
+    with pytest.raises(errors.BlankValue):
+        Official.appoint(actor=SYSTEM, today=TODAY, name="王芳", unit="", role="inspector")
