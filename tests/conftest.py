@@ -20,12 +20,18 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"PostgreSQL server for integration tests: {version} ({bindir})"
 
 
+_started: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's hook signature
+    for line in _started:
+        terminalreporter.write_line(f"integration tests ran against a real PostgreSQL server: {line}")
+
+
 @pytest.fixture(scope="session")
 def pg_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     server = PostgresServer.start()
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\nstarted {server.version} on 127.0.0.1:{server.port} (as {server._as_user or 'self'})")
+    _started.append(f"{server.version} on 127.0.0.1:{server.port} (run as {server._as_user or 'the test user'})")
     yield server
     server.stop()
 
