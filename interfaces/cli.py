@@ -155,6 +155,24 @@ def demo() -> None:
         print_history(ledger.history(result.first_enterprise))
 
 
+@app.command("replay-sf")
+def replay_sf(
+    folder: Annotated[Path, typer.Argument(help="folder of businesses.csv, inspections.csv, violations.csv")] = Path(
+        "../shared/data/sf-food-inspections"),
+    limit: Annotated[int | None, typer.Option(help="only the first N businesses")] = None,
+) -> None:
+    """Replay San Francisco's published food inspections through the ledger (see application/sf_replay.py)."""
+    from application.sf_replay import read_businesses, replay
+
+    ledger = _ledger()
+    businesses = read_businesses(folder, limit=limit)
+    appointed = ledger.appoint_official(by=SYSTEM, today=date.today(), name="旧金山数据回放", unit="数据回放",
+                                        role=Role.SUPERVISOR)
+    counts, _ = replay(ledger, ledger.authenticate(appointed.token), businesses, today=date.today())
+    console.print(f"enterprises {counts.enterprises}, inspections {counts.inspections}, "
+                  f"orders {counts.orders}, verifications {counts.verifications}")
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
