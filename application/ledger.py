@@ -7,7 +7,10 @@ errors are translated into the domain's typed errors here.
 from __future__ import annotations
 
 import hmac
+import random
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -78,6 +81,7 @@ class Ledger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, *, command_retries: int = 8) -> None:
         super().__init__(env)
         self.command_retries = command_retries
+        self._write_locks = tuple(threading.Lock() for _ in range(64))
         self.store = EventStoreAccess(self.recorder)
         self.store.make_immutable()
 
@@ -305,27 +309,32 @@ class Ledger(Application[UUID]):
         idempotency: Idempotency | None,
         decide: Callable[[Enterprise], None],
     ) -> CommandResult:
-        """Load, check, decide, save; on a lost race re-decide on fresh state, a bounded number of times."""
-        for _ in range(max(1, self.command_retries)):
-            enterprise = self.get_enterprise(enterprise_id)
-            self._authorise(by, act, enterprise.town)
-            replay = self._replay(by, idempotency)
-            if replay is not None:
-                return replay
-            if expected_version is not None and enterprise.version != expected_version:
-                raise errors.ConcurrencyConflict(
-                    f"企业记录已更新到第 {enterprise.version} 版，请求基于第 {expected_version} 版 "
-                    f"(enterprise is at version {enterprise.version}, If-Match said {expected_version})"
-                )
-            decide(enterprise)
-            try:
-                return self._save_command(enterprise, [], by, idempotency)
-            except IntegrityError:
-                if expected_version is not None:
+        """Load, check, decide, save; on a lost race re-decide on fresh state, a bounded number of times.
+
+        Writers to one enterprise in this process queue on a lock instead of racing; the
+        retries (with a little random backoff) settle races with other processes.
+        """
+        with self._write_locks[enterprise_id.int % len(self._write_locks)]:
+            for attempt in range(max(1, self.command_retries)):
+                enterprise = self.get_enterprise(enterprise_id)
+                self._authorise(by, act, enterprise.town)
+                replay = self._replay(by, idempotency)
+                if replay is not None:
+                    return replay
+                if expected_version is not None and enterprise.version != expected_version:
                     raise errors.ConcurrencyConflict(
-                        f"企业记录已被他人更新 (enterprise moved on past version {expected_version})"
-                    ) from None
-                continue  # someone saved first: decide again on fresh state
+                        f"企业记录已更新到第 {enterprise.version} 版，请求基于第 {expected_version} 版 "
+                        f"(enterprise is at version {enterprise.version}, If-Match said {expected_version})"
+                    )
+                decide(enterprise)
+                try:
+                    return self._save_command(enterprise, [], by, idempotency)
+                except IntegrityError:
+                    if expected_version is not None:
+                        raise errors.ConcurrencyConflict(
+                            f"企业记录已被他人更新 (enterprise moved on past version {expected_version})"
+                        ) from None
+                    time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not secrecy
         raise errors.ConcurrencyConflict(
             f"并发写入过多，请重试 (lost {self.command_retries} races for this enterprise; try again)"
         )
