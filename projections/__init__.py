@@ -1,0 +1,8 @@
+"""Read models fed from the ledger's event log, each tracked exactly once and rebuildable.
+
+Entry points: `open_views(settings)` for queries, `projections.worker` for the runner.
+"""
+
+from projections.views import Views, open_views
+
+__all__ = ["Views", "open_views"]

@@ -1,0 +1,85 @@
+"""The two SQL dialects the views speak: PostgreSQL (psycopg) and SQLite (sqlite3).
+
+Statements are written once with `%s` placeholders and PostgreSQL types; the SQLite
+dialect rewrites placeholders and stores dates and timestamps as fixed-width ISO text
+(UTC, microseconds), which compares in the same order as the values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str  # "postgres" | "sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.name == "postgres"
+
+    def sql(self, statement: str) -> str:
+        return statement if self.is_postgres else statement.replace("%s", "?")
+
+    def ddl(self, statement: str) -> str:
+        """A CREATE statement in this dialect's types."""
+        if self.is_postgres:
+            return statement
+        return (
+            statement.replace("TIMESTAMPTZ", "TEXT")
+            .replace("BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
+            .replace(" DATE", " TEXT")
+            .replace("BOOLEAN", "INTEGER")
+        )
+
+    def params(self, values: tuple[Any, ...] | list[Any]) -> tuple[Any, ...]:
+        if self.is_postgres:
+            return tuple(values)
+        return tuple(_to_sqlite(v) for v in values)
+
+
+def _to_sqlite(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return timestamp_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def timestamp_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def as_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=_default)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    return str(value)
+
+
+POSTGRES = Dialect("postgres")
+SQLITE = Dialect("sqlite")

@@ -1,0 +1,27 @@
+"""Which stored events the views care about, read as plain values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.status import ENVELOPE, Fact, fact_from_event
+
+
+def is_enterprise_event(event: Any) -> bool:
+    return type(event).__qualname__.startswith("Enterprise.")
+
+
+def is_official_event(event: Any) -> bool:
+    return type(event).__qualname__.startswith("Official.")
+
+
+def event_type(event: Any) -> str:
+    return type(event).__name__
+
+
+def enterprise_fact(event: Any) -> Fact:
+    return fact_from_event(event)
+
+
+def payload_of(event: Any) -> dict[str, Any]:
+    return {k: v for k, v in event.__dict__.items() if k not in ENVELOPE}

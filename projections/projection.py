@@ -1,0 +1,47 @@
+"""The views as the library's Projection classes, fed by either runner.
+
+Each event's view writes and its tracking record go in one transaction, the tracking
+record first: a stale runner (one that lost the race to a rebuild's switch-over) fails
+on it before touching any table, and is restarted from the tracked position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from projections.accountability_view import apply_to_accountability
+from projections.recorders import Tx, ViewRecorder
+from projections.status_view import apply_to_status
+
+
+class ViewProjection(Projection[ViewRecorder]):
+    apply: Callable[[Tx, Any, int], None]
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        self.process_batch([(domain_event, tracking)])
+
+    def process_batch(self, items: Sequence[tuple[Any, Tracking]]) -> None:
+        """Applies events in notification order, in one transaction with the last one's tracking."""
+        if not items:
+            return
+        with self.view.write() as tx:
+            self.view.track(tx, items[-1][1])
+            for event, tracking in items:
+                type(self).apply(tx, event, tracking.notification_id)
+
+
+class StatusProjection(ViewProjection):
+    name = "view_status"
+    apply = staticmethod(apply_to_status)
+
+
+class AccountabilityProjection(ViewProjection):
+    name = "view_accountability"
+    apply = staticmethod(apply_to_accountability)
+
+
+PROJECTIONS: dict[str, type[ViewProjection]] = {"status": StatusProjection, "accountability": AccountabilityProjection}

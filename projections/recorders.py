@@ -1,0 +1,150 @@
+"""The views' tracking recorders: the library's, with per-view table names and the
+view's own tables, and one transaction that holds both the view's writes and its
+tracking record (exactly once: a crash before commit leaves neither).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from projections.dialect import POSTGRES, SQLITE, Dialect
+from projections.tables import ACCOUNTABILITY, NEW, STATUS, ViewTables
+
+APPLICATION_NAME = "Zhijian"  # the Ledger's name: the tracked sequence
+
+
+class Tx:
+    """A cursor in one view transaction, speaking the view's dialect and table suffix."""
+
+    def __init__(self, cursor: Any, dialect: Dialect, suffix: str) -> None:
+        self.cursor, self.dialect, self.suffix = cursor, dialect, suffix
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Tx:
+        self.cursor.execute(self.dialect.sql(statement.replace("{sfx}", self.suffix)), self.dialect.params(params))
+        return self
+
+    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self.execute(statement, params).cursor.fetchall())
+
+
+class ViewRecorder:
+    """What both backends' view recorders offer the projections and the queries."""
+
+    tables: ClassVar[ViewTables]
+    dialect: ClassVar[Dialect]
+    suffix: str
+
+    def write(self) -> Any:  # a context manager yielding a Tx, committed on exit
+        raise NotImplementedError
+
+    def read(self) -> Any:  # a context manager yielding a Tx, never committed
+        raise NotImplementedError
+
+    def track(self, tx: Tx, tracking: Tracking) -> None:
+        self._insert_tracking(tx.cursor, tracking)  # type: ignore[attr-defined]
+
+    def position(self) -> int:
+        """The last notification id this view has processed (0 before the first)."""
+        return self.max_tracking_id(APPLICATION_NAME) or 0  # type: ignore[attr-defined]
+
+    def _view_ddl(self) -> list[str]:
+        return [self.dialect.ddl(s) for t in self.tables.tables for s in t.create(self.suffix)]
+
+
+class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
+    dialect = POSTGRES
+
+    def __init__(self, datastore: PostgresDatastore, *, tracking_table_name: str = "", **kwargs: Any) -> None:
+        self.suffix = NEW if tracking_table_name.endswith(NEW) else ""
+        super().__init__(datastore, tracking_table_name=self.tables.tracking(self.suffix), **kwargs)
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            # Two processes creating the same tables at once would race on the catalogue.
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext('zhijian-view-ddl'))")
+            for statement in self._view_ddl():
+                curs.execute(statement)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        with self.datastore.transaction(commit=True) as curs:
+            yield Tx(curs, self.dialect, self.suffix)
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.datastore.transaction(commit=False) as curs:
+            yield Tx(curs, self.dialect, self.suffix)
+
+
+class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
+    dialect = SQLITE
+
+    def __init__(self, datastore: SQLiteDatastore, *, tracking_table_name: str = "", **kwargs: Any) -> None:
+        self.suffix = NEW if tracking_table_name.endswith(NEW) else ""
+        self.tracking_table_name = self.tables.tracking(self.suffix)
+        super().__init__(datastore, **kwargs)
+        # The library's SQLite recorder names its table "tracking"; each view has its own.
+        t = self.tracking_table_name
+        self.insert_tracking_statement = (
+            f"INSERT INTO {t} VALUES (:application_name, :notification_id) "
+            f"ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
+            f"WHERE {t}.notification_id < :notification_id RETURNING notification_id"
+        )
+        self.select_max_tracking_id_statement = f"SELECT MAX(notification_id) FROM {t} WHERE application_name=?"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.tracking_table_name} (application_name TEXT, "
+            "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
+            *self._view_ddl(),
+        ]
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        # BEGIN IMMEDIATE takes SQLite's one write lock up front, so a read-then-write
+        # transaction never fails to upgrade; every writer (the ledger too) waits its turn.
+        with self.datastore.get_connection(commit=True) as conn:
+            curs = conn.cursor()
+            curs.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(curs, self.dialect, self.suffix)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.datastore.transaction(commit=False) as curs:
+            yield Tx(curs, self.dialect, self.suffix)
+
+
+class StatusPostgres(PostgresViewRecorder):
+    tables = STATUS
+
+
+class AccountabilityPostgres(PostgresViewRecorder):
+    tables = ACCOUNTABILITY
+
+
+class StatusSQLite(SQLiteViewRecorder):
+    tables = STATUS
+
+
+class AccountabilitySQLite(SQLiteViewRecorder):
+    tables = ACCOUNTABILITY
+
+
+RECORDERS: dict[tuple[str, str], type[ViewRecorder]] = {
+    ("status", "postgres"): StatusPostgres,
+    ("accountability", "postgres"): AccountabilityPostgres,
+    ("status", "sqlite"): StatusSQLite,
+    ("accountability", "sqlite"): AccountabilitySQLite,
+}

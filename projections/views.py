@@ -1,0 +1,97 @@
+"""The read side as the interfaces see it: `open_views(settings)` -> `Views`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from application.settings import Settings
+from projections.accountability_view import AccountabilityView
+from projections.log import LedgerLog
+from projections.projection import PROJECTIONS, ViewProjection
+from projections.recorders import RECORDERS, ViewRecorder
+from projections.runner_sqlite import catch_up
+from projections.status_view import StatusView
+
+VIEW_NAMES = ("status", "accountability")
+
+
+def store_env(settings: Settings, *, pool_size: int = 2) -> dict[str, str]:
+    """The library's environment for the views' own connections (a small pool of their own)."""
+    env = settings.eventsourcing_env()
+    if settings.is_postgres:
+        env["POSTGRES_POOL_SIZE"] = str(pool_size)
+        env["POSTGRES_MAX_OVERFLOW"] = str(max(settings.max_overflow, 4))
+    return env
+
+
+def backend(settings: Settings) -> str:
+    return "postgres" if settings.is_postgres else "sqlite"
+
+
+def open_recorders(settings: Settings) -> tuple[Any, dict[str, ViewRecorder]]:
+    """One datastore, and on it each view's recorder (tables created if missing)."""
+    factory: Any = InfrastructureFactory.construct(Environment("zhijian_views", store_env(settings)))
+    recorders = {v: factory.tracking_recorder(RECORDERS[(v, backend(settings))]) for v in VIEW_NAMES}
+    return factory, recorders
+
+
+@dataclass
+class Views:
+    """The status and accountability views, their positions and lag."""
+
+    status: StatusView
+    accountability: AccountabilityView
+    log: LedgerLog
+    _factory: Any = field(repr=False, default=None)
+
+    def positions(self) -> dict[str, int]:
+        return {"status": self.status.position(), "accountability": self.accountability.position()}
+
+    def lag(self) -> dict[str, int]:
+        """How many notification ids each view is behind the log's last one."""
+        last = self.log.last_position()
+        return {name: max(0, last - p) for name, p in self.positions().items()}
+
+    def wait_for(self, position: int, timeout: float, views: tuple[str, ...] = VIEW_NAMES) -> bool:
+        """Waits until the named views have processed `position`; False if `timeout` seconds pass first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            positions = self.positions()
+            if all(positions[v] >= position for v in views):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def projections(self) -> list[ViewProjection]:
+        """The projections that feed these views (for a runner in this process)."""
+        return [
+            PROJECTIONS["status"](view=self.status.recorder),
+            PROJECTIONS["accountability"](view=self.accountability.recorder),
+        ]
+
+    def catch_up(self) -> None:
+        """Processes every event recorded so far (tests, the CLI)."""
+        for projection in self.projections():
+            catch_up(self.log, projection)
+
+    def close(self) -> None:
+        self.log.close()
+        if self._factory is not None:
+            self._factory.close()
+
+
+def open_views(settings: Settings) -> Views:
+    """The views for queries (they are fed by a runner elsewhere: embedded or `zhijian project`)."""
+    factory, recorders = open_recorders(settings)
+    return Views(
+        status=StatusView(recorders["status"]),
+        accountability=AccountabilityView(recorders["accountability"], settings.compliant_then_failed_days),
+        log=LedgerLog(store_env(settings)),
+        _factory=factory,
+    )
