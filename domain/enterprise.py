@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import credit_code as credit_codes
 from domain import errors
 from domain.actor import Actor
+from domain.recording_clock import recording_time
 from domain.values import (
     Area,
     ClosureReason,
@@ -59,6 +60,9 @@ def _texts(values: Iterable[str]) -> list[str]:
 
 class Enterprise(Aggregate):
     """One registered enterprise (企业/小作坊/销售点) and what the bureau did to it."""
+
+    class Event(Aggregate.Event):
+        create_timestamp = staticmethod(recording_time)
 
     # -- registration --------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import errors
 from domain.actor import Actor
+from domain.recording_clock import recording_time
 from domain.values import Role
 
 # Which acts each role may record. Auditors read everything and write nothing; admins
@@ -47,6 +48,9 @@ def hash_token(token: str) -> str:
 
 class Official(Aggregate):
     """A member of the bureau's staff (质监员, 科长, 督查...)."""
+
+    class Event(Aggregate.Event):
+        create_timestamp = staticmethod(recording_time)
 
     @classmethod
     def appoint(

@@ -1,0 +1,32 @@
+"""When an event is recorded: the library's clock, or a simulated one for replays.
+
+Transaction time (`recorded_at`) is the event's timestamp, taken from the clock when
+the event is created. Only a seeder replaying history in-process (the demo, the San
+Francisco replay) may set a simulated clock, through `simulated`; nothing reachable
+over HTTP or the CLI's recording commands can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+
+from eventsourcing.domain import datetime_now_with_tzinfo
+
+_simulated: ContextVar[Callable[[], datetime] | None] = ContextVar("simulated_recording_clock", default=None)
+
+
+def recording_time() -> datetime:
+    clock = _simulated.get()
+    return clock() if clock is not None else datetime_now_with_tzinfo()
+
+
+@contextmanager
+def simulated(clock: Callable[[], datetime]) -> Iterator[None]:
+    token = _simulated.set(clock)
+    try:
+        yield
+    finally:
+        _simulated.reset(token)
