@@ -24,14 +24,16 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 
 from application.ledger import Ledger
 from domain.official import Official
+from domain.recording_clock import simulated
 
 DEADLINE_DAYS = 30
 ENCODING = "latin-1"  # the published files are not UTF-8 (e.g. 0xD1 for Ñ)
@@ -138,31 +140,69 @@ def orders_of(business: Business, visit: Visit) -> Iterator[tuple[str, list[str]
 
 
 def replay(ledger: Ledger, by: Official, businesses: list[Business], today: date) -> tuple[ReplayCounts, dict[str, UUID]]:
+    """Records every business's acts in the order they would have been entered.
+
+    Each act is recorded (simulated clock) `ENTRY_DELAY` days after it happened, at
+    five in the afternoon, in order of that recording time; `today` caps the clock.
+    """
     counts = ReplayCounts()
     ids: dict[str, UUID] = {}
+    cap = datetime.combine(today, time(23, 59), tzinfo=timezone.utc)
     for b in businesses:
-        registered = ledger.register_enterprise(
-            by=by, today=today, occurred_on=b.visits[0].on, name=b.name, town=b.town, area="urban",
-            kind="sales_point", product_categories=["other_food"], address=b.address,
-            notes=f"SF DPH business_id {b.business_id}",
-        )
-        eid = registered.enterprise_id
-        ids[b.business_id] = eid
-        counts.enterprises += 1
-        for visit in b.visits:
-            findings = sorted({finding_for(d) for d, _ in visit.violations})
-            outcome = outcome_for(visit.score)
-            if outcome == "violation" and not findings:
-                findings = ["substandard_conditions"]
-            ledger.inspect(eid, by=by, today=today, occurred_on=visit.on, outcome=outcome, findings=findings,
-                           notes=f"score {visit.score}")
-            counts.inspections += 1
-            for order_no, items, corrected in orders_of(b, visit):
-                ledger.order_to_rectify(eid, by=by, today=today, occurred_on=visit.on, order_no=order_no,
-                                        deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items)
-                counts.orders += 1
-                if corrected is not None and corrected >= visit.on:
-                    ledger.verify_rectification(eid, by=by, today=today, occurred_on=corrected,
-                                                order_no=order_no, passed=True)
-                    counts.verifications += 1
+        for recorded, step, act in sorted(_acts(b), key=lambda a: (a[0], a[1])):
+            at = min(datetime.combine(recorded, time(17, step % 60), tzinfo=timezone.utc), cap)
+            with simulated(lambda at=at: at):
+                act(ledger, by, at.date(), ids, counts)
     return counts, ids
+
+
+ENTRY_DELAY = 2  # days between an act in the field and its record
+
+
+def _acts(b: Business) -> Iterator[tuple[date, int, Callable[..., None]]]:
+    delay = timedelta(days=ENTRY_DELAY)
+    first = b.visits[0].on
+
+    def register(ledger: Ledger, by: Official, today: date, ids: dict[str, UUID], counts: ReplayCounts) -> None:
+        ids[b.business_id] = ledger.register_enterprise(
+            by=by, today=today, occurred_on=first, name=b.name, town=b.town, area="urban", kind="sales_point",
+            product_categories=["other_food"], address=b.address, notes=f"SF DPH business_id {b.business_id}",
+        ).enterprise_id
+        counts.enterprises += 1
+
+    yield first + delay, 0, register
+    step = 1
+    for visit in b.visits:
+        yield visit.on + delay, step, partial(_inspect, b, visit)
+        step += 1
+        for order_no, items, corrected in orders_of(b, visit):
+            yield visit.on + delay, step, partial(_order, b, visit, order_no, items)
+            step += 1
+            if corrected is not None and corrected >= visit.on:
+                yield corrected + delay, step, partial(_verify, b, order_no, corrected)
+                step += 1
+
+
+def _inspect(b: Business, visit: Visit, ledger: Ledger, by: Official, today: date, ids: dict[str, UUID],
+             counts: ReplayCounts) -> None:
+    findings = sorted({finding_for(d) for d, _ in visit.violations})
+    outcome = outcome_for(visit.score)
+    if outcome == "violation" and not findings:
+        findings = ["substandard_conditions"]
+    ledger.inspect(ids[b.business_id], by=by, today=today, occurred_on=visit.on, outcome=outcome, findings=findings,
+                   notes=f"score {visit.score}")
+    counts.inspections += 1
+
+
+def _order(b: Business, visit: Visit, order_no: str, items: list[str], ledger: Ledger, by: Official, today: date,
+           ids: dict[str, UUID], counts: ReplayCounts) -> None:
+    ledger.order_to_rectify(ids[b.business_id], by=by, today=today, occurred_on=visit.on, order_no=order_no,
+                            deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items)
+    counts.orders += 1
+
+
+def _verify(b: Business, order_no: str, corrected: date, ledger: Ledger, by: Official, today: date,
+            ids: dict[str, UUID], counts: ReplayCounts) -> None:
+    ledger.verify_rectification(ids[b.business_id], by=by, today=today, occurred_on=corrected, order_no=order_no,
+                                passed=True)
+    counts.verifications += 1

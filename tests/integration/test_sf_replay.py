@@ -55,3 +55,6 @@ def test_a_slice_of_the_real_records_replays_with_every_inspection_and_correctio
     assert history[0].type == "Registered" and history[0].payload["name"] == first.name
     assert history[0].occurred_on == min(v.on for v in first.visits)
     assert sum(1 for h in history if h.type == "Inspected") == len(first.visits)
+    # entered two days after the act, in order of entry
+    assert all((h.recorded_at.date() - h.occurred_on).days == 2 for h in history)
+    assert [h.recorded_at for h in history] == sorted(h.recorded_at for h in history)
