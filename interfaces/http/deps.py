@@ -1,0 +1,118 @@
+"""Every dependency of the routes, as Annotated aliases, so route signatures read as declarations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, Header, Path, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from application.ledger import CommandResult, Idempotency, Ledger
+from domain import errors
+from domain.official import Official
+
+
+def ledger(request: Request) -> Ledger:
+    return request.app.state.ledger  # type: ignore[no-any-return]
+
+
+LedgerDep = Annotated[Ledger, Depends(ledger)]
+
+_bearer = HTTPBearer(auto_error=False, description="令牌 token from `zhijian officials add`")
+
+
+def current_official(
+    ledger: LedgerDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Official:
+    """The active official holding the bearer token; 401 otherwise."""
+    if credentials is None:
+        raise errors.Unauthenticated("缺少令牌 (missing bearer token: send Authorization: Bearer <token>)")
+    return ledger.authenticate(credentials.credentials)
+
+
+CurrentOfficial = Annotated[Official, Depends(current_official)]
+
+
+def today() -> date:
+    """The server's date: the domain refuses acts dated after it. Tests override this dependency."""
+    return date.today()
+
+
+Today = Annotated[date, Depends(today)]
+
+_VERSION = re.compile(r'^\s*(?:W/)?"?([0-9]{1,18})"?\s*$')
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,18}"?)\s*$'
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(alias="If-Match", pattern=IF_MATCH_PATTERN,
+               description='the version you read (from ETag): `"3"`, `W/"3"` or `3`; 409 if the enterprise has moved on'),
+    ] = None,
+) -> int | None:
+    """The version the client expects the enterprise to be at, or None (also for `*`)."""
+    match = _VERSION.match(value or "")
+    return int(match.group(1)) if match else None
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+           description="repeat a POST with the same key to get the original answer; nothing is stored twice"),
+]
+
+
+def etag(version: int, *, weak: bool = False) -> str:
+    return f'{"W/" if weak else ""}"{version}"'
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who acts, when, and under which preconditions: what every command takes besides its body."""
+
+    by: Official
+    today: date
+    expected_version: int | None
+    idempotency_key: str | None
+    path: str
+
+    def using(self, body: BaseModel, *, versioned: bool = True) -> dict[str, Any]:
+        """Keyword arguments for a ledger command method."""
+        idempotency = None
+        if self.idempotency_key is not None:
+            request = {"path": self.path, "body": body.model_dump(mode="json")}
+            idempotency = Idempotency(self.idempotency_key, request)
+        extra = {"expected_version": self.expected_version} if versioned else {}
+        return {"by": self.by, "today": self.today, "idempotency": idempotency, **extra}
+
+
+def command_context(request: Request, by: CurrentOfficial, today: Today, expected_version: IfMatch,
+                    idempotency_key: IdempotencyKey = None) -> CommandContext:
+    return CommandContext(by, today, expected_version, idempotency_key, request.url.path)
+
+
+def registration_context(request: Request, by: CurrentOfficial, today: Today,
+                         idempotency_key: IdempotencyKey = None) -> CommandContext:
+    return CommandContext(by, today, None, idempotency_key, request.url.path)
+
+
+Command = Annotated[CommandContext, Depends(command_context)]
+Registration = Annotated[CommandContext, Depends(registration_context)]
+
+
+def answer(result: CommandResult, response: Response, location: str | None = None) -> CommandResult:
+    """A command's 201: Location of what it recorded, and the enterprise's new version as ETag."""
+    response.headers["Location"] = location or f"/enterprises/{result.enterprise_id}/history/{result.version}"
+    response.headers["ETag"] = etag(result.version)
+    return result
+
+
+EnterpriseId = Annotated[UUID, Path(description="the enterprise's id, as answered by POST /enterprises")]

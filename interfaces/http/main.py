@@ -1,0 +1,50 @@
+"""Assembles the HTTP API from settings: nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from application.bootstrap import build_ledger
+from application.settings import Settings
+from interfaces.http import problems
+from interfaces.http.body_limit import BodySizeLimit
+from interfaces.http.routers import (
+    closures,
+    enterprises,
+    health,
+    inspections,
+    licenses,
+    rectification,
+    retractions,
+    samples,
+)
+
+ROUTERS = (enterprises, inspections, rectification, licenses, samples, closures, retractions, health)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API over a ledger built from `settings` (the environment's when None)."""
+    settings = settings or Settings()
+    ledger = build_ledger(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        ledger.close()
+
+    app = FastAPI(
+        title="zhijian 质监",
+        version="1",
+        summary="An event-sourced enforcement ledger: every act of the bureau, who did it, and when.",
+        lifespan=lifespan,
+    )
+    app.state.ledger = ledger
+    app.state.settings = settings
+    for module in ROUTERS:
+        app.include_router(module.router)
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,182 @@
+"""The one place where errors become RFC 9457 problem documents (application/problem+json).
+
+Typed domain errors map by family: InvalidValue → 422, RuleBroken → 409, NotFound → 404,
+NotPermitted → 403, Unauthenticated → 401. Request validation, framework HTTP errors,
+storage outages and anything unforeseen become problem documents too, never a bare 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, PersistenceError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain import errors
+from interfaces.http.schemas import Problem
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://zhijian.example/problems/"
+log = logging.getLogger("zhijian.http")
+
+STATUS_OF: tuple[tuple[type[errors.DomainError], int], ...] = (
+    (errors.Unauthenticated, 401),
+    (errors.NotPermitted, 403),
+    (errors.NotFound, 404),
+    (errors.InvalidValue, 422),
+    (errors.RuleBroken, 409),
+)
+
+
+class StorageUnavailable(Exception):
+    """The database did not answer."""
+
+
+def status_of(error: errors.DomainError) -> int:
+    return next((status for cls, status in STATUS_OF if isinstance(error, cls)), 400)
+
+
+def problem(
+    status: int,
+    rule: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    field_errors: Iterable[dict[str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=TYPE_BASE + rule,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        rule=rule,
+        errors=list(field_errors),  # type: ignore[arg-type]
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+# -- handlers ------------------------------------------------------------------------
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.DomainError)
+    status = status_of(exc)
+    fields = [{"field": exc.field, "message": exc.detail}] if exc.field else []
+    headers = {"WWW-Authenticate": 'Bearer realm="zhijian"'} if status == 401 else None
+    return problem(status, exc.rule, exc.title, exc.detail, instance=request.url.path, field_errors=fields,
+                   headers=headers)
+
+
+def field_name(loc: tuple[Any, ...]) -> str:
+    """`("body", "findings", 0)` → `findings.0`; headers by their HTTP name; the whole body → `body`."""
+    where, *rest = loc or ("body",)
+    if where == "header" and rest:
+        return "-".join(part.capitalize() for part in str(rest[0]).split("-"))
+    if where == "body" and rest and isinstance(rest[0], int):
+        return "body"  # a JSON syntax error carries the offending position, not a field
+    return ".".join(str(p) for p in rest) or str(where)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type")
+    if kind == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "")
+        return f"JSON 格式错误 (malformed JSON: {reason} at position {error['loc'][-1]})"
+    if kind == "extra_forbidden":
+        if error["loc"][-1] == "actor":
+            return "不接受 actor：记录人总是当前登录的人员 (actor is refused: the actor is the authenticated official)"
+        return "不接受的字段 (unknown field)"
+    if kind == "missing":
+        return "缺少必填字段 (field required)"
+    return str(error.get("msg", "invalid"))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [{"field": field_name(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()]
+    names = ", ".join(dict.fromkeys(f["field"] for f in fields))
+    return problem(422, "invalid-request", "Invalid request", f"请求有误 (invalid request): {names}",
+                   instance=request.url.path, field_errors=fields)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) else phrase
+    return problem(exc.status_code, f"http-{exc.status_code}", phrase, detail, instance=request.url.path,
+                   headers=dict(exc.headers or {}))
+
+
+async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, IntegrityError):
+        return problem(409, errors.ConcurrencyConflict.rule, errors.ConcurrencyConflict.title,
+                       "记录已被同时更新，请重试 (a concurrent write won; try again)", instance=request.url.path)
+    log.warning("storage unavailable on %s: %s", request.url.path, type(exc).__name__)
+    return problem(503, "storage-unavailable", "Storage unavailable",
+                   "数据库暂时不可用，请稍后重试 (the database is unavailable; try again shortly)",
+                   instance=request.url.path, headers={"Retry-After": "1"})
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal-error", "Internal error", "服务器内部错误 (internal error)", instance=request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PersistenceError, _storage_error)
+    app.add_exception_handler(StorageUnavailable, _storage_error)
+    app.add_exception_handler(Exception, _unexpected)
+    _document_problems(app)
+
+
+# -- OpenAPI ---------------------------------------------------------------------------
+
+_DESCRIPTIONS = {
+    401: "未认证 Not authenticated: no, unknown or revoked token",
+    403: "无权 Not permitted: the role or the towns do not cover this act",
+    404: "不存在 Not found",
+    409: "规则不允许 A rule forbids this, or If-Match is stale",
+    413: "请求体过大 Request body too large",
+    422: "无效 Invalid request: names each bad field",
+    503: "数据库不可用 Storage unavailable",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The problem responses a route documents (served as application/problem+json)."""
+    return {status: {"model": Problem, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Documents error responses as application/problem+json, which is what they are served as."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content", {})
+                        if status[:1] in "45" and "application/json" in content:
+                            content[MEDIA_TYPE] = content.pop("application/json")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+COMMAND_RESPONSES = responses(401, 403, 404, 409, 413, 422)
+READ_RESPONSES = responses(401, 404, 422)

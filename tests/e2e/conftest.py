@@ -1,0 +1,91 @@
+"""HTTP fixtures: the app on each store (SQLite and a real PostgreSQL), a client, officials' tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import warnings
+
+import pytest
+from fastapi import FastAPI
+
+with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what FastAPI's TestClient documents
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from fastapi.testclient import TestClient
+
+from application.ledger import Ledger
+from application.settings import Settings
+from domain.actor import SYSTEM
+from interfaces.http import deps
+from interfaces.http.main import create_app
+
+TODAY = date(2026, 10, 1)
+
+ENTERPRISE = {
+    "name": "张记豆腐坊",
+    "town": "石桥镇",
+    "area": "rural",
+    "kind": "small_workshop",
+    "product_categories": ["bean_products"],
+    "occurred_on": "2026-08-05",
+}
+
+
+def make_app(settings: Settings) -> FastAPI:
+    app = create_app(settings)
+    app.dependency_overrides[deps.today] = lambda: TODAY
+    return app
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return make_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def ledger(app: FastAPI) -> Ledger:
+    return app.state.ledger  # type: ignore[no-any-return]
+
+
+Appoint = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def appoint(ledger: Ledger) -> Appoint:
+    """Appoints an official; returns the Authorization header of their new token."""
+
+    def appoint(role: str, towns: tuple[str, ...] = (), name: str = "王芳") -> dict[str, str]:
+        appointed = ledger.appoint_official(by=SYSTEM, today=TODAY, name=name, unit="质监局", role=role, towns=towns)
+        return bearer(appointed.token)
+
+    return appoint
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def chief(appoint: Appoint) -> dict[str, str]:
+    """A supervisor with no towns: may record every act, unit-wide."""
+    return appoint("supervisor", name="李明")
+
+
+def register(client: TestClient, auth: dict[str, str], **fields: Any) -> str:
+    """Registers an enterprise over HTTP and returns its id."""
+    response = client.post("/enterprises", json={**ENTERPRISE, **fields}, headers=auth)
+    assert response.status_code == 201, response.text
+    return str(response.json()["enterprise_id"])
+
+
+@pytest.fixture
+def enterprise(client: TestClient, chief: dict[str, str]) -> str:
+    return register(client, chief)
