@@ -9,8 +9,10 @@ some are deliberately entered out of order, and one is retracted.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
@@ -20,6 +22,7 @@ from application.ledger import Ledger
 from domain.actor import SYSTEM
 from domain.credit_code import ALPHABET, check_character
 from domain.official import Official
+from domain.recording_clock import simulated
 from domain.values import Kind
 
 TOWNS = ["石桥镇", "河口镇", "青山镇", "柳林镇", "城东街道", "城西街道"]
@@ -119,6 +122,13 @@ def seed_demo(ledger: Ledger, today: date) -> DemoResult:
 
 
 class _Seeder:
+    """Plans each enterprise's acts, then records them in order of entry under a simulated clock.
+
+    Most acts are entered within two days; every fourth inspection or sample is entered
+    one to four weeks late. An act is never entered before what it depends on (a
+    verification after its order, a review after its licence).
+    """
+
     def __init__(self, ledger: Ledger, today: date) -> None:
         self.ledger = ledger
         self.today = today
@@ -126,9 +136,33 @@ class _Seeder:
         year = campaign_year(today)
         self.start = date(year, 8, 5)
         self.end = min(today, date(year, 12, 30))
+        self.now = datetime.now(timezone.utc)
+        self.plan: list[tuple[datetime, int, Callable[[date], Any]]] = []
+        self.late_count = 0
 
     def day(self, after: date, within: int) -> date:
         return min(after + timedelta(days=self.rng.randint(1, within)), self.end)
+
+    def at(self, on: date, act: Callable[[date], Any], *, after: datetime | None = None, may_be_late: bool = False) -> datetime:
+        """Plans an act done on `on`; returns when it will be recorded."""
+        delay = self.rng.randint(0, 2)
+        if may_be_late:
+            self.late_count += 1
+            if self.late_count % 4 == 0:
+                delay = self.rng.randint(8, 28)
+        recorded = datetime.combine(on + timedelta(days=delay), time(9 + self.rng.randint(0, 8), self.rng.randint(0, 59)),
+                                    tzinfo=timezone.utc)
+        if after is not None:
+            recorded = max(recorded, after + timedelta(minutes=7))
+        recorded = min(recorded, self.now - timedelta(minutes=1))
+        self.plan.append((recorded, len(self.plan), act))
+        return recorded
+
+    def record_plan(self) -> None:
+        for recorded, _, act in sorted(self.plan, key=lambda p: (p[0], p[1])):
+            with simulated(lambda recorded=recorded: recorded):
+                act(recorded.date())
+        self.plan.clear()
 
     def run(self) -> DemoResult:
         led, rng = self.ledger, self.rng
@@ -141,79 +175,108 @@ class _Seeder:
             ("陈静", "上级督查组", "auditor", []),
         ]
         officials: dict[str, Official] = {}
-        for name, unit, role, towns in staff:
-            appointed = led.appoint_official(by=SYSTEM, today=self.start, name=name, unit=unit, role=role, towns=towns)
-            officials[name] = led.authenticate(appointed.token)
+        appointed_at = datetime.combine(self.start - timedelta(days=2), time(9, 0), tzinfo=timezone.utc)
+        with simulated(lambda: appointed_at):
+            for name, unit, role, towns in staff:
+                appointed = led.appoint_official(by=SYSTEM, today=appointed_at.date(), name=name, unit=unit,
+                                                 role=role, towns=towns)
+                officials[name] = led.authenticate(appointed.token)
         inspector_for = {t: officials[n] for n, _, _, towns in staff for t in towns}
-        first: UUID | None = None
+        ids: list[UUID] = []
         for i, (name, kind, categories) in enumerate(ENTERPRISES):
             town = TOWNS[i % len(TOWNS)]
             inspector = inspector_for[town]
             chief = officials["李明"] if Kind(kind).is_food else officials["赵强"]
             registered_on = self.day(self.start, 20)
             code = None if kind == "small_workshop" and rng.random() < 0.6 else valid_credit_code(rng)
-            result = led.register_enterprise(
-                by=inspector, today=self.today, occurred_on=registered_on, name=name, town=town,
-                area=AREAS[town], kind=kind, product_categories=categories, credit_code=code,
-                address=f"{town}{rng.choice(['建设路', '人民路', '工业园', '新村', '老街'])}{rng.randint(1, 200)}号",
-            )
-            first = first or result.enterprise_id
-            self.history(result.enterprise_id, i, kind, categories, registered_on, inspector, chief)
-        # One mistaken record, corrected: the first enterprise's inspection was entered twice.
-        if first is not None:
-            e = led.get_enterprise(first)
-            led.inspect(first, by=inspector_for[e.town], today=self.today, occurred_on=e.registered_on + timedelta(days=3),
-                        outcome="compliant", notes="重复录入")
-            led.retract(first, by=officials["李明"], today=self.today, event_version=led.get_enterprise(first).version,
-                        reason="同一次检查重复录入，予以更正")
-        ids = {name: o.id for name, o in officials.items()}
-        led.save(DemoSeeded(officials=ids, enterprises=len(ENTERPRISES)))
-        return DemoResult(True, len(ENTERPRISES), ids, first)
+            address = f"{town}{rng.choice(['建设路', '人民路', '工业园', '新村', '老街'])}{rng.randint(1, 200)}号"
 
-    def history(self, eid: UUID, i: int, kind: str, categories: list[str], on: date,
+            def register(today: date, name=name, kind=kind, categories=categories, town=town, inspector=inspector,
+                         registered_on=registered_on, code=code, address=address) -> None:
+                ids.append(led.register_enterprise(
+                    by=inspector, today=today, occurred_on=registered_on, name=name, town=town, area=AREAS[town],
+                    kind=kind, product_categories=categories, credit_code=code, address=address,
+                ).enterprise_id)
+
+            registered_at = self.at(registered_on, register)
+            self.record_plan()
+            self.history(ids[-1], i, kind, categories, registered_on, registered_at, inspector, chief)
+            self.record_plan()
+        ids_by_name = {name: o.id for name, o in officials.items()}
+        led.save(DemoSeeded(officials=ids_by_name, enterprises=len(ENTERPRISES)))
+        return DemoResult(True, len(ENTERPRISES), ids_by_name, ids[0])
+
+    def mistake(self, eid: UUID, on: date, registered_at: datetime, inspector: Official, chief: Official) -> None:
+        """One mistaken record, corrected: an inspection entered twice, retracted a week later."""
+        led = self.ledger
+        twice_on = on + timedelta(days=3)
+        duplicate: dict[str, int] = {}
+
+        def enter_twice(today: date) -> None:
+            duplicate["version"] = led.inspect(eid, by=inspector, today=today, occurred_on=twice_on,
+                                               outcome="compliant", notes="重复录入").version
+
+        entered = self.at(twice_on, enter_twice, after=registered_at)
+        corrected_at = entered + timedelta(days=7)
+        self.at(corrected_at.date(), lambda t: led.retract(eid, by=chief, today=t, event_version=duplicate["version"],
+                                                           reason="同一次检查重复录入，予以更正"), after=entered)
+
+    def history(self, eid: UUID, i: int, kind: str, categories: list[str], on: date, registered_at: datetime,
                 inspector: Official, chief: Official) -> None:
-        led, rng, today = self.ledger, self.rng, self.today
+        led, rng = self.ledger, self.rng
         category = categories[0]
         inspected_on = self.day(on, 15)
         troubled = i % 3 == 1
         if troubled:
-            led.inspect(eid, by=inspector, today=today, occurred_on=inspected_on, outcome="violation",
-                        findings=rng.sample(["substandard_conditions", "incomplete_licenses", "three_no",
-                                             "additive_abuse", "unlicensed"], 2),
-                        notes="现场检查发现问题")
+            findings = rng.sample(["substandard_conditions", "incomplete_licenses", "three_no", "additive_abuse",
+                                   "unlicensed"], 2)
+            self.at(inspected_on, lambda t: led.inspect(eid, by=inspector, today=t, occurred_on=inspected_on,
+                                                        outcome="violation", findings=findings, notes="现场检查发现问题"),
+                    after=registered_at, may_be_late=True)
             order_no = f"质监责改〔{on.year}〕{i + 1:03d}号"
             deadline = inspected_on + timedelta(days=rng.choice([15, 20, 30]))
-            led.order_to_rectify(eid, by=chief, today=today, occurred_on=inspected_on, order_no=order_no,
-                                 deadline=deadline, items=["完善生产场所卫生条件", "建立进货查验记录"])
+            ordered_at = self.at(inspected_on, lambda t: led.order_to_rectify(
+                eid, by=chief, today=t, occurred_on=inspected_on, order_no=order_no, deadline=deadline,
+                items=["完善生产场所卫生条件", "建立进货查验记录"]), after=registered_at)
             fate = i % 4
             if fate in (0, 1) and deadline - timedelta(days=2) <= self.end:
                 verified_on = min(deadline + timedelta(days=5 * fate - 2), self.end)
-                led.verify_rectification(eid, by=chief, today=today, occurred_on=verified_on, order_no=order_no,
-                                         passed=True, notes="复查合格" if fate == 0 else "逾期后复查合格")
+                self.at(verified_on, lambda t: led.verify_rectification(
+                    eid, by=chief, today=t, occurred_on=verified_on, order_no=order_no, passed=True,
+                    notes="复查合格" if fate == 0 else "逾期后复查合格"), after=ordered_at)
             elif fate == 2 and inspected_on + timedelta(days=5) <= self.end:
-                led.verify_rectification(eid, by=chief, today=today, occurred_on=inspected_on + timedelta(days=5),
-                                         order_no=order_no, passed=False, notes="复查仍不合格")
+                self.at(inspected_on + timedelta(days=5), lambda t: led.verify_rectification(
+                    eid, by=chief, today=t, occurred_on=inspected_on + timedelta(days=5), order_no=order_no,
+                    passed=False, notes="复查仍不合格"), after=ordered_at)
         else:
-            led.inspect(eid, by=inspector, today=today, occurred_on=inspected_on,
-                        outcome="compliant" if i % 3 == 0 else "deficient",
-                        findings=[] if i % 3 == 0 else ["incomplete_licenses"])
+            outcome = "compliant" if i % 3 == 0 else "deficient"
+            self.at(inspected_on, lambda t: led.inspect(
+                eid, by=inspector, today=t, occurred_on=inspected_on, outcome=outcome,
+                findings=[] if outcome == "compliant" else ["incomplete_licenses"]), after=registered_at, may_be_late=True)
         required = Kind(kind).required_license.value
         if i % 5 != 4:
             licensed_on = self.day(inspected_on, 20)
             license_no = f"{LICENSE_PREFIX[required]}{rng.randint(10**9, 10**10 - 1)}"
-            led.grant_license(eid, by=chief, today=today, occurred_on=licensed_on, license_type=required,
-                              license_no=license_no, valid_until=licensed_on.replace(year=licensed_on.year + 3))
+            licensed_at = self.at(licensed_on, lambda t: led.grant_license(
+                eid, by=chief, today=t, occurred_on=licensed_on, license_type=required, license_no=license_no,
+                valid_until=licensed_on.replace(year=licensed_on.year + 3)), after=registered_at)
             if i % 4 != 3:
-                led.review_license(eid, by=chief, today=today, occurred_on=self.day(licensed_on, 20),
-                                   license_no=license_no, year=licensed_on.year)
+                reviewed_on = self.day(licensed_on, 20)
+                self.at(reviewed_on, lambda t: led.review_license(
+                    eid, by=chief, today=t, occurred_on=reviewed_on, license_no=license_no, year=licensed_on.year),
+                    after=licensed_at)
         if i % 2 == 0 or category in ("meat_products", "aquatic_products", "plugs", "wires_cables"):
             sampled_on = self.day(inspected_on, 40)
             fails = i % 6 == 0 or category in ("plugs",)
-            led.record_sample(eid, by=inspector, today=today, occurred_on=sampled_on,
-                              sample_no=f"CJ{on.year}-{i + 1:04d}", product_category=category,
-                              result="fail" if fails else "pass", product=f"{category}样品",
-                              failed_items=rng.sample(FAIL_ITEMS.get(category, ["标签标识"]), 1) if fails else [],
-                              lab="市产品质量监督检验所")
+            failed_items = rng.sample(FAIL_ITEMS.get(category, ["标签标识"]), 1) if fails else []
+            self.at(sampled_on, lambda t: led.record_sample(
+                eid, by=inspector, today=t, occurred_on=sampled_on, sample_no=f"CJ{on.year}-{i + 1:04d}",
+                product_category=category, result="fail" if fails else "pass", product=f"{category}样品",
+                failed_items=failed_items, lab="市产品质量监督检验所"), after=registered_at, may_be_late=True)
+        if i == 0:
+            self.mistake(eid, on, registered_at, inspector, chief)
         if kind == "small_workshop" and i % 7 == 0:
-            led.close_enterprise(eid, by=chief, today=today, occurred_on=self.end, reason="fringe_workshop",
-                                 decision_no=f"取缔〔{on.year}〕{i:02d}号")
+            last = max((p[0] for p in self.plan), default=registered_at)
+            self.at(self.end, lambda t: led.close_enterprise(
+                eid, by=chief, today=t, occurred_on=self.end, reason="fringe_workshop",
+                decision_no=f"取缔〔{on.year}〕{i:02d}号"), after=last)
