@@ -1,0 +1,24 @@
+"""How a typed cell reads as text (CSV and HTML); XLSX stores the value itself."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+
+def cell_text(value: Any, type_: str) -> str:
+    if value is None:
+        return "—" if type_ in ("rate", "ratio") else ""
+    if type_ == "rate":
+        return f"{value * 100:.1f}%"
+    if type_ == "ratio":
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def format_time(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
