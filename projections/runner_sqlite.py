@@ -34,12 +34,15 @@ def step(events: LedgerLog, projection: ViewProjection, page: int = 200) -> int:
 def catch_up(
     events: LedgerLog, projection: ViewProjection, page: int = 200, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Processes everything recorded so far; returns how many events."""
+    """Processes everything recorded so far, a page per transaction; returns how many events.
+
+    `progress` is called with the position reached after each page.
+    """
     total = 0
     while n := step(events, projection, page):
         total += n
         if progress is not None:
-            progress(n)
+            progress(projection.view.position())
     return total
 
 

@@ -1,0 +1,117 @@
+"""Rebuilding a view from zero without stopping writes or showing a half-built view.
+
+The view is built into fresh tables (suffix `__new`) from notification 0, a page per
+transaction, so memory stays flat. When it has caught up, one transaction locks the
+live view's tracking table (a running projection waits), processes the few events
+recorded meanwhile, drops the live tables and renames the new ones into their place.
+Readers see the old view until that commit and the new one after it. A runner that
+was waiting resumes on the new tables: its next tracking record is refused if the new
+view is already past it, and its supervisor restarts it from the new position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.utils import Environment
+
+from application.settings import Settings
+from projections.log import LedgerLog
+from projections.projection import PROJECTIONS
+from projections.recorders import APPLICATION_NAME, RECORDERS, Tx, ViewRecorder
+from projections.runner_sqlite import catch_up
+from projections.tables import NEW, VIEWS
+from projections.views import backend, store_env
+
+
+class Rebuild:
+    """One view rebuilt into `__new` tables, then (optionally) switched over."""
+
+    def __init__(self, settings: Settings, view: str) -> None:
+        self.view, self.tables = view, VIEWS[view]
+        env = store_env(settings)
+        self.factory: Any = InfrastructureFactory.construct(Environment("zhijian_rebuild", env))
+        self.recorder_class = RECORDERS[(view, backend(settings))]
+        self.log = LedgerLog(env)
+        self.new: ViewRecorder | None = None
+
+    def last_position(self) -> int:
+        return self.log.last_position()
+
+    def build(self, progress: Callable[[int], None] | None = None) -> ViewRecorder:
+        """Builds the view from zero into `__new` tables (dropping any left by an earlier attempt)."""
+        self._drop(NEW)
+        self.new = self.recorder_class(self.factory.datastore, tracking_table_name=self.tables.tracking(NEW))
+        self.new.create_table()  # type: ignore[attr-defined]
+        catch_up(self.log, PROJECTIONS[self.view](view=self.new), page=500, progress=progress)
+        return self.new
+
+    def switch_over(self) -> int:
+        """Catches up and swaps the new tables in, in one transaction; returns the view's position."""
+        assert self.new is not None, "build() first"
+        live = self.recorder_class(self.factory.datastore)
+        live.create_table()  # type: ignore[attr-defined]
+        apply = PROJECTIONS[self.view].apply
+        with self.new.write() as tx:
+            # Lock order: tracking first, as the projections write it first (no deadlock).
+            if tx.dialect.is_postgres:
+                for name in (self.tables.tracking(), *(t.name for t in self.tables.tables)):
+                    tx.execute(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE")
+            position = self._tracked(tx)
+            while items := self.log.page(position, 500):
+                self.new.track(tx, Tracking(APPLICATION_NAME, items[-1][1]))
+                for event, notification_id in items:
+                    apply(tx, event, notification_id)
+                position = items[-1][1]
+            self._swap(tx)
+        return position
+
+    def _tracked(self, tx: Tx) -> int:
+        rows = tx.rows(
+            f"SELECT notification_id FROM {self.tables.tracking(NEW)} WHERE application_name = %s", (APPLICATION_NAME,)
+        )
+        return int(rows[0]["notification_id"]) if rows else 0
+
+    def _swap(self, tx: Tx) -> None:
+        names = [self.tables.tracking(), *(t.name for t in self.tables.tables)]
+        for name in names:
+            tx.execute(f"DROP TABLE IF EXISTS {name}")
+        for name in names:
+            tx.execute(f"ALTER TABLE {name}{NEW} RENAME TO {name}")
+        if tx.dialect.is_postgres:
+            # Indexes and sequences keep their names through a rename: give the __new ones the live names.
+            for row in tx.rows(
+                "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('i', 'S') AND position(%s in c.relname) > 0",
+                (NEW,),
+            ):
+                old, wanted = row["relname"], row["relname"].replace(NEW, "")
+                if not tx.rows("SELECT 1 FROM pg_class WHERE relname = %s", (wanted,)):
+                    kind = "INDEX" if row["relkind"] == "i" else "SEQUENCE"
+                    tx.execute(f"ALTER {kind} {old} RENAME TO {wanted}")
+        else:
+            for table in self.tables.tables:
+                for index, columns in table.indexes:
+                    tx.execute(f"DROP INDEX IF EXISTS {index}{NEW}")
+                    tx.execute(table.create_index(index, columns, "", ""))
+
+    def _drop(self, suffix: str) -> None:
+        with self.factory.datastore.transaction(commit=True) as curs:
+            for name in (self.tables.tracking(suffix), *(f"{t.name}{suffix}" for t in self.tables.tables)):
+                curs.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def close(self) -> None:
+        self.log.close()
+        self.factory.close()
+
+
+def rebuild(settings: Settings, view: str, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuilds one view from zero and switches it over; returns its position."""
+    job = Rebuild(settings, view)
+    try:
+        job.build(progress)
+        return job.switch_over()
+    finally:
+        job.close()

@@ -1,0 +1,45 @@
+"""Helpers for the projection tests: table snapshots and bounded waits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from application.settings import Settings
+from projections.tables import VIEWS
+from projections.views import open_recorders
+
+
+def snapshot(settings: Settings, view: str, suffix: str = "") -> dict[str, list[tuple[str, ...]]]:
+    """Every row of the view's tables (surrogate row ids left out), as sorted tuples of text."""
+    factory, _ = open_recorders(settings)
+    try:
+        out: dict[str, list[tuple[str, ...]]] = {}
+        with factory.datastore.transaction(commit=False) as curs:
+            for table in VIEWS[view].tables:
+                curs.execute(f"SELECT * FROM {table.name}{suffix}")
+                rows = [dict(r) if isinstance(r, dict) else {k: r[k] for k in r.keys()} for r in curs.fetchall()]
+                out[table.name] = sorted(
+                    tuple(_text(v) for k, v in sorted(r.items()) if k != "row_id") for r in rows
+                )
+        return out
+    finally:
+        factory.close()
+
+
+def _text(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(int(value))
+    return str(value)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
+    """Polls until predicate() holds; fails after `timeout` seconds (a liveness bound, not a benchmark)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.1)
