@@ -1,0 +1,168 @@
+"""The runners: events reach the views while they run, after a lost LISTEN connection,
+with one active runner per view, and after the worker is killed at random moments."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from application.bootstrap import build_ledger
+from application.settings import Settings
+from projections import open_views
+from projections.rebuild import Rebuild
+from projections.runner_postgres import SupervisedRunner
+from projections.tables import NEW
+from projections.worker import run_worker
+from tests.integration.projection_histories import record_history
+from tests.integration.projection_support import snapshot, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+SOME_STEPS = [(0, "inspect_compliant", 20, 1, 0), (1, "order", 30, 10, 1), (0, "sample_fail", 40, 1, 2)]
+
+
+@pytest.fixture
+def postgres_settings(pg_server, tmp_path):
+    return Settings(database_url=pg_server.create_database("run"), data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def worker(settings):
+    stopping = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(settings, stopping))
+    thread.start()
+    yield
+    stopping.set()
+    thread.join(30)
+    assert not thread.is_alive()
+
+
+@pytest.fixture
+def ledger_and_views(settings):
+    ledger, views = build_ledger(settings), open_views(settings)
+    yield ledger, views
+    views.close()
+    ledger.close()
+
+
+def caught_up(views, position):
+    return lambda: min(views.positions().values()) >= position
+
+
+def test_events_recorded_while_the_worker_runs_reach_both_views(settings, worker, ledger_and_views):
+    ledger, views = ledger_and_views
+    recorded = record_history(ledger, SOME_STEPS)
+    wait_until(caught_up(views, recorded.last_position), what="catching up")
+    assert views.lag() == {"status": 0, "accountability": 0}
+    assert views.wait_for(recorded.last_position, timeout=0.1)
+
+
+def test_new_events_reach_the_view_after_its_listen_connection_is_terminated(pg_server, postgres_settings):
+    settings = postgres_settings
+    stopping = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(settings, stopping))
+    thread.start()
+    ledger, views = build_ledger(settings), open_views(settings)
+    try:
+        first = record_history(ledger, SOME_STEPS[:1])
+        wait_until(caught_up(views, first.last_position), what="the first event reaching the views")
+        with psycopg.connect(settings.database_url, autocommit=True) as admin:
+            listening = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%%'"
+            ).fetchall()
+            assert listening, "the runners' LISTEN connections"
+            for (pid,) in listening:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        second = record_history(ledger, SOME_STEPS[1:])
+        wait_until(caught_up(views, second.last_position), timeout=20, what="events after the LISTEN loss")
+    finally:
+        stopping.set()
+        thread.join(30)
+        views.close()
+        ledger.close()
+
+
+def test_a_second_runner_for_a_view_waits_while_the_first_holds_its_lock(postgres_settings):
+    stopping = threading.Event()
+    first, second = (SupervisedRunner(postgres_settings, "status", stopping, retry=0.2) for _ in range(2))
+    threads = [threading.Thread(target=r.run) for r in (first, second)]
+    threads[0].start()
+    try:
+        wait_until(first.active.is_set, what="the first runner taking the lock")
+        threads[1].start()
+        for _ in range(10):
+            assert first.active.is_set() and not second.active.is_set()
+            stopping.wait(0.1)
+    finally:
+        stopping.set()
+        for t in threads:
+            if t.is_alive() or t.ident:
+                t.join(30)
+
+
+def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ZHIJIAN_DATABASE_URL": settings.database_url or "", "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "projections.worker"], env=env, cwd=str(ROOT),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_worker_killed_at_random_moments_leaves_tables_equal_to_a_rebuild_from_zero(postgres_settings):
+    settings = postgres_settings
+    rng = random.Random(20261127)
+    ledger, views = build_ledger(settings), open_views(settings)
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(20):
+                steps = [(rng.randrange(4), rng.choice(["order", "inspect_compliant", "sample_fail", "retract",
+                                                        "verify_pass", "license"]), rng.randrange(120),
+                          rng.randrange(1, 40), rng.randrange(12)) for _ in range(10)]
+                record_history(ledger, steps)
+                done.wait(0.1)
+        except BaseException as e:  # noqa: BLE001 - reported by the test below
+            failures.append(e)
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write)
+    worker = _start_worker(settings)
+    writer.start()
+    try:
+        kills = 0
+        while not done.is_set() or kills < 3:
+            done.wait(rng.uniform(0.3, 1.2))
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            kills += 1
+            worker = _start_worker(settings)
+        writer.join()
+        assert not failures
+        assert kills >= 3
+        last = views.log.last_position()
+        wait_until(caught_up(views, last), timeout=60, what="the restarted worker catching up")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+        views.close()
+        ledger.close()
+    job = Rebuild(settings, "status")
+    try:
+        job.build()
+    finally:
+        job.close()
+    job = Rebuild(settings, "accountability")
+    try:
+        job.build()
+    finally:
+        job.close()
+    assert snapshot(settings, "status") == snapshot(settings, "status", NEW)
+    assert snapshot(settings, "accountability") == snapshot(settings, "accountability", NEW)
