@@ -202,6 +202,8 @@ class _Seeder:
             self.record_plan()
             self.history(ids[-1], i, kind, categories, registered_on, registered_at, inspector, chief)
             self.record_plan()
+        self.report_cases(ids, inspector_for, officials)
+        self.record_plan()
         ids_by_name = {name: o.id for name, o in officials.items()}
         led.save(DemoSeeded(officials=ids_by_name, enterprises=len(ENTERPRISES)))
         return DemoResult(True, len(ENTERPRISES), ids_by_name, ids[0])
@@ -280,3 +282,43 @@ class _Seeder:
             self.at(self.end, lambda t: led.close_enterprise(
                 eid, by=chief, today=t, occurred_on=self.end, reason="fringe_workshop",
                 decision_no=f"取缔〔{on.year}〕{i:02d}号"), after=last)
+
+    def report_cases(self, ids: list[UUID], inspector_for: dict[str, Official], officials: dict[str, Official]) -> None:
+        """A few more acts so that every part of the campaign report has something to show.
+
+        A wire failure followed up by an order (后处理), a failed drinking-water sample, a
+        bean-sprout failure, and a "three-no" stall closed after an inspection.
+        """
+        led = self.ledger
+        by_name = {name: (eid, i) for i, ((name, _, _), eid) in enumerate(zip(ENTERPRISES, ids, strict=True))}
+        chief_food, chief_ccc = officials["李明"], officials["赵强"]
+
+        def on(days: int) -> date:
+            return min(self.start + timedelta(days=days), self.end)
+
+        def sample(name: str, days: int, category: str, product: str, failed: str) -> tuple[UUID, date, datetime]:
+            eid, i = by_name[name]
+            inspector = inspector_for[TOWNS[i % len(TOWNS)]]
+            day = on(days)
+            at = self.at(day, lambda t: led.record_sample(
+                eid, by=inspector, today=t, occurred_on=day, sample_no=f"CJ{day.year}-{i + 1:04d}B",
+                product_category=category, result="fail", product=product, failed_items=[failed],
+                lab="市产品质量监督检验所"))
+            return eid, day, at
+
+        eid, failed_on, failed_at = sample("金龙电线电缆有限公司", 48, "wires_cables", "BV2.5电线", "导体电阻")
+        ordered_on = min(failed_on + timedelta(days=3), self.end)
+        self.at(ordered_on, lambda t: led.order_to_rectify(
+            eid, by=chief_ccc, today=t, occurred_on=ordered_on, order_no=f"质监责改〔{ordered_on.year}〕101号",
+            deadline=ordered_on + timedelta(days=30), items=["召回不合格批次电线", "整改导体材料进货查验"]),
+            after=failed_at)
+        sample("山泉纯净水有限公司", 52, "drinking_water", "桶装饮用纯净水", "菌落总数")
+        sample("李家豆芽作坊", 44, "bean_sprouts", "绿豆芽", "6-苄基腺嘌呤")
+        eid, i = by_name["城东农贸市场豆腐摊"]
+        day = on(60)
+        inspected_at = self.at(day, lambda t: led.inspect(
+            eid, by=inspector_for[TOWNS[i % len(TOWNS)]], today=t, occurred_on=day, outcome="violation",
+            findings=["three_no", "no_business_license"], notes="无照经营，销售无标签豆制品"))
+        self.at(day, lambda t: led.close_enterprise(
+            eid, by=chief_food, today=t, occurred_on=day, reason="three_no",
+            decision_no=f"取缔〔{day.year}〕{i:02d}号"), after=inspected_at)
