@@ -20,9 +20,13 @@ from interfaces.http.routers import (
     rectification,
     retractions,
     samples,
+    views_enterprises,
+    views_reports,
+    views_support,
 )
 
-ROUTERS = (enterprises, inspections, rectification, licenses, samples, closures, retractions, health)
+ROUTERS = (enterprises, views_enterprises, inspections, rectification, licenses, samples, closures, retractions,
+           views_reports, health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        with views_support.projections_running(app):
+            yield
         ledger.close()
 
     app = FastAPI(
@@ -43,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ledger = ledger
     app.state.settings = settings
+    views_support.attach(app, settings)
     for module in ROUTERS:
         app.include_router(module.router)
     problems.install(app)

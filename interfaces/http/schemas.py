@@ -247,3 +247,7 @@ class Problem(BaseModel):
 
 class Health(BaseModel):
     status: str
+
+
+class Readiness(Health):
+    projection_lag: dict[str, int]  # log positions each view is behind

@@ -107,4 +107,5 @@ def test_the_enterprise_shows_its_current_status_with_its_version_as_etag(client
 def test_liveness_and_readiness_answer_without_a_token(client):
     assert client.get("/healthz").json() == {"status": "alive"}
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json() == {"status": "ready"}
+    assert r.status_code == 200 and r.json()["status"] == "ready"
+    assert set(r.json()["projection_lag"]) == {"status", "accountability"}

@@ -9,13 +9,11 @@ from fastapi import APIRouter, Path, Response
 from application.ledger import HistoryEntry
 from domain import errors
 from interfaces.http import problems
-from interfaces.http.current_status import current_status
-from interfaces.http.deps import CurrentOfficial, EnterpriseId, LedgerDep, Registration, Today, answer, etag
+from interfaces.http.deps import CurrentOfficial, EnterpriseId, LedgerDep, Registration, answer, etag
 from interfaces.http.schemas import (
     ActorPublic,
     CommandPublic,
     EnterpriseCreate,
-    EnterprisePublic,
     HistoryEventPublic,
     HistoryPublic,
     RetractionPublic,
@@ -31,13 +29,7 @@ def register_enterprise(body: EnterpriseCreate, ledger: LedgerDep, command: Regi
     return answer(result, response, f"/enterprises/{result.enterprise_id}")
 
 
-@router.get("/{enterprise_id}", response_model=EnterprisePublic, responses=problems.responses(401, 404, 422))
-def get_enterprise(enterprise_id: EnterpriseId, ledger: LedgerDep, by: CurrentOfficial, today: Today,
-                   response: Response):
-    """One enterprise's current status; ETag carries its version, for If-Match."""
-    entries = ledger.history(enterprise_id)
-    response.headers["ETag"] = etag(entries[-1].version, weak=True)
-    return current_status(enterprise_id, entries, today)
+# GET /enterprises/{enterprise_id} is answered from the status view: routers/views_enterprises.py.
 
 
 @router.get("/{enterprise_id}/history", response_model=HistoryPublic, responses=problems.responses(401, 404, 422))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from interfaces.http.deps import LedgerDep
 from interfaces.http.problems import StorageUnavailable, responses
-from interfaces.http.schemas import Health
+from interfaces.http.routers.views_support import projection_lag
+from interfaces.http.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
 
@@ -17,11 +18,12 @@ def healthz() -> Health:
     return Health(status="alive")
 
 
-@router.get("/readyz", response_model=Health, responses=responses(503))
-def readyz(ledger: LedgerDep) -> Health:
-    """The database answers; 503 otherwise."""
+@router.get("/readyz", response_model=Readiness, responses=responses(503))
+def readyz(ledger: LedgerDep, request: Request) -> Readiness:
+    """The database answers (503 otherwise); with each projection's lag behind the log."""
     try:
         ledger.store.ping()
+        lag = projection_lag(request.app)
     except Exception as e:  # noqa: BLE001 - whatever the driver raises, the answer is "not ready"
         raise StorageUnavailable(type(e).__name__) from e
-    return Health(status="ready")
+    return Readiness(status="ready", projection_lag=lag)

@@ -1,0 +1,133 @@
+"""Reports from the views: counts by status, accountability findings, one official's acts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict
+
+from interfaces.http import problems
+from interfaces.http.deps import CurrentOfficial, Today
+from interfaces.http.routers.views_support import (
+    AfterParam,
+    AsOfParam,
+    KnownAtParam,
+    ViewsDep,
+    as_of_or_today,
+    known_at_or_now,
+    wait_for,
+)
+
+router = APIRouter(tags=["reports"])
+
+OFFICIAL = "0b7d3e52-3f4e-4a8c-9a0e-5b2c1d9e8f70"
+ENTERPRISE = "6f1c2f7e-8d0b-4c39-9a51-2b1f5c0d7a10"
+
+
+def _examples(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [example]})
+
+
+class StatusReportPublic(BaseModel):
+    model_config = _examples({
+        "as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00Z", "total": 3,
+        "by_status": {"licensed": 1, "overdue": 1, "registered": 1},
+        "by_town": {"石桥镇": {"licensed": 1, "overdue": 1}, "河口镇": {"registered": 1}},
+        "by_kind": {"small_workshop": {"overdue": 1, "registered": 1}, "food_producer": {"licensed": 1}},
+    })
+    as_of: str
+    known_at: str
+    total: int
+    by_status: dict[str, int]
+    by_town: dict[str, dict[str, int]]
+    by_kind: dict[str, dict[str, int]]
+
+
+class AccountabilityPublic(BaseModel):
+    model_config = _examples({
+        "as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00Z",
+        "officials": [{"official_id": OFFICIAL, "name": "王芳", "actions": {"Inspected": 4, "OrderedToRectify": 1},
+                       "orders": {"issued": 1, "verified_on_time": 0, "verified_late": 0, "overdue": 1}}],
+        "overdue_orders": [{"enterprise_id": ENTERPRISE, "order_no": "SQ-2026-031", "deadline": "2026-08-30",
+                            "issued_by": OFFICIAL}],
+        "compliant_then_failed": [{"enterprise_id": ENTERPRISE, "inspector_id": OFFICIAL, "inspected_on": "2026-08-09",
+                                   "sample_no": "CJ-2026-118", "failed_on": "2026-09-03", "days_between": 25}],
+        "responsible": {"石桥镇": [{"official_id": OFFICIAL, "name": "王芳", "role": "inspector"}]},
+    })
+    as_of: str
+    known_at: str
+    officials: list[dict[str, Any]]
+    overdue_orders: list[dict[str, Any]]
+    compliant_then_failed: list[dict[str, Any]]
+    responsible: dict[str, list[dict[str, str]]]
+
+
+class ActionPublic(BaseModel):
+    enterprise_id: str
+    type: str
+    version: int
+    occurred_on: str
+    recorded_at: str
+    late_days: int
+
+
+class ActionsPublic(BaseModel):
+    model_config = _examples({
+        "official_id": OFFICIAL, "as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00Z",
+        "actions": [{"enterprise_id": ENTERPRISE, "type": "Inspected", "version": 2, "occurred_on": "2026-08-09",
+                     "recorded_at": "2026-08-15T02:10:00+00:00", "late_days": 6}],
+    })
+    official_id: str
+    as_of: str
+    known_at: str
+    actions: list[ActionPublic]
+
+
+@router.get("/reports/status", response_model=StatusReportPublic, responses=problems.responses(401, 422, 503))
+def status_report(views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsOfParam = None,
+                  known_at: KnownAtParam = None, after: AfterParam = None) -> StatusReportPublic:
+    """Enterprises counted by status, by town × status and by kind × status, at (as_of, known_at)."""
+    wait_for(views, after, ("status",))
+    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    by_status: dict[str, int] = defaultdict(int)
+    by_town: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for status, town, kind, n in views.status.counts(day, moment):
+        by_status[status] += n
+        by_town[town][status] += n
+        by_kind[kind][status] += n
+    return StatusReportPublic(
+        as_of=day.isoformat(), known_at=moment.isoformat(), total=sum(by_status.values()), by_status=dict(by_status),
+        by_town={t: dict(v) for t, v in by_town.items()}, by_kind={k: dict(v) for k, v in by_kind.items()},
+    )
+
+
+@router.get("/reports/accountability", response_model=AccountabilityPublic,
+            responses=problems.responses(401, 422, 503))
+def accountability_report(views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsOfParam = None,
+                          known_at: KnownAtParam = None, after: AfterParam = None) -> AccountabilityPublic:
+    """Per official: acts by type and the fate of the orders they issued; overdue orders; inspections found
+    compliant shortly before a failed sample (the window is ZHIJIAN_COMPLIANT_THEN_FAILED_DAYS); who was
+    responsible for each town."""
+    wait_for(views, after, ("accountability",))
+    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    return AccountabilityPublic(**views.accountability.report(day, moment))
+
+
+@router.get("/officials/{official_id}/actions", response_model=ActionsPublic, tags=["officials"],
+            responses=problems.responses(401, 422, 503))
+def official_actions(
+    official_id: Annotated[UUID, Path(description="the official's id")], views: ViewsDep, by: CurrentOfficial,
+    today: Today, since: Annotated[date | None, Query(description="only acts that occurred on or after")] = None,
+    as_of: AsOfParam = None, known_at: KnownAtParam = None, after: AfterParam = None,
+) -> ActionsPublic:
+    """What one official did (not retracted), with how many days late each act was entered."""
+    wait_for(views, after, ("accountability",))
+    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    acts = views.accountability.actions(day, moment, official_id=official_id, since=since)
+    return ActionsPublic(official_id=str(official_id), as_of=day.isoformat(), known_at=moment.isoformat(),
+                         actions=[ActionPublic(**a.as_dict()) for a in acts])

@@ -1,0 +1,103 @@
+"""What the read routes share: the views, as_of / known_at / after, and the 503 when a view lags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+
+from application.settings import Settings
+from domain import errors
+from interfaces.http.deps import Today
+from interfaces.http.problems import MEDIA_TYPE, TYPE_BASE
+from interfaces.http.schemas import Problem
+from projections import Views, open_views
+from projections.embedded import EmbeddedProjections
+
+AFTER_TIMEOUT_SECONDS = 5.0
+
+
+def views(request: Request) -> Views:
+    return request.app.state.views  # type: ignore[no-any-return]
+
+
+ViewsDep = Annotated[Views, Depends(views)]
+
+AsOfParam = Annotated[date | None, Query(
+    description="valid time: the date the answer is for (what was true on that day); default today",
+    examples=["2026-10-01"])]
+KnownAtParam = Annotated[datetime | None, Query(
+    description="transaction time: answer with only what had been recorded by then; default now",
+    examples=["2026-10-01T18:00:00+08:00"])]
+AfterParam = Annotated[int | None, Query(
+    ge=0, le=2**62, description="read your write: wait (bounded) until the views have processed this log position, "
+    "the `position` a command answered; 503 with the lag if they have not in time, 422 if the log has no "
+    "such position yet", examples=[1])]
+
+
+class ViewLagging(Exception):
+    def __init__(self, position: int, lag: dict[str, int]) -> None:
+        super().__init__(f"views have not reached position {position}")
+        self.position, self.lag = position, lag
+
+
+def as_of_or_today(as_of: date | None, today: date) -> date:
+    return as_of or today
+
+
+def known_at_or_now(known_at: datetime | None) -> datetime:
+    if known_at is None:
+        return datetime.now(timezone.utc)
+    return known_at if known_at.tzinfo else known_at.replace(tzinfo=timezone.utc)
+
+
+def wait_for(views: Views, position: int | None, names: tuple[str, ...]) -> None:
+    """Waits until the named views have processed `position`; ViewLagging (503) past the bound."""
+    if not position:
+        return
+    if position > views.log.last_position():  # every committed write's position is at most the log's last
+        raise errors.InvalidValue(
+            f"日志中还没有位置 {position} (no event has been recorded at position {position})", field="after"
+        )
+    if not views.wait_for(position, AFTER_TIMEOUT_SECONDS, names):
+        raise ViewLagging(position, views.lag())
+
+
+async def _lagging(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ViewLagging)
+    body = Problem(
+        type=TYPE_BASE + "ViewLagging", title="视图尚未更新 (view not caught up)", status=503,
+        detail=f"视图在 {AFTER_TIMEOUT_SECONDS:g} 秒内未处理到位置 {exc.position} "
+               f"(the views did not reach position {exc.position} in time); retry shortly",
+        instance=request.url.path, rule="ViewLagging",
+    ).model_dump(mode="json")
+    return JSONResponse({**body, "lag": exc.lag}, status_code=503, media_type=MEDIA_TYPE, headers={"Retry-After": "1"})
+
+
+def attach(app: FastAPI, settings: Settings) -> None:
+    """Opens the views for the app (`app.state.views`) and maps a lagging view to 503."""
+    app.state.views = open_views(settings)
+    app.add_exception_handler(ViewLagging, _lagging)
+
+
+@contextmanager
+def projections_running(app: FastAPI) -> Iterator[None]:
+    """Runs the projections in this process for the app's lifetime (see projections/embedded.py)."""
+    embedded = EmbeddedProjections(app.state.settings, app.state.views).start()
+    app.state.projections = embedded
+    try:
+        yield
+    finally:
+        embedded.stop()
+        app.state.views.close()
+
+
+def projection_lag(app: FastAPI) -> dict[str, int]:
+    return app.state.views.lag()  # type: ignore[no-any-return]
+
+
+__all__ = ["AfterParam", "AsOfParam", "KnownAtParam", "Today", "ViewsDep"]
