@@ -1,0 +1,40 @@
+"""`zhijian report campaign`, run as a real process on each store after `zhijian demo`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from tests.integration.test_cli import zhijian
+
+SHEETS = ["目标与完成情况", "普查建档", "食品生产许可", "限期整改", "证照年审", "监督抽查",
+          "重点整治（“两豆”、饮用水、水产品）", "实施步骤", "曝光名单"]
+
+
+def test_report_campaign_writes_the_demo_report_as_a_workbook_and_as_csv(settings, tmp_path):
+    assert zhijian(settings, tmp_path, "demo").returncode == 0
+    today = date.today().isoformat()
+    done = zhijian(settings, tmp_path, "report", "campaign", "--as-of", today, "--format", "xlsx",
+                   "-o", str(tmp_path / "report.xlsx"))
+    assert done.returncode == 0, done.stderr
+    book = load_workbook(tmp_path / "report.xlsx")
+    assert book.sheetnames == SHEETS
+    assert f"统计日期 {today}" in book["普查建档"]["A2"].value
+    total = next(r for r in book["普查建档"].iter_rows(values_only=True) if r[0] == "合计")
+    assert total[3] == 36  # the demo registers 36 enterprises
+
+    done = zhijian(settings, tmp_path, "report", "campaign", "--as-of", today, "--known-at", "2000-01-01T00:00",
+                   "-o", str(tmp_path / "then.csv"))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO((tmp_path / "then.csv").read_bytes().decode("utf-8-sig"))))
+    assert rows[0] == ["产品质量和食品安全专项整治行动情况总结"]
+    assert ["合计", "", "", "0", "0", "0", ""] in rows  # nothing was known in 2000
+
+
+def test_report_campaign_refuses_a_malformed_date(settings, tmp_path):
+    done = zhijian(settings, tmp_path, "report", "campaign", "--as-of", "2026-13-01", "-o", str(tmp_path / "r.html"))
+    assert done.returncode == 2 and "--as-of" in done.stderr
+    assert not (tmp_path / "r.html").exists()
