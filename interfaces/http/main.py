@@ -18,6 +18,7 @@ from interfaces.http.routers import (
     inspections,
     licenses,
     rectification,
+    reports_campaign,
     retractions,
     samples,
     views_enterprises,
@@ -26,7 +27,7 @@ from interfaces.http.routers import (
 )
 
 ROUTERS = (enterprises, views_enterprises, inspections, rectification, licenses, samples, closures, retractions,
-           views_reports, health)
+           views_reports, reports_campaign, health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -64,7 +65,7 @@ def _write_table(sheet: Worksheet, table: Table, widths: dict[int, int]) -> None
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         widths[j] = max(widths.get(j, 0), _width(column.header))
     for row, flagged in zip(table.rows, table.flagged, strict=True):
-        sheet.append(row)
+        sheet.append([_storable(v) for v in row])
         for j, (value, column) in enumerate(zip(row, table.columns, strict=True), start=1):
             cell = sheet.cell(sheet.max_row, j)
             cell.border = BORDER
@@ -75,6 +76,11 @@ def _write_table(sheet: Worksheet, table: Table, widths: dict[int, int]) -> None
             widths[j] = max(widths.get(j, 0), 10 if column.type == "date" else _width(str(value or "")))
     if not table.rows:
         sheet.append([table.empty_note])
+
+
+def _storable(value: Any) -> Any:
+    """The value, less the control characters a worksheet cannot hold (they may come from typed-in names)."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def _width(text: str) -> int:

@@ -165,3 +165,10 @@ def test_json_keeps_the_figures_with_iso_dates(figures):
                                                                 "implementation")
     assert data["annual_review"]["shortfall"][0]["granted_on"] == "2026-08-20"
     assert data["sampling"]["by_category"]["plugs"] == {"samples": 1, "failed": 1, "is_food": False}
+
+
+def test_xlsx_replaces_control_characters_that_a_worksheet_cannot_hold(figures):
+    odd = [{**figures["disclosure"][0], "name": "张记\x17豆腐坊"}]
+    book = load_workbook(io.BytesIO(render({**figures, "disclosure": odd}, "xlsx")))
+    names = [r[1] for r in book["曝光名单"].iter_rows(values_only=True)]
+    assert "张记\ufffd豆腐坊" in names
