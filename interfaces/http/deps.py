@@ -50,14 +50,14 @@ IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,18}"?)\s*$'
 
 
 def if_match(
-    value: Annotated[
+    if_match: Annotated[
         str | None,
-        Header(alias="If-Match", pattern=IF_MATCH_PATTERN,
+        Header(pattern=IF_MATCH_PATTERN,
                description='the version you read (from ETag): `"3"`, `W/"3"` or `3`; 409 if the enterprise has moved on'),
     ] = None,
 ) -> int | None:
     """The version the client expects the enterprise to be at, or None (also for `*`)."""
-    match = _VERSION.match(value or "")
+    match = _VERSION.match(if_match or "")
     return int(match.group(1)) if match else None
 
 
@@ -65,7 +65,7 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+    Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
            description="repeat a POST with the same key to get the original answer; nothing is stored twice"),
 ]
 

@@ -110,6 +110,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # FastAPI could not decode the body
+        reason = f"JSON 格式错误 (malformed JSON: {type(exc.__cause__).__name__})"
+        return problem(422, "invalid-request", "Invalid request", "请求有误 (invalid request): body",
+                       instance=request.url.path, field_errors=[{"field": "body", "message": reason}])
     phrase = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) else phrase
     return problem(exc.status_code, f"http-{exc.status_code}", phrase, detail, instance=request.url.path,
@@ -144,6 +148,7 @@ def install(app: FastAPI) -> None:
 # -- OpenAPI ---------------------------------------------------------------------------
 
 _DESCRIPTIONS = {
+    400: "请求无法读取 Unreadable request (a bad Content-Length)",
     401: "未认证 Not authenticated: no, unknown or revoked token",
     403: "无权 Not permitted: the role or the towns do not cover this act",
     404: "不存在 Not found",
@@ -155,7 +160,12 @@ _DESCRIPTIONS = {
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The problem responses a route documents (served as application/problem+json)."""
+    """The problem responses a route documents (served as application/problem+json).
+
+    A route that reads a body (413) can also meet one it cannot read at all (400).
+    """
+    if 413 in statuses:
+        statuses = (400, *statuses)
     return {status: {"model": Problem, "description": _DESCRIPTIONS[status]} for status in statuses}
 
 

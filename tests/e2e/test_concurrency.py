@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.e2e.conftest import TODAY, TestClient, make_app
+from tests.e2e.conftest import SECOND_APP, TODAY, TestClient, make_app
 
 WRITERS = 16
 
@@ -57,6 +57,7 @@ def test_concurrent_writers_holding_the_same_version_see_one_201_and_409s(client
     assert statuses == [201] + [409] * 7
 
 
+@SECOND_APP
 def test_two_servers_on_one_store_settle_their_races_by_retrying(settings, client, chief, enterprise):
     with TestClient(make_app(settings)) as other:
         def sample(n: int):

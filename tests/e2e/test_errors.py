@@ -71,6 +71,12 @@ def test_malformed_json_is_422_naming_the_body(client, chief, enterprise):
     assert fields(problem(r, 422)) == ["body"]
 
 
+def test_a_body_that_is_not_utf8_is_422_naming_the_body(client, chief, enterprise):
+    r = client.post(f"/enterprises/{enterprise}/inspections", content=b'{"outcome": "\xff"}',
+                    headers={**chief, "Content-Type": "application/json"})
+    assert fields(problem(r, 422)) == ["body"]
+
+
 def test_a_body_that_is_not_an_object_is_422(client, chief, enterprise):
     r = client.post(f"/enterprises/{enterprise}/inspections", json=["compliant"], headers=chief)
     assert fields(problem(r, 422)) == ["body"]

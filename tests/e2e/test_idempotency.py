@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import ENTERPRISE, TestClient, make_app
+from tests.e2e.conftest import ENTERPRISE, SECOND_APP, TestClient, make_app
 
 INSPECTION = {"occurred_on": "2026-09-01", "outcome": "compliant"}
 
@@ -54,6 +54,7 @@ def test_a_refused_command_does_not_use_up_its_key(client, chief, enterprise):
     assert inspect(client, enterprise, chief, "k2").status_code == 201
 
 
+@SECOND_APP
 def test_a_repeated_post_after_a_server_restart_returns_the_original_answer(settings, chief, enterprise, client,
                                                                             ledger):
     first = inspect(client, enterprise, chief, "before-restart")
