@@ -17,6 +17,8 @@ from projections.dialect import POSTGRES, SQLITE, Dialect
 from projections.tables import ACCOUNTABILITY, NEW, STATUS, ViewTables
 
 APPLICATION_NAME = "Zhijian"  # the Ledger's name: the tracked sequence
+# The library's marker that a tracking table is in its current (single-row) format.
+_MIGRATED = "INSERT INTO {schema}.{table} VALUES ('__migration__', 1) ON CONFLICT (application_name) DO NOTHING"
 
 
 class Tx:
@@ -65,12 +67,15 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         super().__init__(datastore, tracking_table_name=self.tables.tracking(self.suffix), **kwargs)
 
     def create_table(self) -> None:
-        super().create_table()
+        # One transaction under a lock: two processes starting at once would otherwise race
+        # on the catalogue and on the library's "__migration__" tracking row. The tables are
+        # new in the library's single-row format, so its migration of old tables never applies.
         with self.datastore.transaction(commit=True) as curs:
-            # Two processes creating the same tables at once would race on the catalogue.
             curs.execute("SELECT pg_advisory_xact_lock(hashtext('zhijian-view-ddl'))")
-            for statement in self._view_ddl():
+            for statement in [*self.sql_create_statements, *self._view_ddl()]:
                 curs.execute(statement)
+            curs.execute(_MIGRATED.format(schema=self.datastore.schema, table=self.tracking_table_name))
+        self.tracking_migration_current = 1
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
@@ -98,6 +103,13 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             f"WHERE {t}.notification_id < :notification_id RETURNING notification_id"
         )
         self.select_max_tracking_id_statement = f"SELECT MAX(notification_id) FROM {t} WHERE application_name=?"
+
+    def create_table(self) -> None:
+        with self.write() as tx:  # BEGIN IMMEDIATE: one creator at a time (see the PostgreSQL recorder)
+            for statement in self.create_table_statements:
+                tx.cursor.execute(statement)
+            tx.cursor.execute(_MIGRATED.format(schema="main", table=self.tracking_table_name))
+        self.tracking_migration_current = 1
 
     def construct_create_table_statements(self) -> list[str]:
         return [

@@ -69,13 +69,14 @@ class SupervisedRunner:
                         self.stopping.wait(self.retry)  # another runner is active: wait our turn
                         continue
                     self.active.set()
-                    self._run_until_stopped(conn)
+                    try:
+                        self._run_until_stopped(conn)
+                    finally:
+                        self.active.clear()  # before the lock's connection closes
             except Exception:
                 self.restarts += 1
                 log.exception("projection %s stopped; restarting from its tracking record", self.view)
                 self.stopping.wait(self.retry)
-            finally:
-                self.active.clear()
 
     def _run_until_stopped(self, lock: psycopg.Connection[Any]) -> None:
         runner: ProjectionRunner[Any, Any] = ProjectionRunner(

@@ -23,6 +23,9 @@ VIEW_NAMES = ("status", "accountability")
 def store_env(settings: Settings, *, pool_size: int = 2) -> dict[str, str]:
     """The library's environment for the views' own connections (a small pool of their own)."""
     env = settings.eventsourcing_env()
+    # The log is the Ledger's to create (LedgerLog's env name is "Zhijian"): readers that
+    # started first wait for it rather than race the Ledger to create it.
+    env["ZHIJIAN_CREATE_TABLE"] = "n"
     if settings.is_postgres:
         env["POSTGRES_POOL_SIZE"] = str(pool_size)
         env["POSTGRES_MAX_OVERFLOW"] = str(max(settings.max_overflow, 4))

@@ -56,7 +56,7 @@ def caught_up(views, position):
     return lambda: min(views.positions().values()) >= position
 
 
-def test_events_recorded_while_the_worker_runs_reach_both_views(settings, worker, ledger_and_views):
+def test_events_recorded_while_the_worker_runs_reach_both_views(settings, ledger_and_views, worker):
     ledger, views = ledger_and_views
     recorded = record_history(ledger, SOME_STEPS)
     wait_until(caught_up(views, recorded.last_position), what="catching up")
@@ -90,6 +90,7 @@ def test_new_events_reach_the_view_after_its_listen_connection_is_terminated(pg_
 
 
 def test_a_second_runner_for_a_view_waits_while_the_first_holds_its_lock(postgres_settings):
+    build_ledger(postgres_settings).close()  # the log exists
     stopping = threading.Event()
     first, second = (SupervisedRunner(postgres_settings, "status", stopping, retry=0.2) for _ in range(2))
     threads = [threading.Thread(target=r.run) for r in (first, second)]
@@ -166,3 +167,23 @@ def test_a_worker_killed_at_random_moments_leaves_tables_equal_to_a_rebuild_from
         job.close()
     assert snapshot(settings, "status") == snapshot(settings, "status", NEW)
     assert snapshot(settings, "accountability") == snapshot(settings, "accountability", NEW)
+
+
+def test_several_processes_opening_the_views_at_once_all_succeed(settings):
+    build_ledger(settings).close()  # the store exists (SQLite's switch to WAL mode is the first opener's)
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def open_and_close() -> None:
+        try:
+            start.wait()
+            open_views(settings).close()
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=open_and_close) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
