@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from application.bootstrap import build_ledger
-from application.campaign_settings import load_campaign_settings
+from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
 from application.demo import seed_demo
 from application.settings import Settings
 from domain.actor import SYSTEM
@@ -25,7 +25,7 @@ from projections.replayed_states import ReplayedStates
 from tests.integration.projection_histories import START, histories, record_history
 from tests.integration.test_projection_properties import instants, live
 
-CAMPAIGN = load_campaign_settings()
+CAMPAIGN = load_campaign_settings(DEFAULT_FILE)
 
 
 def reference_report(ledger: Any, as_of: date, known_at: datetime) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from uuid import UUID
 
 import pytest
 
-from application.campaign_settings import load_campaign_settings
+from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
 from domain.status import Fact, fold
 from projections.campaign_figures import campaign_figures
 
@@ -100,7 +100,7 @@ def campaign() -> list[Script]:
 
 def figures_on(as_of: date) -> dict:
     states = [(s.id, state) for s in campaign() if (state := fold(s.facts, as_of)) is not None]
-    return campaign_figures(states, as_of, KNOWN_AT, load_campaign_settings().campaign_for(as_of))
+    return campaign_figures(states, as_of, KNOWN_AT, load_campaign_settings(DEFAULT_FILE).campaign_for(as_of))
 
 
 @pytest.fixture(scope="module")
