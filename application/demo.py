@@ -23,7 +23,7 @@ from domain.actor import SYSTEM
 from domain.credit_code import ALPHABET, check_character
 from domain.official import Official
 from domain.recording_clock import simulated
-from domain.values import Kind
+from domain.values import Kind, ProductCategory
 
 TOWNS = ["石桥镇", "河口镇", "青山镇", "柳林镇", "城东街道", "城西街道"]
 AREAS = {"石桥镇": "rural", "河口镇": "urban_rural_fringe", "青山镇": "rural", "柳林镇": "rural",
@@ -273,7 +273,7 @@ class _Seeder:
             failed_items = rng.sample(FAIL_ITEMS.get(category, ["标签标识"]), 1) if fails else []
             self.at(sampled_on, lambda t: led.record_sample(
                 eid, by=inspector, today=t, occurred_on=sampled_on, sample_no=f"CJ{on.year}-{i + 1:04d}",
-                product_category=category, result="fail" if fails else "pass", product=f"{category}样品",
+                product_category=category, result="fail" if fails else "pass", product=f"{ProductCategory(category).label}样品",
                 failed_items=failed_items, lab="市产品质量监督检验所"), after=registered_at, may_be_late=True)
         if i == 0:
             self.mistake(eid, on, registered_at, inspector, chief)
@@ -308,7 +308,7 @@ class _Seeder:
 
         eid, failed_on, failed_at = sample("金龙电线电缆有限公司", 48, "wires_cables", "BV2.5电线", "导体电阻")
         ordered_on = min(failed_on + timedelta(days=3), self.end)
-        self.at(ordered_on, lambda t: led.order_to_rectify(
+        self.at(ordered_on, lambda t, eid=eid: led.order_to_rectify(
             eid, by=chief_ccc, today=t, occurred_on=ordered_on, order_no=f"质监责改〔{ordered_on.year}〕101号",
             deadline=ordered_on + timedelta(days=30), items=["召回不合格批次电线", "整改导体材料进货查验"]),
             after=failed_at)
