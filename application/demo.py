@@ -273,7 +273,8 @@ class _Seeder:
             failed_items = rng.sample(FAIL_ITEMS.get(category, ["标签标识"]), 1) if fails else []
             self.at(sampled_on, lambda t: led.record_sample(
                 eid, by=inspector, today=t, occurred_on=sampled_on, sample_no=f"CJ{on.year}-{i + 1:04d}",
-                product_category=category, result="fail" if fails else "pass", product=f"{ProductCategory(category).label}样品",
+                product_category=category, result="fail" if fails else "pass",
+                product=f"{ProductCategory(category).label}样品",
                 failed_items=failed_items, lab="市产品质量监督检验所"), after=registered_at, may_be_late=True)
         if i == 0:
             self.mistake(eid, on, registered_at, inspector, chief)

@@ -141,7 +141,8 @@ def census(enterprises: Enterprises, as_of: date) -> dict[str, Any]:
         by_town[s.town].update(counts)
     rows = [
         {"town": town, "kind": kind, "area": area, **_counts(c, ("registered", "licensed", "closed"))}
-        for (town, kind, area), c in sorted(cells.items(), key=lambda i: (i[0][0], KIND_ORDER[i[0][1]], AREA_ORDER[i[0][2]]))
+        for (town, kind, area), c in sorted(cells.items(), key=lambda i: (i[0][0], KIND_ORDER[i[0][1]],
+                                                                          AREA_ORDER[i[0][2]]))
     ]
     total = sum(by_town.values(), Counter())
     return {
@@ -287,7 +288,9 @@ def sampling(enterprises: Enterprises, campaign: CampaignRules) -> dict[str, Any
             c: {"samples": n["samples"], "failed": n["failed"], "is_food": ProductCategory(c).is_food}
             for c, n in sorted(by_category.items(), key=lambda i: CATEGORY_ORDER[i[0]])
         },
-        "uncovered_categories": [c.value for c in ProductCategory if c in FOOD_CATEGORIES and c.value not in by_category],
+        "uncovered_categories": [
+            c.value for c in ProductCategory if c in FOOD_CATEGORIES and c.value not in by_category
+        ],
         "high_risk": _high_risk(enterprises, campaign),
         "follow_up": _follow_up(enterprises, campaign),
         "by_town": {t: _counts(c, ("samples", "failed")) for t, c in sorted(by_town.items())},

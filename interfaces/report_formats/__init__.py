@@ -27,7 +27,9 @@ def render(figures: Mapping[str, Any], fmt: str) -> bytes:
     return FORMATS[fmt][2](figures)
 
 
-def campaign_report(source: StatesSource, settings: CampaignSettings, as_of: date, known_at: datetime) -> dict[str, Any]:
+def campaign_report(
+    source: StatesSource, settings: CampaignSettings, as_of: date, known_at: datetime
+) -> dict[str, Any]:
     """The campaign's figures on as_of, as known at known_at, from any source of enterprise states."""
     return campaign_figures(source.states_at(as_of, known_at), as_of, known_at, settings.campaign_for(as_of))
 

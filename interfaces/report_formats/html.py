@@ -99,4 +99,6 @@ def _cell_class(type_: str) -> str:
 
 def _chinese_number(n: int) -> str:
     digits = "零一二三四五六七八九"
-    return digits[n] if n < 10 else ("十" if n // 10 == 1 else digits[n // 10] + "十") + (digits[n % 10] if n % 10 else "")
+    if n < 10:
+        return digits[n]
+    return ("十" if n // 10 == 1 else digits[n // 10] + "十") + (digits[n % 10] if n % 10 else "")

@@ -33,7 +33,8 @@ def reference_report(ledger: Any, as_of: date, known_at: datetime) -> dict[str, 
     states = []
     for eid in ReplayedStates(ledger).enterprise_ids():
         cut = [h for h in live(ledger.history(eid), as_of, known_at) if h.type != "Retracted"]
-        facts = [Fact(h.version, h.type, h.occurred_on, h.recorded_at, str(h.actor.official_id), h.payload) for h in cut]
+        facts = [Fact(h.version, h.type, h.occurred_on, h.recorded_at, str(h.actor.official_id), h.payload)
+                 for h in cut]
         if (state := fold(facts, as_of)) is not None:
             states.append((eid, state))
     return campaign_figures(states, as_of, known_at, CAMPAIGN.campaign_for(as_of))

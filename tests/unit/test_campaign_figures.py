@@ -157,7 +157,8 @@ def test_after_the_deadline_the_still_unlicensed_count_and_late_registrations_jo
 def test_rectification_sorts_orders_by_fate_and_counts_failed_verifications(oct1):
     r = oct1["rectification"]
     # O1 passed 09-05 after its 08-30 deadline; O2 passed 09-10 before 09-15; O3 (deadline 09-25) never verified.
-    assert {k: r[k] for k in ("issued", "passed_on_time", "passed_late", "overdue", "open", "failed_verifications")} == {
+    fates = ("issued", "passed_on_time", "passed_late", "overdue", "open", "failed_verifications")
+    assert {k: r[k] for k in fates} == {
         "issued": 3, "passed_on_time": 1, "passed_late": 1, "overdue": 1, "open": 0, "failed_verifications": 1}
     assert [(o["name"], o["order_no"], o["days_overdue"]) for o in r["overdue_orders"]] == [("戊电线厂", "O3", 6)]
     assert r["by_town"]["河口镇"]["passed_late"] == 1 and r["by_town"]["石桥镇"]["passed_on_time"] == 1

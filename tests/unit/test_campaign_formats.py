@@ -115,8 +115,8 @@ def parse(html: bytes) -> Tables:
     return parser
 
 
-def table(parsed: Tables, title: str, header_first: str | None = None) -> dict:
-    return next(t for t in parsed.tables if t["title"] == title and (header_first is None or t["rows"][0][0] == header_first))
+def table(parsed: Tables, title: str) -> dict:
+    return next(t for t in parsed.tables if t["title"] == title)
 
 
 def test_html_is_a_chinese_report_with_its_dates_at_the_top_and_one_table_per_part(figures):

@@ -57,7 +57,8 @@ def _figures(request: Request, views: ViewsDep, today: Today, as_of: AsOfParam, 
 
 @router.get("/campaign", response_class=Response, responses=CAMPAIGN_RESPONSES)
 def campaign(request: Request, views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsOfParam = None,
-             known_at: KnownAtParam = None, after: AfterParam = None, format: Format = "json") -> Response:  # noqa: A002
+             known_at: KnownAtParam = None, after: AfterParam = None,
+             format: Format = "json") -> Response:  # noqa: A002 - the query parameter's name
     """The campaign summary: census, licensing, rectification, annual review, sampling, focus lists, calendar."""
     figures = _figures(request, views, today, as_of, known_at, after)
     headers = {}
