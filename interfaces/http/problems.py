@@ -188,5 +188,16 @@ def _document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-COMMAND_RESPONSES = responses(401, 403, 404, 409, 413, 422)
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "已记录 Recorded: where the event landed",
+        "headers": {
+            "Location": {"description": "the new enterprise, or /enterprises/{id}/history/{version}",
+                         "schema": {"type": "string"}},
+            "ETag": {"description": 'the enterprise\'s new version, e.g. "7", for If-Match', "schema": {"type": "string"}},
+        },
+    }
+}
+COMMAND_RESPONSES = {**CREATED, **responses(401, 403, 404, 409, 413, 422)}
+REGISTER_RESPONSES = {**CREATED, **responses(401, 403, 409, 413, 422)}
 READ_RESPONSES = responses(401, 404, 422)

@@ -7,6 +7,8 @@ the domain's rules rather than stopping at 404.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
@@ -23,7 +25,8 @@ from schemathesis.specs.openapi.checks import (
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
-BOUNDED = hypothesis_settings(max_examples=10, deadline=None, database=None, derandomize=True,
+# A deeper run: ZHIJIAN_FUZZ_EXAMPLES=200 python -m pytest tests/e2e/test_schemathesis.py
+BOUNDED = hypothesis_settings(max_examples=int(os.environ.get("ZHIJIAN_FUZZ_EXAMPLES", "10")), deadline=None, database=None, derandomize=True,
                               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 
 

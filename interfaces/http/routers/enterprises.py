@@ -22,7 +22,7 @@ from interfaces.http.schemas import (
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 
 
-@router.post("", status_code=201, response_model=CommandPublic, responses=problems.responses(401, 403, 409, 413, 422))
+@router.post("", status_code=201, response_model=CommandPublic, responses=problems.REGISTER_RESPONSES)
 def register_enterprise(body: EnterpriseCreate, ledger: LedgerDep, command: Registration, response: Response):
     """登记建档: registers an enterprise (event `Registered`). Location is the new enterprise."""
     result = ledger.register_enterprise(**body.model_dump(), **command.using(body, versioned=False))
