@@ -334,7 +334,7 @@ class Ledger(Application[UUID]):
                         raise errors.ConcurrencyConflict(
                             f"企业记录已被他人更新 (enterprise moved on past version {expected_version})"
                         ) from None
-                    time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not secrecy
+                    time.sleep(_JITTER.uniform(0, 0.005 * (attempt + 1)))
         raise errors.ConcurrencyConflict(
             f"并发写入过多，请重试 (lost {self.command_retries} races for this enterprise; try again)"
         )
@@ -420,6 +420,7 @@ class Ledger(Application[UUID]):
 
 
 _WHAT = {"enterprise": "企业", "official": "人员"}
+_JITTER = random.Random()  # noqa: S311 - backoff jitter, not secrecy; its own state, not the global one
 _ROLE_WORDS = {
     "Registered": "登记建档",
     "Inspected": "检查",

@@ -95,3 +95,15 @@ def register(client: TestClient, auth: dict[str, str], **fields: Any) -> str:
 @pytest.fixture
 def enterprise(client: TestClient, chief: dict[str, str]) -> str:
     return register(client, chief)
+
+
+PROBLEM = "application/problem+json"
+
+
+def problem(r, status: int) -> dict:
+    """The answer, checked to be an RFC 9457 problem document with this status."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"].endswith(body["rule"])
+    return body

@@ -9,6 +9,7 @@ import pytest
 
 from domain.actor import SYSTEM
 from tests.e2e.conftest import ENTERPRISE, TODAY, bearer
+from tests.e2e.shared_app import app, client, settings  # noqa: F401 - one app per store
 
 
 def inspect(client, enterprise, auth):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.shared_app import app, client, settings  # noqa: F401 - one app per store
+
 TOWN = "石桥镇"
 TOWNS = {"own town": (TOWN,), "other town": ("河口镇",), "unit-wide": ()}
 RECORDING = {"register", "inspect", "sample"}

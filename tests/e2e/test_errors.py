@@ -6,18 +6,8 @@ from uuid import uuid4
 
 import pytest
 
-from interfaces.http import deps
-from tests.e2e.conftest import ENTERPRISE, TestClient
-
-PROBLEM = "application/problem+json"
-
-
-def problem(r, status: int) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == PROBLEM
-    body = r.json()
-    assert body["status"] == status and body["title"] and body["detail"] and body["type"].endswith(body["rule"])
-    return body
+from tests.e2e.conftest import ENTERPRISE, problem
+from tests.e2e.shared_app import app, client, settings  # noqa: F401 - one app per store
 
 
 def fields(body: dict) -> list[str]:
@@ -169,23 +159,3 @@ def test_an_unusable_idempotency_key_is_422(client, chief, enterprise):
 def test_unknown_paths_and_methods_are_problem_documents(client, chief, enterprise):
     problem(client.get("/no-such-thing", headers=chief), 404)
     problem(client.delete(f"/enterprises/{enterprise}", headers=chief), 405)
-
-
-def test_an_unexpected_failure_is_a_500_problem_document_without_details(app, chief):
-    def broken_clock():
-        raise RuntimeError("secret internals")
-
-    app.dependency_overrides[deps.today] = broken_clock
-    with TestClient(app, raise_server_exceptions=False) as c:
-        r = c.post("/enterprises", json=ENTERPRISE, headers=chief)
-    body = problem(r, 500)
-    assert "secret" not in r.text and body["rule"] == "internal-error"
-
-
-def test_readiness_is_503_when_the_database_does_not_answer(client, ledger, monkeypatch):
-    def down():
-        raise OSError("connection refused")
-
-    monkeypatch.setattr(ledger.store, "ping", down)
-    assert problem(client.get("/readyz"), 503)["rule"] == "storage-unavailable"
-    assert client.get("/healthz").status_code == 200
