@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -16,6 +15,7 @@ from application.bootstrap import build_ledger
 from application.ledger import Ledger
 from application.settings import Settings
 from domain.actor import SYSTEM
+from domain.bureau_time import bureau_today
 from domain.errors import DomainError
 from domain.values import Role
 
@@ -46,7 +46,7 @@ def officials_add(
     """Appoint an official and print their new token once."""
     ledger = _ledger()
     try:
-        appointed = ledger.appoint_official(by=SYSTEM, today=date.today(), name=name, unit=unit, role=role,
+        appointed = ledger.appoint_official(by=SYSTEM, today=bureau_today(), name=name, unit=unit, role=role,
                                             towns=town or [])
     except DomainError as e:
         _fail(e)
@@ -59,7 +59,7 @@ def officials_add(
 def officials_token(official_id: UUID) -> None:
     """Issue another token to an official (printed once)."""
     try:
-        print(_ledger().issue_token(official_id, by=SYSTEM, today=date.today()))
+        print(_ledger().issue_token(official_id, by=SYSTEM, today=bureau_today()))
     except DomainError as e:
         _fail(e)
 
@@ -68,7 +68,7 @@ def officials_token(official_id: UUID) -> None:
 def officials_revoke(official_id: UUID, token: str) -> None:
     """Revoke one of an official's tokens."""
     try:
-        _ledger().revoke_token(official_id, token, by=SYSTEM, today=date.today())
+        _ledger().revoke_token(official_id, token, by=SYSTEM, today=bureau_today())
     except DomainError as e:
         _fail(e)
     console.print("revoked / 已吊销")
@@ -78,7 +78,7 @@ def officials_revoke(official_id: UUID, token: str) -> None:
 def officials_deactivate(official_id: UUID, reason: str = "") -> None:
     """Deactivate an official: every token stops working."""
     try:
-        _ledger().deactivate_official(official_id, by=SYSTEM, today=date.today(), reason=reason)
+        _ledger().deactivate_official(official_id, by=SYSTEM, today=bureau_today(), reason=reason)
     except DomainError as e:
         _fail(e)
     console.print("deactivated / 已停用")
@@ -95,7 +95,7 @@ def enterprises_import(file: Annotated[Path, typer.Argument(exists=True, dir_oka
     except UnreadableFile as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
-    importer = CensusImport(_ledger(), actor=SYSTEM, today=date.today())
+    importer = CensusImport(_ledger(), actor=SYSTEM, today=bureau_today())
     columns = (TextColumn("[bold]普查导入 import"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("rows", total=total)
@@ -144,12 +144,12 @@ def demo() -> None:
     from application.demo import seed_demo
 
     ledger = _ledger()
-    result = seed_demo(ledger, date.today())
+    result = seed_demo(ledger, bureau_today())
     if result.seeded:
         console.print(f"seeded the demo: {result.enterprises} enterprises, {len(result.officials)} officials")
     else:
         console.print(f"demo already seeded ({result.enterprises} enterprises)")
-    token = ledger.issue_token(result.officials["李明"], by=SYSTEM, today=date.today())
+    token = ledger.issue_token(result.officials["李明"], by=SYSTEM, today=bureau_today())
     console.print(f"demo token for 李明 (食品监管办, supervisor): {token}")
     if result.first_enterprise:
         print_history(ledger.history(result.first_enterprise))
@@ -166,9 +166,9 @@ def replay_sf(
 
     ledger = _ledger()
     businesses = read_businesses(folder, limit=limit)
-    appointed = ledger.appoint_official(by=SYSTEM, today=date.today(), name="旧金山数据回放", unit="数据回放",
+    appointed = ledger.appoint_official(by=SYSTEM, today=bureau_today(), name="旧金山数据回放", unit="数据回放",
                                         role=Role.SUPERVISOR)
-    counts, _ = replay(ledger, ledger.authenticate(appointed.token), businesses, today=date.today())
+    counts, _ = replay(ledger, ledger.authenticate(appointed.token), businesses, today=bureau_today())
     console.print(f"enterprises {counts.enterprises}, inspections {counts.inspections}, "
                   f"orders {counts.orders}, verifications {counts.verifications}")
 

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from domain.bureau_time import bureau_today
+
 FORMAT_WORDS = ("xlsx", "csv", "html", "json")
 
 
@@ -47,7 +49,7 @@ def campaign(
         raise typer.Exit(2)
     try:
         what = "--as-of"
-        day = date.fromisoformat(as_of) if as_of else date.today()
+        day = date.fromisoformat(as_of) if as_of else bureau_today()
         what = "--known-at"
         moment = datetime.fromisoformat(known_at) if known_at else datetime.now(timezone.utc)
         what = "campaign settings"

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from domain.bureau_time import BUREAU_TZ
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, event_type, is_enterprise_event, is_official_event, payload_of
 from projections.recorders import Tx, ViewRecorder
 
-# The bureau's clock: late_days compares the day an act was recorded, in China (UTC+8,
-# no daylight saving), with the day it occurred.
-BUREAU_TIME = timezone(timedelta(hours=8))
+# late_days compares the bureau's day an act was recorded (UTC+8) with the day it occurred.
+BUREAU_TIME = BUREAU_TZ
 
 _LIVE = "recorded_at <= %s AND (retracted_at IS NULL OR retracted_at > %s) AND occurred_on <= %s"
 
