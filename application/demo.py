@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate, event
 
 from application.ledger import Ledger
 from domain.actor import SYSTEM
+from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.credit_code import ALPHABET, check_character
 from domain.official import Official
 from domain.recording_clock import simulated
@@ -151,7 +152,7 @@ class _Seeder:
             if self.late_count % 4 == 0:
                 delay = self.rng.randint(8, 28)
         recorded = datetime.combine(on + timedelta(days=delay), time(9 + self.rng.randint(0, 8), self.rng.randint(0, 59)),
-                                    tzinfo=timezone.utc)
+                                    tzinfo=BUREAU_TZ)
         if after is not None:
             recorded = max(recorded, after + timedelta(minutes=7))
         recorded = min(recorded, self.now - timedelta(minutes=1))
@@ -161,7 +162,7 @@ class _Seeder:
     def record_plan(self) -> None:
         for recorded, _, act in sorted(self.plan, key=lambda p: (p[0], p[1])):
             with simulated(lambda recorded=recorded: recorded):
-                act(recorded.date())
+                act(bureau_date(recorded))
         self.plan.clear()
 
     def run(self) -> DemoResult:
@@ -175,10 +176,10 @@ class _Seeder:
             ("陈静", "上级督查组", "auditor", []),
         ]
         officials: dict[str, Official] = {}
-        appointed_at = datetime.combine(self.start - timedelta(days=2), time(9, 0), tzinfo=timezone.utc)
+        appointed_at = datetime.combine(self.start - timedelta(days=2), time(9, 0), tzinfo=BUREAU_TZ)
         with simulated(lambda: appointed_at):
             for name, unit, role, towns in staff:
-                appointed = led.appoint_official(by=SYSTEM, today=appointed_at.date(), name=name, unit=unit,
+                appointed = led.appoint_official(by=SYSTEM, today=bureau_date(appointed_at), name=name, unit=unit,
                                                  role=role, towns=towns)
                 officials[name] = led.authenticate(appointed.token)
         inspector_for = {t: officials[n] for n, _, _, towns in staff for t in towns}
@@ -220,7 +221,7 @@ class _Seeder:
 
         entered = self.at(twice_on, enter_twice, after=registered_at)
         corrected_at = entered + timedelta(days=7)
-        self.at(corrected_at.date(), lambda t: led.retract(eid, by=chief, today=t, event_version=duplicate["version"],
+        self.at(bureau_date(corrected_at), lambda t: led.retract(eid, by=chief, today=t, event_version=duplicate["version"],
                                                            reason="同一次检查重复录入，予以更正"), after=entered)
 
     def history(self, eid: UUID, i: int, kind: str, categories: list[str], on: date, registered_at: datetime,
