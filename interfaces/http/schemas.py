@@ -27,21 +27,26 @@ from domain.values import (
 )
 
 
-def _encodable(value: str) -> str:
-    # A lone surrogate cannot be stored as UTF-8: refuse it here rather than fail in storage.
+_CONTROL = {c for c in range(32) if chr(c) not in "\t\n\r"} | {127}
+
+
+def _storable(value: str) -> str:
+    """Text every store and view can hold: UTF-8 encodable, no NUL or other control characters."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("文本含无法编码的字符 (text contains characters that cannot be encoded as UTF-8)") from None
+    if any(ord(c) in _CONTROL for c in value):
+        raise ValueError("文本含控制字符 (text contains control characters such as NUL)")
     return value
 
 
-Encodable = AfterValidator(_encodable)
-Name = Annotated[str, Field(max_length=200), Encodable]
-Number = Annotated[str, Field(max_length=100), Encodable]  # order, license, sample and decision numbers
-Note = Annotated[str, Field(max_length=2000), Encodable]
-Item = Annotated[str, Field(max_length=500), Encodable]
-CreditCode = Annotated[str, Field(max_length=40), Encodable]
+Storable = AfterValidator(_storable)
+Name = Annotated[str, Field(max_length=200), Storable]
+Number = Annotated[str, Field(max_length=100), Storable]  # order, license, sample and decision numbers
+Note = Annotated[str, Field(max_length=2000), Storable]
+Item = Annotated[str, Field(max_length=500), Storable]
+CreditCode = Annotated[str, Field(max_length=40), Storable]
 Year = Annotated[int, Field(ge=1900, le=2999)]
 
 

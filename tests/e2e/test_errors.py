@@ -109,11 +109,19 @@ def test_registration_refuses_bad_values_naming_the_field(client, chief, fields_
     assert field in fields(problem(r, 422))
 
 
-def test_text_that_cannot_be_stored_is_422(client, chief):
-    raw = b'{"name": "\\ud800", "town": "\xe7\x9f\xb3\xe6\xa1\xa5\xe9\x95\x87", "area": "rural", ' \
+@pytest.mark.parametrize("name", [b"\\ud800", b"\\u0000", b"a\\u0007b"], ids=["lone surrogate", "NUL", "bell"])
+def test_text_that_cannot_be_stored_or_shown_is_422(client, chief, name):
+    # A NUL in an event would stop PostgreSQL's views (text columns refuse it): refused at the door.
+    raw = b'{"name": "' + name + b'", "town": "\xe7\x9f\xb3\xe6\xa1\xa5\xe9\x95\x87", "area": "rural", ' \
           b'"kind": "small_workshop", "occurred_on": "2026-08-05"}'
     r = client.post("/enterprises", content=raw, headers={**chief, "Content-Type": "application/json"})
     assert fields(problem(r, 422)) == ["name"]
+
+
+def test_tabs_and_newlines_in_notes_are_kept(client, chief, enterprise):
+    r = client.post(f"/enterprises/{enterprise}/inspections", json=inspection(notes="一、卫生\n二、标签\t待查"),
+                    headers=chief)
+    assert r.status_code == 201
 
 
 def test_an_actor_in_the_body_is_refused_and_nothing_is_stored(client, chief, enterprise, ledger):
@@ -159,3 +167,12 @@ def test_an_unusable_idempotency_key_is_422(client, chief, enterprise):
 def test_unknown_paths_and_methods_are_problem_documents(client, chief, enterprise):
     problem(client.get("/no-such-thing", headers=chief), 404)
     problem(client.delete(f"/enterprises/{enterprise}", headers=chief), 405)
+
+
+@pytest.mark.parametrize("query", ["as_of=0001-01-01", "as_of=9999-12-31", "known_at=0001-01-01T00:00:00%2B08:00",
+                                   "known_at=9999-12-31T23:59:59-08:00"])
+@pytest.mark.parametrize("path", ["/enterprises", "/reports/status", "/reports/accountability", "/reports/campaign",
+                                  "/reports/disclosure"])
+def test_dates_at_the_ends_of_the_calendar_are_422_not_500(client, chief, path, query):
+    body = problem(client.get(f"{path}?{query}", headers=chief), 422)
+    assert fields(body) == [query.split("=")[0]]

@@ -38,7 +38,7 @@ def wait_for(predicate, what: str, seconds: float = 60.0):
 
 
 def test_the_readme_curl_examples_work_against_the_served_demo(settings, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ZHIJIAN_DATA_DIR": str(settings.data_dir)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ZHIJIAN_DATA_DIR": str(settings.data_dir), "PYTHONUNBUFFERED": "1"}
     env.pop("ZHIJIAN_DATABASE_URL", None)
     if settings.is_postgres:
         env["ZHIJIAN_DATABASE_URL"] = str(settings.database_url)
@@ -48,7 +48,8 @@ def test_the_readme_curl_examples_work_against_the_served_demo(settings, tmp_pat
         server = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "serve", "--demo", "--port", str(port)],
                                   cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        token = wait_for(lambda: (m := re.search(r"demo token for 李明[^\n]*\n?\s*(zj_[\w-]+)", log.read_text()))
+        # The log is written in blocks: only a token followed by its line's end is whole.
+        token = wait_for(lambda: (m := re.search(r"demo token for 李明[^\n]*\n?\s*(zj_[\w-]+)\n", log.read_text()))
                          and m.group(1), "the demo token")
 
         def alive() -> bool:
@@ -61,7 +62,7 @@ def test_the_readme_curl_examples_work_against_the_served_demo(settings, tmp_pat
         run = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_http_scripts()], capture_output=True,
                              text=True, timeout=120, cwd=tmp_path,
                              env={**env, "TOKEN": token, "API": f"http://127.0.0.1:{port}"})
-        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.returncode == 0, run.stdout + run.stderr + log.read_text()[-3000:]
         for event in ("Registered", "Inspected", "OrderedToRectify", "RectificationVerified", "Licensed",
                       "LicenseReviewed", "SampleFailed", "Retracted", "Closed"):
             assert f'"type":"{event}"' in run.stdout, event

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from application.settings import Settings
 from domain import errors
@@ -27,10 +28,17 @@ def views(request: Request) -> Views:
 
 ViewsDep = Annotated[Views, Depends(views)]
 
-AsOfParam = Annotated[date | None, Query(
+def _plausible(value: date | None) -> date | None:
+    # Dates near year 1 or 9999 overflow on time-zone and calendar arithmetic: refuse them as values (422).
+    if value is not None and not 1900 <= value.year <= 9998:
+        raise ValueError("须在 1900 至 9998 年之间 (must be between the years 1900 and 9998)")
+    return value
+
+
+AsOfParam = Annotated[date | None, AfterValidator(_plausible), Query(
     description="valid time: the date the answer is for (what was true on that day); default today",
     examples=["2026-10-01"])]
-KnownAtParam = Annotated[datetime | None, Query(
+KnownAtParam = Annotated[datetime | None, AfterValidator(_plausible), Query(
     description="transaction time: answer with only what had been recorded by then; default now",
     examples=["2026-10-01T18:00:00+08:00"])]
 AfterParam = Annotated[int | None, Query(
