@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from application.ledger import CommandResult, Idempotency, Ledger
 from domain import errors
+from domain.bureau_time import bureau_today
 from domain.official import Official
 
 
@@ -39,8 +40,8 @@ CurrentOfficial = Annotated[Official, Depends(current_official)]
 
 
 def today() -> date:
-    """The server's date: the domain refuses acts dated after it. Tests override this dependency."""
-    return date.today()
+    """The bureau's date (UTC+8): the domain refuses acts dated after it. Tests override this dependency."""
+    return bureau_today()
 
 
 Today = Annotated[date, Depends(today)]
