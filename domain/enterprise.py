@@ -23,6 +23,7 @@ from domain import credit_code as credit_codes
 from domain import errors
 from domain.actor import Actor
 from domain.recording_clock import recording_time
+from domain.text import refuse_control_characters
 from domain.values import (
     Area,
     ClosureReason,
@@ -83,6 +84,7 @@ class Enterprise(Aggregate):
         address: str = "",
         notes: str = "",
     ) -> Enterprise:
+        refuse_control_characters(locals())
         _check_not_future(occurred_on, today)
         code = None
         if credit_code is not None and credit_code.strip():
@@ -184,6 +186,7 @@ class Enterprise(Aggregate):
         findings: Iterable[FindingCode] = (),
         notes: str = "",
     ) -> None:
+        refuse_control_characters(locals())
         self._check_dated(occurred_on, today, "Inspected")
         outcome = Outcome(outcome)
         codes = sorted({FindingCode(f).value for f in findings})
@@ -206,6 +209,7 @@ class Enterprise(Aggregate):
         items: Iterable[str],
         notes: str = "",
     ) -> None:
+        refuse_control_characters(locals())
         order_no = _text(order_no, "order_no")
         item_list = _texts(items)
         if not item_list:
@@ -237,6 +241,7 @@ class Enterprise(Aggregate):
         passed: bool,
         notes: str = "",
     ) -> None:
+        refuse_control_characters(locals())
         self._check_dated(occurred_on, today, "RectificationVerified")
         order = self.order(order_no)
         if order is None or not self.order_is_open(order_no):
@@ -264,6 +269,7 @@ class Enterprise(Aggregate):
         valid_until: date,
         notes: str = "",
     ) -> None:
+        refuse_control_characters(locals())
         license_no = _text(license_no, "license_no")
         license_type = LicenseType(license_type)
         if valid_until <= occurred_on:
@@ -304,6 +310,7 @@ class Enterprise(Aggregate):
         passed: bool = True,
         notes: str = "",
     ) -> None:
+        refuse_control_characters(locals())
         self._check_dated(occurred_on, today, "LicenseReviewed")
         held = self.license(license_no)
         if held is None:
@@ -336,6 +343,7 @@ class Enterprise(Aggregate):
         lab: str = "",
         notes: str = "",
     ) -> None:
+        refuse_control_characters(locals())
         sample_no = _text(sample_no, "sample_no")
         result = SampleResult(result)
         category = ProductCategory(product_category).value
@@ -386,6 +394,7 @@ class Enterprise(Aggregate):
         decision_no: str = "",
         notes: str = "",
     ) -> None:
+        refuse_control_characters(locals())
         reason = ClosureReason(reason)
         self._check_dated(occurred_on, today, "Closed")
         self._closed(actor=actor, occurred_on=occurred_on, reason=reason.value, decision_no=decision_no, notes=notes)
@@ -395,6 +404,7 @@ class Enterprise(Aggregate):
         self._record("Closed", occurred_on)
 
     def retract(self, *, actor: Actor, today: date, occurred_on: date, event_version: int, reason: str) -> None:
+        refuse_control_characters(locals())
         reason = (reason or "").strip()
         if not reason:
             raise errors.ReasonRequired("更正须说明理由 (a retraction gives a reason)")

@@ -104,6 +104,11 @@ class ReasonRequired(InvalidValue):
     field = "reason"
 
 
+class ControlCharacters(InvalidValue):
+    rule = "control-characters"
+    title = "Text contains control characters"
+
+
 class BlankValue(InvalidValue):
     rule = "blank-value"
     title = "A required value is blank"

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import errors
 from domain.actor import Actor
+from domain.text import refuse_control_characters
 from domain.recording_clock import recording_time
 from domain.values import Role
 
@@ -56,6 +57,7 @@ class Official(Aggregate):
     def appoint(
         cls, *, actor: Actor, today: date, name: str, unit: str, role: Role, towns: Iterable[str] = ()
     ) -> Official:
+        refuse_control_characters(locals())
         name, unit = name.strip(), unit.strip()
         if not name:
             raise errors.BlankValue("姓名不能为空 (name must not be blank)", field="name")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from domain.bureau_time import bureau_today
+from domain.bureau_time import BUREAU_TZ, bureau_today
 
 FORMAT_WORDS = ("xlsx", "csv", "html", "json")
 
@@ -57,7 +57,10 @@ def campaign(
     except (ValueError, CampaignSettingsError) as e:
         console.print(f"[red]{what}: {e}[/red]")
         raise typer.Exit(2) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=BUREAU_TZ)  # a bare time is the bureau's
+    if not 1900 <= day.year <= 9998 or not 1900 <= moment.year <= 9998:
+        console.print("[red]--as-of / --known-at: 须在 1900 至 9998 年之间 (must be between the years 1900 and 9998)[/red]")
+        raise typer.Exit(2)
     app_settings = Settings()
     ledger, views = build_ledger(app_settings), open_views(app_settings)
     try:

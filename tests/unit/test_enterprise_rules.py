@@ -346,3 +346,27 @@ def test_replaying_the_events_rebuilds_the_same_state():
     for ev in events:
         copy = ev.mutate(copy)
     assert copy.acts == e.acts and copy.retracted == e.retracted == {4: 5}
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, value", [("name", "张记\x00豆腐坊"), ("address", "建设路\x1b1号"), ("notes", "a\x07")])
+def test_text_with_control_characters_is_refused_naming_the_field(field, value):
+    with pytest.raises(errors.ControlCharacters) as refused:
+        workshop(**{field: value})
+    assert refused.value.field == field
+
+
+def test_line_breaks_and_tabs_in_notes_are_kept():
+    e = workshop()
+    e.inspect(**act(occurred_on=date(2026, 9, 1), outcome="compliant", notes="第一行\n\t第二行"))
+    assert e.collect_events()[-1].notes == "第一行\n\t第二行"
+
+
+def test_control_characters_in_a_list_of_items_are_refused():
+    e = workshop()
+    with pytest.raises(errors.ControlCharacters) as refused:
+        e.order_to_rectify(**act(occurred_on=date(2026, 8, 10), order_no="1", deadline=date(2026, 8, 30),
+                                 items=["清理\x00原料库"]))
+    assert refused.value.field == "items"

@@ -13,6 +13,7 @@ from pydantic import AfterValidator
 
 from application.settings import Settings
 from domain import errors
+from domain.bureau_time import BUREAU_TZ
 from interfaces.http.deps import Today
 from interfaces.http.problems import MEDIA_TYPE, TYPE_BASE
 from interfaces.http.schemas import Problem
@@ -60,7 +61,8 @@ def as_of_or_today(as_of: date | None, today: date) -> date:
 def known_at_or_now(known_at: datetime | None) -> datetime:
     if known_at is None:
         return datetime.now(timezone.utc)
-    return known_at if known_at.tzinfo else known_at.replace(tzinfo=timezone.utc)
+    # A time without a zone is the bureau's (UTC+8), as a person there would mean it.
+    return known_at if known_at.tzinfo else known_at.replace(tzinfo=BUREAU_TZ)
 
 
 def wait_for(views: Views, position: int | None, names: tuple[str, ...]) -> None:

@@ -1,0 +1,20 @@
+"""Free text in commands: what a record can hold faithfully."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from domain import errors
+
+
+def refuse_control_characters(arguments: dict[str, Any]) -> None:
+    """Text no record can hold faithfully (NUL and other control characters) is refused.
+
+    Called with a command's arguments; tabs and line breaks are fine in notes.
+    """
+    for name, value in arguments.items():
+        texts = [value] if isinstance(value, str) else list(value) if isinstance(value, list | tuple) else []
+        for text in texts:
+            if isinstance(text, str) and any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text):
+                raise errors.ControlCharacters(f"{name} 含有控制字符 (contains control characters)", field=name)
