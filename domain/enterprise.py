@@ -22,7 +22,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import credit_code as credit_codes
 from domain import errors
 from domain.actor import Actor
-from domain.recording_clock import recording_time
+from domain.recording_clock import RecordedInOrder, recording_time
 from domain.text import refuse_control_characters
 from domain.values import (
     Area,
@@ -59,7 +59,7 @@ def _texts(values: Iterable[str]) -> list[str]:
     return [v.strip() for v in values if v and v.strip()]
 
 
-class Enterprise(Aggregate):
+class Enterprise(RecordedInOrder, Aggregate):
     """One registered enterprise (企业/小作坊/销售点) and what the bureau did to it."""
 
     class Event(Aggregate.Event):

@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import errors
 from domain.actor import Actor
 from domain.text import refuse_control_characters
-from domain.recording_clock import recording_time
+from domain.recording_clock import RecordedInOrder, recording_time
 from domain.values import Role
 
 # Which acts each role may record. Auditors read everything and write nothing; admins
@@ -47,7 +47,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Official(Aggregate):
+class Official(RecordedInOrder, Aggregate):
     """A member of the bureau's staff (质监员, 科长, 督查...)."""
 
     class Event(Aggregate.Event):

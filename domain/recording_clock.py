@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from typing import Any
 
 from eventsourcing.domain import datetime_now_with_tzinfo
 
@@ -30,3 +31,16 @@ def simulated(clock: Callable[[], datetime]) -> Iterator[None]:
         yield
     finally:
         _simulated.reset(token)
+
+
+class RecordedInOrder:
+    """Mixin for aggregates: an event is never stamped earlier than the one before it.
+
+    Transaction time must not run backwards within an aggregate (the views' timelines
+    rely on it), even if two servers' clocks disagree or a replay's clock lags.
+    """
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        if kwargs.get("timestamp") is None:
+            kwargs["timestamp"] = max(recording_time(), self.modified_on)  # type: ignore[attr-defined]
+        super().trigger_event(event_class, **kwargs)  # type: ignore[misc]

@@ -16,3 +16,14 @@ def test_events_are_stamped_with_the_simulated_clock_only_inside_the_block():
     registered, inspected = e.collect_events()
     assert registered.timestamp == then
     assert inspected.timestamp > datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def test_an_event_is_never_stamped_before_the_previous_event_of_its_aggregate():
+    later, earlier = (datetime(2026, 9, d, 8, 0, tzinfo=timezone.utc) for d in (10, 1))
+    with simulated(lambda: later):
+        e = Enterprise.register(actor=SYSTEM, today=date(2026, 9, 10), occurred_on=date(2026, 8, 5), name="张记豆腐坊",
+                                town="石桥镇", area="rural", kind="small_workshop")
+    with simulated(lambda: earlier):
+        e.inspect(actor=SYSTEM, today=date(2026, 9, 10), occurred_on=date(2026, 8, 20), outcome="compliant")
+    registered, inspected = e.collect_events()
+    assert inspected.timestamp == registered.timestamp == later
