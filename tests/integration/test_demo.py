@@ -1,0 +1,51 @@
+"""The demo campaign: realistic, entered in order, some of it late, all of it visible."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from application.bootstrap import build_ledger
+from application.demo import ENTERPRISES, seed_demo
+from domain.bureau_time import bureau_date
+from projections import open_views
+
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+def seeded(settings):
+    ledger = build_ledger(settings)
+    seed_demo(ledger, TODAY)
+    yield ledger
+    ledger.close()
+
+
+def enterprise_events(ledger):
+    ids = {n.originator_id for n in ledger.recorder.select_notifications(
+        start=None, limit=100_000, topics=["domain.enterprise:Enterprise.Registered"])}
+    return {i: list(ledger.events.get(i)) for i in ids}
+
+
+def test_every_enterprise_is_entered_in_order_and_some_acts_late(seeded):
+    events = enterprise_events(seeded)
+    assert len(events) == len(ENTERPRISES)
+    for history in events.values():
+        stamps = [e.timestamp for e in history]
+        assert stamps == sorted(stamps)
+        assert all(e.occurred_on <= bureau_date(e.timestamp) for e in history)
+    delays = [(bureau_date(e.timestamp) - e.occurred_on).days for h in events.values() for e in h]
+    assert sum(d >= 7 for d in delays) >= 5 and sum(d <= 2 for d in delays) > len(delays) / 2
+    assert sum(type(e).__name__ == "Retracted" for h in events.values() for e in h) == 1
+
+
+def test_every_enterprise_shows_in_the_status_view_today(settings, seeded):
+    views = open_views(settings)
+    try:
+        views.catch_up()
+        states = views.status.states_at(TODAY, datetime.now(timezone.utc))
+    finally:
+        views.close()
+    assert len(states) == len(ENTERPRISES)
+    assert {s.status for _, s in states} >= {"licensed", "overdue", "closed", "registered"}
