@@ -22,7 +22,7 @@ from application.ledger import Ledger
 from domain.actor import SYSTEM
 from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.credit_code import ALPHABET, check_character
-from domain.official import Official
+from domain.official import Caller
 from domain.recording_clock import simulated
 from domain.values import Kind, ProductCategory
 
@@ -175,7 +175,7 @@ class _Seeder:
             ("刘洋", "城区质监所", "inspector", ["城东街道", "城西街道"]),
             ("陈静", "上级督查组", "auditor", []),
         ]
-        officials: dict[str, Official] = {}
+        officials: dict[str, Caller] = {}
         appointed_at = datetime.combine(self.start - timedelta(days=2), time(9, 0), tzinfo=BUREAU_TZ)
         with simulated(lambda: appointed_at):
             for name, unit, role, towns in staff:
@@ -209,7 +209,7 @@ class _Seeder:
         led.save(DemoSeeded(officials=ids_by_name, enterprises=len(ENTERPRISES)))
         return DemoResult(True, len(ENTERPRISES), ids_by_name, ids[0])
 
-    def mistake(self, eid: UUID, on: date, registered_at: datetime, inspector: Official, chief: Official) -> None:
+    def mistake(self, eid: UUID, on: date, registered_at: datetime, inspector: Caller, chief: Caller) -> None:
         """One mistaken record, corrected: an inspection entered twice, retracted a week later."""
         led = self.ledger
         twice_on = on + timedelta(days=3)
@@ -225,7 +225,7 @@ class _Seeder:
                                                            reason="同一次检查重复录入，予以更正"), after=entered)
 
     def history(self, eid: UUID, i: int, kind: str, categories: list[str], on: date, registered_at: datetime,
-                inspector: Official, chief: Official) -> None:
+                inspector: Caller, chief: Caller) -> None:
         led, rng = self.ledger, self.rng
         category = categories[0]
         inspected_on = self.day(on, 15)
@@ -285,7 +285,7 @@ class _Seeder:
                 eid, by=chief, today=t, occurred_on=self.end, reason="fringe_workshop",
                 decision_no=f"取缔〔{on.year}〕{i:02d}号"), after=last)
 
-    def report_cases(self, ids: list[UUID], inspector_for: dict[str, Official], officials: dict[str, Official]) -> None:
+    def report_cases(self, ids: list[UUID], inspector_for: dict[str, Caller], officials: dict[str, Caller]) -> None:
         """A few more acts so that every part of the campaign report has something to show.
 
         A wire failure followed up by an order (后处理), a failed drinking-water sample, a

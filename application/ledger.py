@@ -27,7 +27,7 @@ from application.transcodings import register_transcodings
 from domain import errors
 from domain.actor import Actor
 from domain.enterprise import CreditCodeIndex, Enterprise
-from domain.official import Official, TokenIndex, hash_token
+from domain.official import Caller, Official, TokenIndex, hash_token
 from domain.status import ENVELOPE
 from domain.values import ClosureReason, FindingCode, LicenseType, Outcome, ProductCategory, Role, SampleResult
 
@@ -100,7 +100,7 @@ class Ledger(Application[UUID]):
         return Appointment(official.id, token)
 
     def issue_token(self, official_id: UUID, *, by: Actor, today: date) -> str:
-        official = self.get_official(official_id)
+        official = self._official(official_id)
         token, index = self._new_token(official, by, today)
         self.save(official, index)
         return token
@@ -112,26 +112,26 @@ class Ledger(Application[UUID]):
         return token, TokenIndex(token_hash=token_hash, official_id=official.id)
 
     def revoke_token(self, official_id: UUID, token: str, *, by: Actor, today: date) -> None:
-        official = self.get_official(official_id)
+        official = self._official(official_id)
         official.revoke_token(actor=by, today=today, token_hash=hash_token(token))
         self.save(official)
 
     def reassign_official(
         self, official_id: UUID, *, by: Actor, today: date, towns: Iterable[str] | None = None, role: Role | None = None
     ) -> None:
-        official = self.get_official(official_id)
+        official = self._official(official_id)
         official.reassign(actor=by, today=today, towns=towns, role=role)
         self.save(official)
 
     def deactivate_official(self, official_id: UUID, *, by: Actor, today: date, reason: str = "") -> None:
-        official = self.get_official(official_id)
+        official = self._official(official_id)
         official.deactivate(actor=by, today=today, reason=reason)
         self.save(official)
 
-    def get_official(self, official_id: UUID) -> Official:
+    def _official(self, official_id: UUID) -> Official:
         return self._get(Official, official_id, "official")
 
-    def authenticate(self, token: str) -> Official:
+    def authenticate(self, token: str) -> Caller:
         """The active official holding this token, or Unauthenticated."""
         refused = errors.Unauthenticated("令牌无效、已吊销或人员已停用 (token unknown, revoked, or official deactivated)")
         token_hash = hash_token(token)
@@ -140,18 +140,19 @@ class Ledger(Application[UUID]):
             official = self.repository.get(index.official_id)
         except AggregateNotFoundError:
             raise refused from None
-        assert isinstance(official, Official)
+        if not isinstance(official, Official):
+            raise refused
         held = [h for h in official.token_hashes if hmac.compare_digest(h, token_hash)]
         if not official.active or not held:
             raise refused
-        return official
+        return official.as_caller
 
     # -- enterprise commands -----------------------------------------------------------
 
     def register_enterprise(
         self,
         *,
-        by: Official,
+        by: Caller,
         today: date,
         occurred_on: date,
         name: str,
@@ -197,7 +198,7 @@ class Ledger(Application[UUID]):
         )
 
     def inspect(
-        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, outcome: Outcome,
+        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, outcome: Outcome,
         findings: Iterable[FindingCode] = (), notes: str = "",
         expected_version: int | None = None, idempotency: Idempotency | None = None,
     ) -> CommandResult:
@@ -208,7 +209,7 @@ class Ledger(Application[UUID]):
         )
 
     def order_to_rectify(
-        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, order_no: str, deadline: date,
+        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, order_no: str, deadline: date,
         items: Iterable[str], notes: str = "",
         expected_version: int | None = None, idempotency: Idempotency | None = None,
     ) -> CommandResult:
@@ -219,7 +220,7 @@ class Ledger(Application[UUID]):
         )
 
     def verify_rectification(
-        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, order_no: str, passed: bool,
+        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, order_no: str, passed: bool,
         notes: str = "", expected_version: int | None = None, idempotency: Idempotency | None = None,
     ) -> CommandResult:
         return self._execute(
@@ -229,7 +230,7 @@ class Ledger(Application[UUID]):
         )
 
     def grant_license(
-        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, license_type: LicenseType,
+        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, license_type: LicenseType,
         license_no: str, valid_until: date, notes: str = "",
         expected_version: int | None = None, idempotency: Idempotency | None = None,
     ) -> CommandResult:
@@ -241,7 +242,7 @@ class Ledger(Application[UUID]):
         )
 
     def review_license(
-        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, license_no: str, year: int,
+        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, license_no: str, year: int,
         passed: bool = True, notes: str = "",
         expected_version: int | None = None, idempotency: Idempotency | None = None,
     ) -> CommandResult:
@@ -252,7 +253,7 @@ class Ledger(Application[UUID]):
         )
 
     def record_sample(
-        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, sample_no: str,
+        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, sample_no: str,
         product_category: ProductCategory, result: SampleResult, product: str = "",
         failed_items: Iterable[str] = (), lab: str = "", notes: str = "",
         expected_version: int | None = None, idempotency: Idempotency | None = None,
@@ -265,7 +266,7 @@ class Ledger(Application[UUID]):
         )
 
     def close_enterprise(
-        self, enterprise_id: UUID, *, by: Official, today: date, occurred_on: date, reason: ClosureReason,
+        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, reason: ClosureReason,
         decision_no: str = "", notes: str = "",
         expected_version: int | None = None, idempotency: Idempotency | None = None,
     ) -> CommandResult:
@@ -276,7 +277,7 @@ class Ledger(Application[UUID]):
         )
 
     def retract(
-        self, enterprise_id: UUID, *, by: Official, today: date, event_version: int, reason: str,
+        self, enterprise_id: UUID, *, by: Caller, today: date, event_version: int, reason: str,
         occurred_on: date | None = None,
         expected_version: int | None = None, idempotency: Idempotency | None = None,
     ) -> CommandResult:
@@ -288,7 +289,7 @@ class Ledger(Application[UUID]):
 
     # -- the command cycle -------------------------------------------------------------
 
-    def _authorise(self, by: Official, act: str, town: str) -> None:
+    def _authorise(self, by: Caller, act: str, town: str) -> None:
         if not by.active:
             raise errors.NotPermitted(f"{by.name} 已停用 (official is deactivated)")
         if act not in _ROLE_WORDS or not by.may(act):
@@ -303,7 +304,7 @@ class Ledger(Application[UUID]):
     def _execute(
         self,
         enterprise_id: UUID,
-        by: Official,
+        by: Caller,
         act: str,
         expected_version: int | None,
         idempotency: Idempotency | None,
@@ -316,7 +317,7 @@ class Ledger(Application[UUID]):
         """
         with self._write_locks[enterprise_id.int % len(self._write_locks)]:
             for attempt in range(max(1, self.command_retries)):
-                enterprise = self.get_enterprise(enterprise_id)
+                enterprise = self._enterprise(enterprise_id)
                 self._authorise(by, act, enterprise.town)
                 replay = self._replay(by, idempotency)
                 if replay is not None:
@@ -340,7 +341,7 @@ class Ledger(Application[UUID]):
         )
 
     def _save_command(
-        self, enterprise: Enterprise, extra: list[Aggregate], by: Official, idempotency: Idempotency | None
+        self, enterprise: Enterprise, extra: list[Aggregate], by: Caller, idempotency: Idempotency | None
     ) -> CommandResult:
         pending = enterprise.collect_events()
         last = pending[-1]
@@ -364,7 +365,7 @@ class Ledger(Application[UUID]):
         )
         return CommandResult(enterprise.id, last.originator_version, position, last.timestamp)
 
-    def _replay(self, by: Official, idempotency: Idempotency | None) -> CommandResult | None:
+    def _replay(self, by: Caller, idempotency: Idempotency | None) -> CommandResult | None:
         """The original answer to a repeated request, or None if the key is new."""
         if idempotency is None:
             return None
@@ -382,7 +383,7 @@ class Ledger(Application[UUID]):
 
     # -- queries ------------------------------------------------------------------------
 
-    def get_enterprise(self, enterprise_id: UUID) -> Enterprise:
+    def _enterprise(self, enterprise_id: UUID) -> Enterprise:
         return self._get(Enterprise, enterprise_id, "enterprise")
 
     def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any:
@@ -396,7 +397,7 @@ class Ledger(Application[UUID]):
 
     def history(self, enterprise_id: UUID) -> list[HistoryEntry]:
         """The enterprise's audit trail: every event, both times, and its retraction if any."""
-        self.get_enterprise(enterprise_id)
+        self._enterprise(enterprise_id)
         events = list(self.events.get(enterprise_id))
         positions = self.store.positions(enterprise_id)
         retractions = {

@@ -32,7 +32,7 @@ from pathlib import Path
 from uuid import UUID
 
 from application.ledger import Ledger
-from domain.official import Official
+from domain.official import Caller
 from domain.recording_clock import simulated
 
 DEADLINE_DAYS = 30
@@ -139,7 +139,7 @@ def orders_of(business: Business, visit: Visit) -> Iterator[tuple[str, list[str]
         yield f"SF-{business.business_id}-{visit.on:%Y%m%d}-{n}", sorted(set(items)), corrected
 
 
-def replay(ledger: Ledger, by: Official, businesses: list[Business], today: date) -> tuple[ReplayCounts, dict[str, UUID]]:
+def replay(ledger: Ledger, by: Caller, businesses: list[Business], today: date) -> tuple[ReplayCounts, dict[str, UUID]]:
     """Records every business's acts in the order they would have been entered.
 
     Each act is recorded (simulated clock) `ENTRY_DELAY` days after it happened, at
@@ -163,7 +163,7 @@ def _acts(b: Business) -> Iterator[tuple[date, int, Callable[..., None]]]:
     delay = timedelta(days=ENTRY_DELAY)
     first = b.visits[0].on
 
-    def register(ledger: Ledger, by: Official, today: date, ids: dict[str, UUID], counts: ReplayCounts) -> None:
+    def register(ledger: Ledger, by: Caller, today: date, ids: dict[str, UUID], counts: ReplayCounts) -> None:
         ids[b.business_id] = ledger.register_enterprise(
             by=by, today=today, occurred_on=first, name=b.name, town=b.town, area="urban", kind="sales_point",
             product_categories=["other_food"], address=b.address, notes=f"SF DPH business_id {b.business_id}",
@@ -183,7 +183,7 @@ def _acts(b: Business) -> Iterator[tuple[date, int, Callable[..., None]]]:
                 step += 1
 
 
-def _inspect(b: Business, visit: Visit, ledger: Ledger, by: Official, today: date, ids: dict[str, UUID],
+def _inspect(b: Business, visit: Visit, ledger: Ledger, by: Caller, today: date, ids: dict[str, UUID],
              counts: ReplayCounts) -> None:
     findings = sorted({finding_for(d) for d, _ in visit.violations})
     outcome = outcome_for(visit.score)
@@ -194,14 +194,14 @@ def _inspect(b: Business, visit: Visit, ledger: Ledger, by: Official, today: dat
     counts.inspections += 1
 
 
-def _order(b: Business, visit: Visit, order_no: str, items: list[str], ledger: Ledger, by: Official, today: date,
+def _order(b: Business, visit: Visit, order_no: str, items: list[str], ledger: Ledger, by: Caller, today: date,
            ids: dict[str, UUID], counts: ReplayCounts) -> None:
     ledger.order_to_rectify(ids[b.business_id], by=by, today=today, occurred_on=visit.on, order_no=order_no,
                             deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items)
     counts.orders += 1
 
 
-def _verify(b: Business, order_no: str, corrected: date, ledger: Ledger, by: Official, today: date,
+def _verify(b: Business, order_no: str, corrected: date, ledger: Ledger, by: Caller, today: date,
             ids: dict[str, UUID], counts: ReplayCounts) -> None:
     ledger.verify_rectification(ids[b.business_id], by=by, today=today, occurred_on=corrected, order_no=order_no,
                                 passed=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -47,6 +48,29 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated official acting in a command: a plain value, not the aggregate."""
+
+    id: UUID
+    name: str
+    unit: str
+    role: Role
+    towns: tuple[str, ...]
+    active: bool = True
+
+    @property
+    def as_actor(self) -> Actor:
+        return Actor(self.id, self.name, self.unit, self.role)
+
+    def may(self, act: str) -> bool:
+        return self.active and act in PERMITTED_ACTS[self.role]
+
+    def covers(self, town: str) -> bool:
+        """An official bound to towns acts only there; one with no towns acts unit-wide."""
+        return not self.towns or town in self.towns
+
+
 class Official(RecordedInOrder, Aggregate):
     """A member of the bureau's staff (质监员, 科长, 督查...)."""
 
@@ -78,15 +102,14 @@ class Official(RecordedInOrder, Aggregate):
         self.token_hashes: list[str] = []
 
     @property
-    def as_actor(self) -> Actor:
-        return Actor(self.id, self.name, self.unit, self.role)
+    def as_caller(self) -> Caller:
+        return Caller(self.id, self.name, self.unit, self.role, tuple(self.towns), self.active)
 
     def may(self, act: str) -> bool:
-        return self.active and act in PERMITTED_ACTS[self.role]
+        return self.as_caller.may(act)
 
     def covers(self, town: str) -> bool:
-        """An official bound to towns acts only there; one with no towns acts unit-wide."""
-        return not self.towns or town in self.towns
+        return self.as_caller.covers(town)
 
     def _check_active(self) -> None:
         if not self.active:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from application.ledger import CommandResult, Idempotency, Ledger
 from domain import errors
 from domain.bureau_time import bureau_today
-from domain.official import Official
+from domain.official import Caller
 
 
 def ledger(request: Request) -> Ledger:
@@ -29,14 +29,14 @@ _bearer = HTTPBearer(auto_error=False, description="令牌 token from `zhijian o
 
 def current_official(
     ledger: LedgerDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Official:
+) -> Caller:
     """The active official holding the bearer token; 401 otherwise."""
     if credentials is None:
         raise errors.Unauthenticated("缺少令牌 (missing bearer token: send Authorization: Bearer <token>)")
     return ledger.authenticate(credentials.credentials)
 
 
-CurrentOfficial = Annotated[Official, Depends(current_official)]
+CurrentOfficial = Annotated[Caller, Depends(current_official)]
 
 
 def today() -> date:
@@ -79,7 +79,7 @@ def etag(version: int, *, weak: bool = False) -> str:
 class CommandContext:
     """Who acts, when, and under which preconditions: what every command takes besides its body."""
 
-    by: Official
+    by: Caller
     today: date
     expected_version: int | None
     idempotency_key: str | None

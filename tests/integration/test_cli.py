@@ -34,7 +34,7 @@ def test_officials_add_prints_a_token_that_authenticates(settings, tmp_path):
     ledger = build_ledger(settings)
     try:
         official = ledger.authenticate(token)
-        assert (official.name, official.role.value, official.towns) == ("王芳", "inspector", ["河口镇", "石桥镇"])
+        assert (official.name, official.role.value, official.towns) == ("王芳", "inspector", ("河口镇", "石桥镇"))
     finally:
         ledger.close()
 
