@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from domain.bureau_time import BUREAU_TZ
+
 
 def cell_text(value: Any, type_: str) -> str:
     if value is None:
@@ -21,4 +23,5 @@ def cell_text(value: Any, type_: str) -> str:
 
 
 def format_time(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    """A moment as the bureau reads it: Beijing time (UTC+8)."""
+    return value.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M:%S") + " 北京时间"

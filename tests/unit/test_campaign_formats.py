@@ -47,7 +47,7 @@ def test_xlsx_has_one_sheet_per_section_with_a_title_row_stating_as_of_and_known
     assert book.sheetnames == SHEETS
     for sheet in book.worksheets:
         assert sheet["A1"].value.startswith("产品质量和食品安全专项整治行动情况总结")
-        assert "统计日期 2026-10-01" in sheet["A2"].value and "数据截至 2027-02-01 00:00:00 UTC" in sheet["A2"].value
+        assert "统计日期 2026-10-01" in sheet["A2"].value and "数据截至 2027-02-01 08:00:00 北京时间" in sheet["A2"].value
 
 
 def test_xlsx_stores_numbers_as_numbers_rates_as_percentages_and_dates_as_dates(figures):
