@@ -109,13 +109,15 @@ def test_a_second_runner_for_a_view_waits_while_the_first_holds_its_lock(postgre
 
 
 def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ZHIJIAN_DATABASE_URL": settings.database_url or "", "PYTHONPATH": str(ROOT)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIJIAN_")}
+    env.update({"ZHIJIAN_DATA_DIR": str(settings.data_dir), "PYTHONPATH": str(ROOT)})
+    if settings.database_url:
+        env["ZHIJIAN_DATABASE_URL"] = settings.database_url
     return subprocess.Popen([sys.executable, "-m", "projections.worker"], env=env, cwd=str(ROOT),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def test_a_worker_killed_at_random_moments_leaves_tables_equal_to_a_rebuild_from_zero(postgres_settings):
-    settings = postgres_settings
+def test_a_worker_killed_at_random_moments_leaves_tables_equal_to_a_rebuild_from_zero(settings):
     rng = random.Random(20261127)
     ledger, views = build_ledger(settings), open_views(settings)
     done = threading.Event()
