@@ -359,12 +359,20 @@ def focus(enterprises: Enterprises, campaign: CampaignRules) -> dict[str, Any]:
         result[lst.key] = {
             "label": lst.label,
             "categories": list(lst.categories),
-            "enterprises": len(members),
-            **{k: sum(m[k] for m in members) for k in ("samples", "failed", "orders")},
-            "closures": sum(1 for m in members if m["closed"]),
+            **_focus_totals(members),
+            "by_town": {town: _focus_totals([m for m in members if m["town"] == town])
+                        for town in sorted({m["town"] for m in members})},
             "members": members,
         }
     return result
+
+
+def _focus_totals(members: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "enterprises": len(members),
+        **{k: sum(m[k] for m in members) for k in ("samples", "failed", "orders")},
+        "closures": sum(1 for m in members if m["closed"]),
+    }
 
 
 # -- calendar -----------------------------------------------------------------------------
@@ -374,12 +382,16 @@ def calendar(enterprises: Enterprises, as_of: date, campaign: CampaignRules) -> 
     outside = "outside"
     activity: dict[str, Counter[str]] = {p.key: Counter() for p in campaign.phases}
     activity[outside] = Counter()
+    by_town: dict[str, Counter[str]] = defaultdict(Counter)  # town -> acts per phase
+    town = ""
 
     def count(day: date, act: str) -> None:
         phase = next((p.key for p in campaign.phases if p.start <= day <= p.end), outside)
         activity[phase][act] += 1
+        by_town[town][phase] += 1
 
     for _, s in enterprises:
+        town = s.town
         for i in s.inspections:
             count(i.occurred_on, "inspections")
         for o in s.orders:
@@ -402,7 +414,9 @@ def calendar(enterprises: Enterprises, as_of: date, campaign: CampaignRules) -> 
                 "total": sum(c[a] for a in ACTS)}
 
     phases = [row(p.key, p.label, p.start, p.end) for p in campaign.phases]
-    return {"phases": phases, "outside": row(outside, "活动期外", None, None)}
+    keys = [*(p.key for p in campaign.phases), outside]
+    return {"phases": phases, "outside": row(outside, "活动期外", None, None),
+            "by_town": {t: {**_counts(c, keys), "total": sum(c.values())} for t, c in sorted(by_town.items())}}
 
 
 # -- disclosure ---------------------------------------------------------------------------

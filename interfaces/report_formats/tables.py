@@ -296,6 +296,9 @@ def focus_section(focus: Mapping[str, Any]) -> Section:
     for item in focus.values():
         summary.add([item["label"], item["enterprises"], item["samples"], item["failed"], item["orders"],
                      item["closures"]])
+        tables.append(_by_town(f"{item['label']}：按镇街", item["by_town"], {
+            "enterprises": "企业数:int", "samples": "抽查批次:int", "failed": "不合格批次:int",
+            "orders": "整改通知:int", "closures": "关停:int"}))
         tables.append(_list_table(
             item["label"], ("状态", "抽查批次:int", "不合格批次:int", "整改通知:int"), item["members"],
             lambda m: [_label(Status, m["status"]), m["samples"], m["failed"], m["orders"]],
@@ -312,7 +315,11 @@ def calendar_section(cal: Mapping[str, Any]) -> Section:
             continue
         table.add([p["label"], p["start"], p["end"], "◀ 当前" if p["current"] else "",
                    *(p[k] for k in ACT_LABELS), p["total"]])
-    return Section("calendar", "实施步骤", [table])
+    columns = {p["key"]: f"{p['label']}:int" for p in cal["phases"]}
+    if cal["outside"]["total"]:
+        columns["outside"] = f"{cal['outside']['label']}:int"
+    towns = _by_town("各镇街各阶段工作量", cal["by_town"], {**columns, "total": "合计:int"})
+    return Section("calendar", "实施步骤", [table, towns])
 
 
 def disclosure_section(items: Iterable[Mapping[str, Any]]) -> Section:

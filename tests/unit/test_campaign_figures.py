@@ -206,6 +206,17 @@ def test_focus_lists_gather_their_enterprises_samples_failures_orders_and_closur
     assert [m["name"] for m in f["two_beans"]["members"]] == ["甲豆腐坊"]  # H registers only on 10-05
 
 
+def test_focus_lists_break_down_by_town(oct1):
+    f = oct1["focus"]
+    # A (河口镇) makes bean products; C (石桥镇) drinking water; B (石桥镇) aquatic products.
+    assert f["two_beans"]["by_town"] == {
+        "河口镇": {"enterprises": 1, "samples": 1, "failed": 1, "orders": 1, "closures": 1}}
+    assert f["drinking_water"]["by_town"] == {
+        "石桥镇": {"enterprises": 1, "samples": 1, "failed": 0, "orders": 1, "closures": 0}}
+    assert f["aquatic_products"]["by_town"] == {
+        "石桥镇": {"enterprises": 1, "samples": 2, "failed": 0, "orders": 0, "closures": 0}}
+
+
 def test_calendar_counts_acts_by_the_phase_their_date_falls_in(oct1):
     acts = ("inspections", "orders", "verifications", "licenses", "reviews", "samples", "closures", "total")
     phases = {p["key"]: tuple(p[a] for a in acts) for p in oct1["calendar"]["phases"]}
@@ -215,6 +226,19 @@ def test_calendar_counts_acts_by_the_phase_their_date_falls_in(oct1):
         "summary": (0, 0, 0, 0, 0, 0, 0, 0),
     }
     assert [p["current"] for p in oct1["calendar"]["phases"]] == [False, True, False]
+
+
+def test_calendar_activity_per_town_adds_up_to_the_phase_totals(oct1):
+    cal = oct1["calendar"]
+    by_town = cal["by_town"]
+    for p in cal["phases"]:
+        assert sum(t[p["key"]] for t in by_town.values()) == p["total"]
+    # 河口镇 — preparation: A's inspection, O1, CCC2; implementation: A's two verifications, sample and
+    # closure, E's review, sample and O3, F's sample, I's licence. 石桥镇 — preparation: O2, CCC1;
+    # implementation: B's licence, review and two samples, C's licence, verification and sample, D's review
+    # and sample.
+    assert {t: (v["preparation"], v["implementation"], v["summary"], v["total"]) for t, v in by_town.items()} == {
+        "河口镇": (3, 9, 0, 12), "石桥镇": (2, 9, 0, 11)}
 
 
 def test_disclosure_lists_failed_samples_and_violations_by_date(oct1):
