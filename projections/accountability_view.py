@@ -147,13 +147,24 @@ class AccountabilityView:
         return latest
 
     def responsible(self, as_of: date, known_at: datetime) -> dict[str, list[dict[str, str]]]:
-        """Town -> the active officials assigned to it on as_of (unit-wide officials have no towns)."""
-        towns: dict[str, list[dict[str, str]]] = defaultdict(list)
+        """Town -> the active officials responsible for it on as_of.
+
+        First those bound to the town (scope "town"), then those acting unit-wide (no
+        towns; scope "unit") who may record acts: inspectors and supervisors, not
+        auditors or administrators. Towns are those any official is bound to.
+        """
+        bound: dict[str, list[dict[str, str]]] = defaultdict(list)
+        unit_wide: list[dict[str, str]] = []
         for o in self.officials(as_of, known_at).values():
-            if o["active"]:
-                for town in o["towns"]:
-                    towns[town].append({"official_id": o["official_id"], "name": o["name"], "role": o["role"]})
-        return {t: sorted(v, key=lambda o: o["official_id"]) for t, v in sorted(towns.items())}
+            if not o["active"]:
+                continue
+            entry = {"official_id": o["official_id"], "name": o["name"], "role": o["role"]}
+            for town in o["towns"]:
+                bound[town].append({**entry, "scope": "town"})
+            if not o["towns"] and o["role"] in ("inspector", "supervisor"):
+                unit_wide.append({**entry, "scope": "unit"})
+        unit_wide.sort(key=lambda o: o["official_id"])
+        return {t: [*sorted(v, key=lambda o: o["official_id"]), *unit_wide] for t, v in sorted(bound.items())}
 
     def report(self, as_of: date, known_at: datetime) -> dict[str, Any]:
         """The accountability findings at (as_of, known_at), in the API's shape."""

@@ -49,6 +49,7 @@ def test_as_of_answers_for_a_past_date_and_known_at_for_what_was_recorded_then(c
 
 def test_reports_count_by_status_town_and_kind_and_name_the_accountable(client, chief, appoint):
     inspector = appoint("inspector", towns=("石桥镇",), name="赵强")
+    appoint("auditor", name="陈静")
     e = register(client, chief)
     post(client, inspector, f"/enterprises/{e}/inspections", {"occurred_on": "2026-08-09", "outcome": "compliant"})
     last = post(client, inspector, f"/enterprises/{e}/samples",
@@ -61,6 +62,8 @@ def test_reports_count_by_status_town_and_kind_and_name_the_accountable(client, 
     assert finding["enterprise_id"] == e and finding["days_between"] == 25 and finding["sample_no"] == "CJ-1"
     inspector_id = finding["inspector_id"]
     assert report["responsible"]["石桥镇"][0]["official_id"] == inspector_id
+    # the town's own inspector first, then the unit-wide supervisor; the auditor answers for no town
+    assert [(o["name"], o["scope"]) for o in report["responsible"]["石桥镇"]] == [("赵强", "town"), ("李明", "unit")]
     acts = client.get(f"/officials/{inspector_id}/actions", headers=chief).json()["actions"]
     assert [a["type"] for a in acts] == ["Inspected", "SampleFailed"]
     assert all(a["late_days"] >= 0 for a in acts)

@@ -56,7 +56,7 @@ class AccountabilityPublic(BaseModel):
                             "issued_by": OFFICIAL}],
         "compliant_then_failed": [{"enterprise_id": ENTERPRISE, "inspector_id": OFFICIAL, "inspected_on": "2026-08-09",
                                    "sample_no": "CJ-2026-118", "failed_on": "2026-09-03", "days_between": 25}],
-        "responsible": {"石桥镇": [{"official_id": OFFICIAL, "name": "王芳", "role": "inspector"}]},
+        "responsible": {"石桥镇": [{"official_id": OFFICIAL, "name": "王芳", "role": "inspector", "scope": "town"}]},
     })
     as_of: str
     known_at: str
