@@ -22,9 +22,10 @@ valid-time intervals is exact.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from domain.values import Status
 
@@ -172,43 +173,28 @@ class EnterpriseState:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EnterpriseState:
-        d = dict(data)
-        d["product_categories"] = tuple(d["product_categories"])
-        d["registered_on"] = date.fromisoformat(d["registered_on"])
-        d["inspections"] = tuple(
-            Inspection(**{**i, "occurred_on": date.fromisoformat(i["occurred_on"]), "findings": tuple(i["findings"])})
-            for i in d["inspections"]
-        )
-        d["orders"] = tuple(
-            Order(**{
-                **o,
-                "issued_on": date.fromisoformat(o["issued_on"]),
-                "deadline": date.fromisoformat(o["deadline"]),
-                "verifications": tuple(
-                    Verification(**{**v, "occurred_on": date.fromisoformat(v["occurred_on"])})
-                    for v in o["verifications"]
-                ),
-            })
-            for o in d["orders"]
-        )
-        d["licenses"] = tuple(
-            License(**{
-                **lic,
-                "granted_on": date.fromisoformat(lic["granted_on"]),
-                "valid_until": date.fromisoformat(lic["valid_until"]),
-                "reviews": tuple(
-                    Review(**{**r, "occurred_on": date.fromisoformat(r["occurred_on"])}) for r in lic["reviews"]
-                ),
-            })
-            for lic in d["licenses"]
-        )
-        d["samples"] = tuple(
-            Sample(**{**s, "occurred_on": date.fromisoformat(s["occurred_on"]), "failed_items": tuple(s["failed_items"])})
-            for s in d["samples"]
-        )
-        if d.get("closure"):
-            d["closure"] = Closure(**{**d["closure"], "occurred_on": date.fromisoformat(d["closure"]["occurred_on"])})
-        return cls(**d)
+        return _decode(cls, data)
+
+
+def _decode(cls: type[Any], data: Mapping[str, Any]) -> Any:
+    """A dataclass from its as_dict() form, guided by its field types (dates, tuples, nesting)."""
+    hints = get_type_hints(cls)
+    return cls(**{f.name: _decode_value(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data})
+
+
+def _decode_value(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if hint is date:
+        return date.fromisoformat(value)
+    if is_dataclass(hint):
+        return _decode(hint, value)
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is tuple:
+        return tuple(_decode_value(args[0], v) for v in value)
+    if origin in (Union, UnionType):  # X | None
+        return _decode_value(next(a for a in args if a is not type(None)), value)
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from application.bootstrap import build_ledger
+from application.ledger import Ledger
 from application.settings import Settings
 from tests.pg_server import PostgresServer, find_bindir
 
@@ -50,3 +52,11 @@ def settings(store: str, request: pytest.FixtureRequest, tmp_path: Path) -> Sett
     server: PostgresServer = request.getfixturevalue("pg_server")
     url = server.create_database()
     return Settings(database_url=url, data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    """The ledger on a fresh store of the parametrised kind, closed after the test."""
+    led = build_ledger(settings)
+    yield led
+    led.close()

@@ -41,13 +41,6 @@ def reference_report(ledger: Any, as_of: date, known_at: datetime) -> dict[str, 
 
 
 @pytest.fixture
-def ledger(settings):
-    led = build_ledger(settings)
-    yield led
-    led.close()
-
-
-@pytest.fixture
 def views(settings):
     v = open_views(settings)
     yield v

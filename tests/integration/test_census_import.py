@@ -7,9 +7,7 @@ import random
 from datetime import date
 from pathlib import Path
 
-import pytest
 
-from application.bootstrap import build_ledger
 from application.census import CensusImport
 from domain.actor import SYSTEM
 from domain.credit_code import ALPHABET, check_character
@@ -63,13 +61,6 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
         writer = csv.DictWriter(f, fieldnames=HEADER)
         writer.writeheader()
         writer.writerows(rows)
-
-
-@pytest.fixture
-def ledger(settings):
-    led = build_ledger(settings)
-    yield led
-    led.close()
 
 
 def test_ten_thousand_rows_import_every_good_row_and_report_every_bad_one(ledger, tmp_path):

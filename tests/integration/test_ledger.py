@@ -16,13 +16,6 @@ TODAY = date(2026, 10, 1)
 
 
 @pytest.fixture
-def ledger(settings):
-    led = build_ledger(settings)
-    yield led
-    led.close()
-
-
-@pytest.fixture
 def chief(ledger):
     appointed = ledger.appoint_official(by=SYSTEM, today=TODAY, name="李明", unit="食品监管办", role="supervisor")
     return ledger.authenticate(appointed.token)

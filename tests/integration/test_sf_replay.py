@@ -7,9 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pytest
 
-from application.bootstrap import build_ledger
 from application.sf_replay import read_businesses, replay
 from domain.actor import SYSTEM
 
@@ -30,13 +28,6 @@ def expected_counts(business_ids: set[str]) -> tuple[int, int, int]:
                 groups.add((r["business_id"], r["date"], f"{m[3]}{int(m[1]):02d}{int(m[2]):02d}"))
     verified = sum(1 for _, inspected, corrected in groups if corrected >= inspected)
     return len(visits), len(groups), verified
-
-
-@pytest.fixture
-def ledger(settings):
-    led = build_ledger(settings)
-    yield led
-    led.close()
 
 
 def test_a_slice_of_the_real_records_replays_with_every_inspection_and_correction(ledger):
