@@ -158,7 +158,7 @@ def demo() -> None:
 @app.command("replay-sf")
 def replay_sf(
     folder: Annotated[Path, typer.Argument(help="folder of businesses.csv, inspections.csv, violations.csv")] = Path(
-        "../shared/data/sf-food-inspections"),
+        "tests/fixtures/sf-food-inspections"),
     limit: Annotated[int | None, typer.Option(help="only the first N businesses")] = None,
 ) -> None:
     """Replay San Francisco's published food inspections through the ledger (see application/sf_replay.py)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from application.sf_replay import read_businesses, replay
 from domain.actor import SYSTEM
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sf-food-inspections"
+DATA = Path(__file__).resolve().parents[1] / "fixtures" / "sf-food-inspections"  # vendored slice, BSD-2-Clause
 SLICE = 40
 
 
