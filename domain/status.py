@@ -15,17 +15,16 @@ Status, by precedence (the first that holds wins):
 5. ``registered``          otherwise.
 
 State changes only on the dates of facts, the day after each open order's deadline,
-and the day after each licence's expiry: `breakpoints` lists them, so a timeline of
-valid-time intervals is exact.
+and the day after each licence's expiry: `breakpoints` lists them, so the status
+timeline of valid-time intervals (`status_timeline`) is exact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from types import UnionType
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any
 
 from domain.values import Status
 
@@ -168,44 +167,6 @@ class EnterpriseState:
     def failed_samples(self) -> list[Sample]:
         return [s for s in self.samples if s.result == "fail"]
 
-    def as_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EnterpriseState:
-        return _decode(cls, data)
-
-
-def _decode(cls: type[Any], data: Mapping[str, Any]) -> Any:
-    """A dataclass from its as_dict() form, guided by its field types (dates, tuples, nesting)."""
-    hints = get_type_hints(cls)
-    return cls(**{f.name: _decode_value(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data})
-
-
-def _decode_value(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    if hint is date:
-        return date.fromisoformat(value)
-    if is_dataclass(hint):
-        return _decode(hint, value)
-    origin, args = get_origin(hint), get_args(hint)
-    if origin is tuple:
-        return tuple(_decode_value(args[0], v) for v in value)
-    if origin in (Union, UnionType):  # X | None
-        return _decode_value(next(a for a in args if a is not type(None)), value)
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
 
 def status_on(state: EnterpriseState, as_of: date) -> str:
     if state.closure is not None:
@@ -291,28 +252,55 @@ def breakpoints(facts: Iterable[Fact]) -> list[date]:
     return sorted(points)
 
 
-@dataclass(frozen=True)
-class Interval:
-    """The state holding from valid_from up to (not including) valid_to; None means onwards."""
-
-    valid_from: date
-    valid_to: date | None
-    state: EnterpriseState = field(compare=True)
+# The acts that can change an enterprise's status; the others (inspections, samples,
+# reviews) never do, so the status timeline ignores them.
+STATUS_ACTS = frozenset({"Registered", "OrderedToRectify", "RectificationVerified", "Licensed", "Closed"})
 
 
-def timeline(facts: Iterable[Fact]) -> list[Interval]:
-    """The enterprise's states over valid time, as consecutive intervals with distinct states."""
-    facts = list(facts)
-    intervals: list[Interval] = []
-    for point in breakpoints(facts):
-        state = fold(facts, point)
-        if state is None:
+def status_timeline(facts: Iterable[Fact]) -> list[tuple[date, date | None, str]]:
+    """The enterprise's status over valid time, as consecutive (valid_from, valid_to, status) intervals.
+
+    The same answer as `status_on(fold(facts, day), day)` for every day (a property test
+    holds them equal), computed in one pass over the status-changing facts instead of one
+    fold per breakpoint, because the status view recomputes it for every such event.
+    """
+    relevant = [f for f in facts if f.type in STATUS_ACTS]
+    registered = min((f.occurred_on for f in relevant if f.type == "Registered"), default=None)
+    if registered is None:
+        return []
+    closed_on = min((f.occurred_on for f in relevant if f.type == "Closed"), default=None)
+    # As the fold attaches them: a verification counts for the orders of its number that precede it.
+    passes = [(f.occurred_on, f.version, f.payload["order_no"]) for f in relevant
+              if f.type == "RectificationVerified" and f.payload["passed"]]
+    orders = [(f.occurred_on, _d(f.payload["deadline"]),
+               min((on for on, v, no in passes if no == f.payload["order_no"] and (on, v) > (f.occurred_on, f.version)),
+                   default=None))
+              for f in relevant if f.type == "OrderedToRectify"]
+    licences = [(f.occurred_on, _d(f.payload["valid_until"])) for f in relevant if f.type == "Licensed"]
+
+    def status(day: date) -> str:
+        if closed_on is not None and closed_on <= day:
+            return Status.CLOSED.value
+        open_deadlines = [deadline for issued, deadline, passed_on in orders
+                          if issued <= day and (passed_on is None or passed_on > day)]
+        if any(deadline < day for deadline in open_deadlines):
+            return Status.OVERDUE.value
+        if open_deadlines:
+            return Status.UNDER_RECTIFICATION.value
+        if any(granted <= day <= valid_until for granted, valid_until in licences):
+            return Status.LICENSED.value
+        return Status.REGISTERED.value
+
+    intervals: list[tuple[date, date | None, str]] = []
+    for point in breakpoints(relevant):
+        if point < registered:
             continue
-        if intervals and intervals[-1].state == state:
+        now = status(point)
+        if intervals and intervals[-1][2] == now:
             continue
         if intervals:
-            intervals[-1] = replace(intervals[-1], valid_to=point)
-        intervals.append(Interval(point, None, state))
+            intervals[-1] = (intervals[-1][0], point, intervals[-1][2])
+        intervals.append((point, None, now))
     return intervals
 
 

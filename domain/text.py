@@ -18,3 +18,13 @@ def refuse_control_characters(arguments: dict[str, Any]) -> None:
         for text in texts:
             if isinstance(text, str) and any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text):
                 raise errors.ControlCharacters(f"{name} 含有控制字符 (contains control characters)", field=name)
+
+
+def search_form(text: str) -> str:
+    """Text as search compares it: NFKC (full-width and compatibility forms folded), format
+    characters (zero-width spaces, joiners, BOMs, soft hyphens) dropped, lower case.
+
+    A query matches a name when the query's search form occurs, literally, in the name's.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf").lower()

@@ -38,9 +38,11 @@ def campaign(
     from application.bootstrap import build_ledger
     from application.campaign_settings import CampaignSettingsError, load_campaign_settings
     from application.settings import Settings
-    from interfaces.report_formats import campaign_report, render
+    from interfaces.report_formats import write
     from projections import open_views
+    from projections.campaign_report import open_campaign_report
     from projections.replayed_states import ReplayedStates, StatesSource
+    from projections.status_view import StatusView
 
     console = Console(stderr=True)
     fmt = fmt or (output.suffix.lstrip(".").lower() if output.suffix.lstrip(".").lower() in FORMAT_WORDS else "xlsx")
@@ -64,16 +66,17 @@ def campaign(
     app_settings = Settings()
     ledger, views = build_ledger(app_settings), open_views(app_settings)
     try:
-        source: StatesSource = views.status
+        source: StatesSource | StatusView = views.status
         behind = max(views.lag().values())
         if behind:
             # The views are fed elsewhere (the server or `zhijian project`); rather than race
             # that runner, read the log itself, which answers the same, only slower.
             console.print(f"[yellow]views are {behind} events behind: replaying the log instead[/yellow]")
             source = ReplayedStates(ledger)
-        figures = campaign_report(source, settings, day, moment)
+        with open_campaign_report(source, day, moment, settings.campaign_for(day)) as figures, \
+                output.open("wb") as out:
+            write(figures, fmt, out)
     finally:
         views.close()
         ledger.close()
-    output.write_bytes(render(figures, fmt))
     console.print(f"wrote {output} ({fmt}; as_of {day.isoformat()}, known_at {moment.isoformat()})")

@@ -53,7 +53,7 @@ class Rebuild:
         assert self.new is not None, "build() first"
         live = self.recorder_class(self.factory.datastore)
         live.create_table()  # type: ignore[attr-defined]
-        apply = PROJECTIONS[self.view].apply
+        apply_page = PROJECTIONS[self.view].apply_page
         with self.new.write() as tx:
             # Lock order: tracking first, as the projections write it first (no deadlock).
             if tx.dialect.is_postgres:
@@ -62,8 +62,7 @@ class Rebuild:
             position = self._tracked(tx)
             while items := self.log.page(position, 500):
                 self.new.track(tx, Tracking(APPLICATION_NAME, items[-1][1]))
-                for event, notification_id in items:
-                    apply(tx, event, notification_id)
+                apply_page(tx, items)
                 position = items[-1][1]
             self._swap(tx)
         return position
@@ -75,7 +74,7 @@ class Rebuild:
         return int(rows[0]["notification_id"]) if rows else 0
 
     def _swap(self, tx: Tx) -> None:
-        names = [self.tables.tracking(), *(t.name for t in self.tables.tables)]
+        names = self.tables.names()
         for name in names:
             tx.execute(f"DROP TABLE IF EXISTS {name}")
         for name in names:
@@ -99,7 +98,7 @@ class Rebuild:
 
     def _drop(self, suffix: str) -> None:
         with self.factory.datastore.transaction(commit=True) as curs:
-            for name in (self.tables.tracking(suffix), *(f"{t.name}{suffix}" for t in self.tables.tables)):
+            for name in self.tables.names(suffix):
                 curs.execute(f"DROP TABLE IF EXISTS {name}")
 
     def close(self) -> None:

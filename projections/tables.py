@@ -1,5 +1,16 @@
 """The views' tables. Each view owns its tables and its tracking table; a rebuild
 creates the same set with the suffix `__new` and swaps it in (see rebuild.py).
+
+The tables are shaped for the questions asked of them at scale: every figure of a
+report is an aggregate query over them at (as_of, known_at), never a load of every
+enterprise into Python. An act is "live" at (D, K) when it was recorded by K, not
+retracted by a retraction recorded by K, and occurred on or before D:
+
+    recorded_at <= K AND (retracted_at IS NULL OR retracted_at > K) AND occurred_on <= D
+
+`SCHEMA_VERSION` changes whenever a view's tables change shape: a view whose stored
+version differs is dropped and projected again from the log (views are disposable;
+the log is the record).
 """
 
 from __future__ import annotations
@@ -7,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 NEW = "__new"
+
+# Bump when any view's tables change: stale views are rebuilt from the log at start-up.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -25,22 +39,51 @@ class Table:
         return f"CREATE INDEX IF NOT EXISTS {index}{index_suffix} ON {self.name}{suffix} ({columns})"
 
 
-# One row per enterprise event (retractions included), marked when retracted: the input
-# from which an enterprise's timeline is recomputed.
+# The typed columns of an enterprise act, read out of its payload once, when projected
+# (projections/acts.py), so that reports can filter and aggregate on them in SQL. A
+# column is NULL for the acts it does not apply to.
+ACT_COLUMNS = (
+    "order_no TEXT, deadline DATE, license_no TEXT, license_type TEXT, valid_until DATE, passed BOOLEAN, "
+    "year INTEGER, sample_no TEXT, product_category TEXT, outcome TEXT, reason TEXT"
+)
+
+# One row per registered enterprise: what its registration says (never changes; a
+# registration cannot be retracted).
+ENTERPRISES = Table(
+    "view_enterprises",
+    "enterprise_id TEXT PRIMARY KEY, name TEXT NOT NULL, credit_code TEXT, address TEXT NOT NULL, "
+    "town TEXT NOT NULL, area TEXT NOT NULL, kind TEXT NOT NULL, product_categories TEXT NOT NULL, "
+    "registered_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, registered_by TEXT NOT NULL",
+    (("view_enterprises_town", "town, name"),),
+)
+
+# Which product categories each enterprise makes or sells, one row each.
+ENTERPRISE_CATEGORIES = Table(
+    "view_enterprise_categories",
+    "enterprise_id TEXT NOT NULL, category TEXT NOT NULL, PRIMARY KEY (enterprise_id, category)",
+    (("view_enterprise_categories_category", "category, enterprise_id"),),
+)
+
+# One row per enterprise event (retractions included), marked when a later retraction
+# voids it: the input of an enterprise's fold, and of every report figure.
 STATUS_FACTS = Table(
     "view_status_facts",
     "enterprise_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, type TEXT NOT NULL, "
-    "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, actor_id TEXT NOT NULL, payload TEXT NOT NULL, "
-    "PRIMARY KEY (enterprise_id, version)",
+    "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, retracted_at TIMESTAMPTZ, actor_id TEXT NOT NULL, "
+    f"payload TEXT NOT NULL, {ACT_COLUMNS}, PRIMARY KEY (enterprise_id, version)",
+    (("view_status_facts_type", "type, occurred_on"),),
 )
 
-# Bitemporal: the state held over [valid_from, valid_to) in valid time, as recorded over
-# [tx_from, tx_to) in transaction time. Superseded rows get tx_to; none is ever deleted.
+# Bitemporal status: the status held over [valid_from, valid_to) in valid time, as
+# recorded over [tx_from, tx_to) in transaction time. Superseded rows get tx_to; none
+# is ever deleted. Narrow on purpose: an enterprise's full state is folded from its
+# facts when asked for; counts and lists by status are queries on this table. `search`
+# is the name and credit code in domain.text.search_form, for literal search (`q`).
 STATUS_TIMELINE = Table(
     "view_status_timeline",
     "row_id BIGSERIAL PRIMARY KEY, enterprise_id TEXT NOT NULL, valid_from DATE NOT NULL, valid_to DATE, "
     "tx_from TIMESTAMPTZ NOT NULL, tx_to TIMESTAMPTZ, town TEXT NOT NULL, kind TEXT NOT NULL, "
-    "status TEXT NOT NULL, name TEXT NOT NULL, credit_code TEXT, state TEXT NOT NULL",
+    "status TEXT NOT NULL, name TEXT NOT NULL, credit_code TEXT, search TEXT NOT NULL",
     (
         ("view_status_timeline_tx_valid", "tx_from, valid_from"),
         ("view_status_timeline_enterprise", "enterprise_id, tx_to"),
@@ -52,7 +95,7 @@ ACTIONS = Table(
     "view_actions",
     "enterprise_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, type TEXT NOT NULL, "
     "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, actor_id TEXT NOT NULL, actor_name TEXT NOT NULL, "
-    "payload TEXT NOT NULL, retracted_at TIMESTAMPTZ, retracted_by INTEGER, "
+    f"payload TEXT NOT NULL, retracted_at TIMESTAMPTZ, retracted_by INTEGER, {ACT_COLUMNS}, "
     "PRIMARY KEY (enterprise_id, version)",
     (
         ("view_actions_actor", "actor_id, recorded_at"),
@@ -78,7 +121,14 @@ class ViewTables:
     def tracking(self, suffix: str = "") -> str:
         return f"view_{self.view}_tracking{suffix}"
 
+    def names(self, suffix: str = "") -> list[str]:
+        """The tracking table and every table of the view."""
+        return [self.tracking(suffix), *(f"{t.name}{suffix}" for t in self.tables)]
 
-STATUS = ViewTables("status", (STATUS_FACTS, STATUS_TIMELINE))
+
+STATUS = ViewTables("status", (ENTERPRISES, ENTERPRISE_CATEGORIES, STATUS_FACTS, STATUS_TIMELINE))
 ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ASSIGNMENTS))
 VIEWS = {"status": STATUS, "accountability": ACCOUNTABILITY}
+
+# Which schema version each view's tables were created with.
+SCHEMA_TABLE = "view_schema"

@@ -36,10 +36,10 @@ def backend(settings: Settings) -> str:
     return "postgres" if settings.is_postgres else "sqlite"
 
 
-def open_recorders(settings: Settings) -> tuple[Any, dict[str, ViewRecorder]]:
-    """One datastore, and on it each view's recorder (tables created if missing)."""
+def open_recorders(settings: Settings, views: tuple[str, ...] = VIEW_NAMES) -> tuple[Any, dict[str, ViewRecorder]]:
+    """One datastore, and on it each named view's recorder (tables created if missing)."""
     factory: Any = InfrastructureFactory.construct(Environment("zhijian_views", store_env(settings)))
-    recorders = {v: factory.tracking_recorder(RECORDERS[(v, backend(settings))]) for v in VIEW_NAMES}
+    recorders = {v: factory.tracking_recorder(RECORDERS[(v, backend(settings))]) for v in views}
     return factory, recorders
 
 
