@@ -15,7 +15,6 @@ from datetime import date, datetime, timezone
 from typing import Annotated, Any, cast
 
 from eventsourcing.persistence import PersistenceError
-
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
@@ -50,7 +49,10 @@ class ReplicaFirst:
         return "replica" if self.chosen is self.replica else "primary"
 
     def __getattr__(self, name: str) -> Any:  # status, accountability, log, …: the chosen server's
-        return getattr(self.chosen, name)
+        chosen = self.__dict__.get("chosen")
+        if chosen is None:  # not yet initialised (copy, pickle): no delegation, no recursion
+            raise AttributeError(name)
+        return getattr(chosen, name)
 
     def replica_reaches(self, position: int, names: tuple[str, ...], timeout: float) -> bool:
         try:
