@@ -31,6 +31,8 @@ def campaign(
     campaign_file: Annotated[Path | None, typer.Option(
         "--campaign-file", help="campaign settings (TOML) overriding the default; else ZHIJIAN_CAMPAIGN_FILE",
         exists=True, dir_okay=False)] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="replace OUTPUT even if it is a symbolic link (the link itself, never its target)")] = False,
 ) -> None:
     """Write the campaign summary report (产品质量和食品安全专项整治行动情况总结) as of a date."""
     from rich.console import Console
@@ -39,6 +41,7 @@ def campaign(
     from application.campaign_settings import CampaignSettingsError, load_campaign_settings
     from application.settings import Settings
     from interfaces.report_formats import write
+    from interfaces.safe_files import UnsafeTarget, check_target, replacing
     from projections import open_views
     from projections.campaign_report import open_campaign_report
     from projections.replayed_states import ReplayedStates, StatesSource
@@ -60,6 +63,11 @@ def campaign(
         console.print(f"[red]{what}: {e}[/red]")
         raise typer.Exit(2) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=BUREAU_TZ)  # a bare time is the bureau's
+    try:
+        check_target(output, force=force)  # before any work: refuse a symbolic link or a folder up front
+    except UnsafeTarget as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
     if not 1900 <= day.year <= 9998 or not 1900 <= moment.year <= 9998:
         console.print("[red]--as-of / --known-at: 须在 1900 至 9998 年之间 (must be between the years 1900 and 9998)[/red]")
         raise typer.Exit(2)
@@ -74,7 +82,7 @@ def campaign(
             console.print(f"[yellow]views are {behind} events behind: replaying the log instead[/yellow]")
             source = ReplayedStates(ledger)
         with open_campaign_report(source, day, moment, settings.campaign_for(day)) as figures, \
-                output.open("wb") as out:
+                replacing(output, force=force) as out:
             write(figures, fmt, out)
     finally:
         views.close()

@@ -13,28 +13,27 @@ import io
 from collections.abc import Mapping
 from typing import IO, Any
 
-from interfaces.report_formats.cells import cell_text, format_time
+from interfaces.report_formats.cells import cell_text, format_time, spreadsheet_text
 from interfaces.report_formats.tables import build_report
 
 SHORTFALL = "未达目标"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_csv(figures: Mapping[str, Any], out: IO[bytes]) -> None:
     report = build_report(figures)
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     w = csv.writer(text, lineterminator="\r\n")
-    w.writerow([_safe(report.title)])
+    w.writerow([spreadsheet_text(report.title)])
     w.writerow(["统计日期", report.as_of.isoformat()])
     w.writerow(["数据截至", format_time(report.known_at)])
-    w.writerow(["所处阶段", _safe(report.phase)])
+    w.writerow(["所处阶段", spreadsheet_text(report.phase)])
     for sentence in report.summary:
-        w.writerow([_safe(sentence)])
+        w.writerow([spreadsheet_text(sentence)])
     for section in report.sections:
         w.writerow([])
         w.writerow([f"【{section.title}】"])
         for table in section.tables:
-            w.writerow([_safe(table.title)])
+            w.writerow([spreadsheet_text(table.title)])
             w.writerow([c.header for c in table.columns] + ["提示"])
             written = 0
             for row, flagged in table.entries():
@@ -44,16 +43,12 @@ def write_csv(figures: Mapping[str, Any], out: IO[bytes]) -> None:
             if not written:
                 w.writerow([table.empty_note])
         for note in section.notes:
-            w.writerow([_safe(f"注：{note}")])
+            w.writerow([spreadsheet_text(f"注：{note}")])
     text.flush()
     text.detach()
 
 
 def _cell(value: Any, type_: str) -> str:
     text = cell_text(value, type_)
-    return text if type_ != "text" else _safe(text)
+    return text if type_ != "text" else spreadsheet_text(text)
 
-
-def _safe(text: str) -> str:
-    """Text a spreadsheet will show as text, never evaluate."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
