@@ -150,6 +150,27 @@ def plan_province(scale: Scale, seed: int, year: int, now: datetime | None = Non
     return province
 
 
+def census_rows(n: int, seed: int, year: int, towns: int = 20) -> list[dict[str, str]]:
+    """A census list of n enterprises (no history), rows as `zhijian enterprises import` reads them."""
+    rng = random.Random(f"{seed}/census")
+    town_list = _towns(rng, towns)
+    start = date(year, 8, 5)
+    province = Province(Scale("census", n, towns, 30), seed, year, start, date(year, 9, 30), town_list,
+                        _officials(rng, 30, town_list), [])
+    planner = _Planner(province, datetime.now(timezone.utc))
+    rows = []
+    for i in range(n):
+        e = planner.enterprise(i, history=False)
+        rows.append({
+            "name": e.name, "credit_code": e.credit_code or "",
+            "credit_code_verified_by_hand": "是" if e.verified_by_hand else "",
+            "address": e.address, "town": e.town, "area": e.area, "kind": e.kind,
+            "product_categories": "、".join(e.categories),
+            "occurred_on": (start + timedelta(days=rng.randint(0, 56))).isoformat(), "notes": "",
+        })
+    return rows
+
+
 # -- towns and officials -----------------------------------------------------------------------
 
 
@@ -247,7 +268,7 @@ class _Planner:
 
     # -- the enterprise itself --------------------------------------------------------------
 
-    def enterprise(self, i: int) -> None:
+    def enterprise(self, i: int, *, history: bool = True) -> PlannedEnterprise:
         rng = random.Random(f"{self.p.seed}/enterprise/{i}")
         town = self.p.towns[rng.randrange(len(self.p.towns))]
         kind = _weighted(rng, KIND_WEIGHTS)
@@ -258,7 +279,9 @@ class _Planner:
         address = self._address(rng, town.name)
         planned = PlannedEnterprise(i, name, town.name, area, kind, categories, code, by_hand, address)
         self.p.enterprises.append(planned)
-        _History(self, rng, planned).plan()
+        if history:
+            _History(self, rng, planned).plan()
+        return planned
 
     def _area(self, rng: random.Random, town: str) -> str:
         if town.endswith("街道"):
@@ -603,7 +626,9 @@ class _History:
     # -- closures -------------------------------------------------------------------------
 
     def close(self, reason: str, on: date | None) -> None:
-        if on is None:
+        if on is not None and on <= self.registered_on:
+            on = self.registered_on + timedelta(days=1)
+        if on is None or on > self.end:
             return
         self.planner.seq += 1
         act = PlannedAct(0, self.planner.seq, self.e.index, "close", self.who_supervises(), on,
@@ -620,7 +645,7 @@ class _History:
         if not self.closures:
             return
         closure = min(self.closures, key=lambda a: (a.on, a.seq))
-        kept = [a for a in self.acts if a.act == "inspect" or a.on < closure.on]
+        kept = [a for a in self.acts if a.act in ("register", "inspect") or a.on < closure.on]
         closure.at = self.after_registration(closure.on, after=max((a.at for a in kept if a.on <= closure.on), default=0))
         town = self.e.town
         closure.args["decision_no"] = f"{town[:2]}质监关〔{closure.on.year}〕{self.planner.number('closure/' + town)}号"
