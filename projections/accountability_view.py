@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.bureau_time import BUREAU_TZ
-from projections.acts import typed_columns
+from projections.acts import TYPED, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, event_type, is_enterprise_event, is_official_event, payload_of
 from projections.recorders import Tx, ViewRecorder
@@ -57,14 +57,12 @@ def apply_accountability_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
     _flush(tx, actions, retractions)
 
 
+ACTION_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id",
+                  "actor_name", "payload", *TYPED)
+
+
 def _flush(tx: Tx, actions: list[tuple[Any, ...]], retractions: list[tuple[Any, ...]]) -> None:
-    tx.execute_many(
-        "INSERT INTO view_actions{sfx} (enterprise_id, version, position, type, occurred_on, recorded_at, actor_id, "
-        "actor_name, payload, order_no, deadline, license_no, license_type, valid_until, passed, year, sample_no, "
-        "product_category, outcome, reason) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        actions,
-    )
+    tx.insert("view_actions", ACTION_COLUMNS, actions)
     tx.execute_many(
         "UPDATE view_actions{sfx} SET retracted_at = %s, retracted_by = %s WHERE enterprise_id = %s AND version = %s",
         retractions,

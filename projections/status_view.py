@@ -31,7 +31,7 @@ from uuid import UUID
 
 from domain.status import STATUS_ACTS, EnterpriseState, Fact, fold, live_facts, status_timeline
 from domain.text import search_form
-from projections.acts import typed_columns
+from projections.acts import TYPED, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, is_enterprise_event
 from projections.recorders import Tx, ViewRecorder
@@ -61,10 +61,19 @@ class _Row:
 
 @dataclass
 class _Enterprise:
-    facts: list[Fact] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)  # live status-changing acts (and this page's retractions)
+    attributes: dict[str, Any] = field(default_factory=dict)  # name, credit_code, town, kind
     current: dict[tuple[date, date | None, str], _Row] = field(default_factory=dict)
     inserted: list[_Row] = field(default_factory=list)
     closed: list[tuple[datetime, int]] = field(default_factory=list)  # (tx_to, row_id) of stored rows
+
+
+FACT_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id", "payload",
+                *TYPED)
+ENTERPRISE_COLUMNS = ("enterprise_id", "name", "credit_code", "address", "town", "area", "kind",
+                      "product_categories", "registered_on", "recorded_at", "registered_by")
+TIMELINE_COLUMNS = ("enterprise_id", "valid_from", "valid_to", "tx_from", "tx_to", "town", "kind", "status", "name",
+                    "credit_code", "search")
 
 
 def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
@@ -72,12 +81,9 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
     events = [(event, position) for event, position in items if is_enterprise_event(event)]
     if not events:
         return
-    facts = [(str(event.originator_id), enterprise_fact(event), event, position) for event, position in events]
-    fact_rows = []
-    retractions = []
-    registrations = []
-    categories = []
-    for eid, fact, event, position in facts:
+    facts = [(str(event.originator_id), enterprise_fact(event), position) for event, position in events]
+    fact_rows, retractions, registrations, categories = [], [], [], []
+    for eid, fact, position in facts:
         fact_rows.append((eid, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at, fact.actor_id,
                           to_json(fact.payload), *typed_columns(fact)))
         if fact.type == "Retracted":
@@ -88,55 +94,48 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
                                   p["kind"], to_json(list(p.get("product_categories", ()))), fact.occurred_on,
                                   fact.recorded_at, fact.actor_id))
             categories += [(eid, c) for c in p.get("product_categories", ())]
-    tx.execute_many(
-        "INSERT INTO view_enterprises{sfx} (enterprise_id, name, credit_code, address, town, area, kind, "
-        "product_categories, registered_on, recorded_at, registered_by) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        registrations,
-    )
-    tx.execute_many("INSERT INTO view_enterprise_categories{sfx} (enterprise_id, category) VALUES (%s, %s) "
-                    "ON CONFLICT DO NOTHING", categories)
-    tx.execute_many(
-        "INSERT INTO view_status_facts{sfx} (enterprise_id, version, position, type, occurred_on, recorded_at, "
-        "actor_id, payload, order_no, deadline, license_no, license_type, valid_until, passed, year, sample_no, "
-        "product_category, outcome, reason) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        fact_rows,
-    )
+    tx.insert("view_enterprises", ENTERPRISE_COLUMNS, registrations)
+    tx.insert("view_enterprise_categories", ("enterprise_id", "category"), categories)
+    tx.insert("view_status_facts", FACT_COLUMNS, fact_rows)
     tx.execute_many("UPDATE view_status_facts{sfx} SET retracted_at = %s WHERE enterprise_id = %s AND version = %s",
                     retractions)
-    _update_timelines(tx, [(eid, fact) for eid, fact, _, _ in facts])
+    _update_timelines(tx, [(eid, fact) for eid, fact, _ in facts], registrations)
 
 
-def _update_timelines(tx: Tx, facts: list[tuple[str, Fact]]) -> None:
+def _update_timelines(tx: Tx, facts: list[tuple[str, Fact]], registrations: list[tuple[Any, ...]]) -> None:
     touched = {eid for eid, f in facts if f.type in STATUS_ACTS or f.type == "Retracted"}
-    registered_here = {eid for eid, f in facts if f.type == "Registered"}
     enterprises: dict[str, _Enterprise] = defaultdict(_Enterprise)
-    _load(tx, sorted(touched - registered_here), enterprises)
+    for r in registrations:
+        enterprises[r[0]].attributes = {"name": r[1], "credit_code": r[2], "town": r[4], "kind": r[6]}
+    _load(tx, sorted(touched - {r[0] for r in registrations}), enterprises)
     for eid, fact in facts:
         if eid not in touched:
             continue
         enterprise = enterprises[eid]
-        enterprise.facts.append(fact)
         if fact.type == "Retracted":
             target = next((f for f in enterprise.facts if f.version == int(fact.payload["event_version"])), None)
-            if target is None or target.type not in STATUS_ACTS:
-                continue  # a retracted inspection, sample or review changes no status
+            if target is None:
+                continue  # a retracted inspection, sample or review changes no status (and is not loaded)
+            enterprise.facts.append(fact)
+        elif fact.type in STATUS_ACTS:
+            enterprise.facts.append(fact)
+        else:
+            continue
         _supersede(enterprise, status_timeline(live_facts(enterprise.facts, fact.recorded_at)), fact.recorded_at)
     closes, inserts = [], []
     for eid, enterprise in enterprises.items():
         closes += enterprise.closed
-        registration = next(f.payload for f in enterprise.facts if f.type == "Registered")
-        search = search_key(registration["name"], registration.get("credit_code"))
-        inserts += [(eid, r.valid_from, r.valid_to, r.tx_from, r.tx_to, registration["town"], registration["kind"],
-                     r.status, registration["name"], registration.get("credit_code"), search)
-                    for r in enterprise.inserted]
-    tx.execute_many("UPDATE view_status_timeline{sfx} SET tx_to = %s WHERE row_id = %s", closes)
-    tx.execute_many(
-        "INSERT INTO view_status_timeline{sfx} (enterprise_id, valid_from, valid_to, tx_from, tx_to, town, kind, "
-        "status, name, credit_code, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        inserts,
-    )
+        a = enterprise.attributes
+        search = search_key(a["name"], a["credit_code"])
+        inserts += [(eid, r.valid_from, r.valid_to, r.tx_from, r.tx_to, a["town"], a["kind"], r.status, a["name"],
+                     a["credit_code"], search) for r in enterprise.inserted]
+    if tx.dialect.is_postgres and closes:
+        tx.execute("UPDATE view_status_timeline{sfx} AS t SET tx_to = v.tx_to "
+                   "FROM unnest(%s::timestamptz[], %s::bigint[]) AS v(tx_to, row_id) WHERE t.row_id = v.row_id",
+                   ([c[0] for c in closes], [c[1] for c in closes]))
+    else:
+        tx.execute_many("UPDATE view_status_timeline{sfx} SET tx_to = %s WHERE row_id = %s", closes)
+    tx.insert("view_status_timeline", TIMELINE_COLUMNS, inserts)
 
 
 def search_key(name: str, credit_code: str | None) -> str:
@@ -144,17 +143,34 @@ def search_key(name: str, credit_code: str | None) -> str:
     return f"{search_form(name)}\x1f{search_form(credit_code or '')}"
 
 
+# What the status timeline reads of a stored act: its typed columns, not its payload.
+_STATUS_COLUMNS = "enterprise_id, version, type, occurred_on, recorded_at, actor_id, order_no, deadline, passed, " \
+                  "valid_until"
+_STATUS_TYPES = ", ".join(f"'{t}'" for t in sorted(STATUS_ACTS))
+
+
 def _load(tx: Tx, ids: list[str], into: dict[str, _Enterprise]) -> None:
-    """The stored facts and current timeline rows of these enterprises."""
+    """These enterprises' live status-changing acts, current timeline rows and attributes.
+
+    Acts already retracted are left out: every retraction stored so far was recorded
+    before the events of this page (an enterprise's events are recorded in order)."""
     for chunk in _chunks(ids):
         marks = ", ".join(["%s"] * len(chunk))
-        for r in tx.rows(f"SELECT {_FACT_COLUMNS} FROM view_status_facts{{sfx}} WHERE enterprise_id IN ({marks}) "
-                         "ORDER BY enterprise_id, version", chunk):
-            into[r["enterprise_id"]].facts.append(_fact(r))
+        for r in tx.rows(f"SELECT {_STATUS_COLUMNS} FROM view_status_facts{{sfx}} WHERE enterprise_id IN ({marks}) "
+                         f"AND type IN ({_STATUS_TYPES}) AND retracted_at IS NULL ORDER BY enterprise_id, version",
+                         chunk):
+            payload = {"order_no": r["order_no"], "deadline": as_date(r["deadline"]), "passed": r["passed"],
+                       "valid_until": as_date(r["valid_until"])}
+            into[r["enterprise_id"]].facts.append(
+                Fact(int(r["version"]), r["type"], as_date(r["occurred_on"]), as_datetime(r["recorded_at"]),
+                     r["actor_id"], payload))
         for r in tx.rows("SELECT row_id, enterprise_id, valid_from, valid_to, status FROM view_status_timeline{sfx} "
                          f"WHERE enterprise_id IN ({marks}) AND tx_to IS NULL", chunk):
             row = _Row(as_date(r["valid_from"]), as_date(r["valid_to"]), r["status"], row_id=int(r["row_id"]))
             into[r["enterprise_id"]].current[(row.valid_from, row.valid_to, row.status)] = row
+        for r in tx.rows(f"SELECT enterprise_id, name, credit_code, town, kind FROM view_enterprises{{sfx}} "
+                         f"WHERE enterprise_id IN ({marks})", chunk):
+            into[r["enterprise_id"]].attributes = {k: r[k] for k in ("name", "credit_code", "town", "kind")}
 
 
 def _supersede(enterprise: _Enterprise, intervals: list[tuple[date, date | None, str]], recorded_at: datetime) -> None:
