@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.values import Status
+from domain.values import Kind, Status
 
 
 @dataclass(frozen=True)
@@ -252,50 +252,90 @@ def breakpoints(facts: Iterable[Fact]) -> list[date]:
     return sorted(points)
 
 
-# The acts that can change an enterprise's status; the others (inspections, samples,
-# reviews) never do, so the status timeline ignores them.
+# The acts that can change an enterprise's standing (its status, licence, closure and the
+# fate of its orders); the others (inspections, samples, reviews) never do.
 STATUS_ACTS = frozenset({"Registered", "OrderedToRectify", "RectificationVerified", "Licensed", "Closed"})
 
 
-def status_timeline(facts: Iterable[Fact]) -> list[tuple[date, date | None, str]]:
-    """The enterprise's status over valid time, as consecutive (valid_from, valid_to, status) intervals.
+@dataclass(frozen=True)
+class Standing:
+    """What the status view keeps of an enterprise on a day: its status and the figures that follow it."""
 
-    The same answer as `status_on(fold(facts, day), day)` for every day (a property test
-    holds them equal), computed in one pass over the status-changing facts instead of one
-    fold per breakpoint, because the status view recomputes it for every such event.
+    status: str
+    licensed: bool  # holds a licence of its kind's required type, valid that day
+    closed_on: date | None  # its first closure, if dated on or before the day
+    closure_reason: str | None
+    orders: int  # orders to rectify issued on or before the day, by their fate that day:
+    passed_on_time: int
+    passed_late: int
+    overdue: int
+    open: int
+    failed_verifications: int  # failed verifications of those orders dated on or before the day
+
+
+def standing_timeline(facts: Iterable[Fact]) -> list[tuple[date, date | None, Standing]]:
+    """The enterprise's standing over valid time, as consecutive (valid_from, valid_to, standing) intervals.
+
+    The same answer, day by day, as the fold: status `status_on(fold(facts, day), day)`,
+    order fates `Order.fate(day)`, the required licence and the first closure (a property
+    test holds them equal), computed in one pass over the standing-changing facts instead
+    of one fold per breakpoint, because the status view recomputes it for every such event.
     """
-    relevant = [f for f in facts if f.type in STATUS_ACTS]
-    registered = min((f.occurred_on for f in relevant if f.type == "Registered"), default=None)
-    if registered is None:
+    relevant = sorted((f for f in facts if f.type in STATUS_ACTS), key=lambda f: (f.occurred_on, f.version))
+    registration = next((f for f in relevant if f.type == "Registered"), None)
+    if registration is None:
         return []
-    closed_on = min((f.occurred_on for f in relevant if f.type == "Closed"), default=None)
+    required = Kind(registration.payload["kind"]).required_license.value
+    closure = next((f for f in relevant if f.type == "Closed"), None)
     # As the fold attaches them: a verification counts for the orders of its number that precede it.
-    passes = [(f.occurred_on, f.version, f.payload["order_no"]) for f in relevant
-              if f.type == "RectificationVerified" and f.payload["passed"]]
-    orders = [(f.occurred_on, _d(f.payload["deadline"]),
-               min((on for on, v, no in passes if no == f.payload["order_no"] and (on, v) > (f.occurred_on, f.version)),
-                   default=None))
-              for f in relevant if f.type == "OrderedToRectify"]
-    licences = [(f.occurred_on, _d(f.payload["valid_until"])) for f in relevant if f.type == "Licensed"]
+    verifications = [(f.occurred_on, f.version, f.payload["order_no"], bool(f.payload["passed"]))
+                     for f in relevant if f.type == "RectificationVerified"]
+    orders = []
+    for f in relevant:
+        if f.type == "OrderedToRectify":
+            attached = [(on, passed) for on, v, no, passed in verifications
+                        if no == f.payload["order_no"] and (on, v) > (f.occurred_on, f.version)]
+            orders.append((f.occurred_on, _d(f.payload["deadline"]), min((on for on, p in attached if p), default=None),
+                           [on for on, p in attached if not p]))
+    licences = [(f.occurred_on, _d(f.payload["valid_until"]), f.payload.get("license_type")) for f in relevant
+                if f.type == "Licensed"]
 
-    def status(day: date) -> str:
-        if closed_on is not None and closed_on <= day:
-            return Status.CLOSED.value
-        open_deadlines = [deadline for issued, deadline, passed_on in orders
-                          if issued <= day and (passed_on is None or passed_on > day)]
-        if any(deadline < day for deadline in open_deadlines):
-            return Status.OVERDUE.value
-        if open_deadlines:
-            return Status.UNDER_RECTIFICATION.value
-        if any(granted <= day <= valid_until for granted, valid_until in licences):
-            return Status.LICENSED.value
-        return Status.REGISTERED.value
+    def standing(day: date) -> Standing:
+        fates = {"passed_on_time": 0, "passed_late": 0, "overdue": 0, "open": 0}
+        issued = failed = 0
+        for issued_on, deadline, passed_on, failures in orders:
+            if issued_on > day:
+                continue
+            issued += 1
+            failed += sum(1 for on in failures if on <= day)
+            if passed_on is not None and passed_on <= day:
+                fates["passed_on_time" if passed_on <= deadline else "passed_late"] += 1
+            else:
+                fates["overdue" if deadline < day else "open"] += 1
+        closed = closure is not None and closure.occurred_on <= day
+        if closed:
+            status = Status.CLOSED.value
+        elif fates["overdue"]:
+            status = Status.OVERDUE.value
+        elif fates["open"]:
+            status = Status.UNDER_RECTIFICATION.value
+        elif any(granted <= day <= until for granted, until, _ in licences):
+            status = Status.LICENSED.value
+        else:
+            status = Status.REGISTERED.value
+        return Standing(
+            status=status,
+            licensed=any(granted <= day <= until and kind == required for granted, until, kind in licences),
+            closed_on=closure.occurred_on if closed and closure else None,
+            closure_reason=closure.payload["reason"] if closed and closure else None,
+            orders=issued, failed_verifications=failed, **fates,
+        )
 
-    intervals: list[tuple[date, date | None, str]] = []
+    intervals: list[tuple[date, date | None, Standing]] = []
     for point in breakpoints(relevant):
-        if point < registered:
+        if point < registration.occurred_on:
             continue
-        now = status(point)
+        now = standing(point)
         if intervals and intervals[-1][2] == now:
             continue
         if intervals:

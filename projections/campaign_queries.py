@@ -53,32 +53,14 @@ def live(a: str) -> str:
             f"AND {a}.occurred_on <= %(as_of)s")
 
 
-def registered(e: str) -> str:
-    """The enterprise of alias `e` exists at (as_of, known_at)."""
-    return f"{e}.registered_on <= %(as_of)s AND {e}.recorded_at <= %(known_at)s"
-
-
-_REQUIRED = "CASE e.kind " + " ".join(f"WHEN '{k.value}' THEN '{k.required_license.value}'" for k in Kind) + " END"
-
-# Each enterprise's first closure dated by as_of (the one its state holds).
-_FIRST_CLOSURE = f"""
-SELECT f.enterprise_id, f.occurred_on, f.reason, f.payload FROM view_status_facts{{sfx}} f
- WHERE f.type = 'Closed' AND {live('f')}
-   AND NOT EXISTS (SELECT 1 FROM view_status_facts{{sfx}} g
-                    WHERE g.enterprise_id = f.enterprise_id AND g.type = 'Closed' AND {live('g')}
-                      AND (g.occurred_on < f.occurred_on OR (g.occurred_on = f.occurred_on AND g.version < f.version)))
-"""
-
-# Every enterprise at (as_of, known_at) with whether it holds its required licence and its closure.
-_FLAGS = f"""
-SELECT e.enterprise_id, e.name, e.town, e.kind, e.area, e.product_categories,
-       CASE WHEN EXISTS (SELECT 1 FROM view_status_facts{{sfx}} f
-                          WHERE f.enterprise_id = e.enterprise_id AND f.type = 'Licensed' AND {live('f')}
-                            AND f.valid_until >= %(as_of)s AND f.license_type = {_REQUIRED})
-            THEN 1 ELSE 0 END AS licensed,
-       c.occurred_on AS closed_on, c.reason AS closure_reason, c.payload AS closure
-  FROM view_enterprises{{sfx}} e LEFT JOIN ({_FIRST_CLOSURE}) c ON c.enterprise_id = e.enterprise_id
- WHERE {registered('e')}
+# Each enterprise's standing at (as_of, known_at): its one live row of the status timeline
+# (status, required licence held, first closure, orders by fate; domain.status.Standing).
+_STANDING = """
+SELECT t.enterprise_id, t.name, t.town, t.kind, t.area, t.status, t.licensed, t.closed_on, t.closure_reason,
+       t.orders, t.passed_on_time, t.passed_late, t.overdue_orders, t.open_orders, t.failed_verifications
+  FROM view_status_timeline{sfx} t
+ WHERE t.valid_from <= %(as_of)s AND (t.valid_to IS NULL OR t.valid_to > %(as_of)s)
+   AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s)
 """
 
 # Live orders with the date of their first passed verification and their failed verifications.
@@ -99,14 +81,13 @@ _FATE = ("CASE WHEN passed_on IS NOT NULL THEN (CASE WHEN passed_on <= deadline 
 # Licences live and valid on as_of, held by enterprises not closed then, and whether reviewed for the year.
 _DUE = f"""
 SELECT l.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on AS granted_on, l.valid_until,
-       CASE WHEN EXISTS (SELECT 1 FROM view_status_facts{{sfx}} r
-                          WHERE r.enterprise_id = l.enterprise_id AND r.type = 'LicenseReviewed'
-                            AND r.license_no = l.license_no AND r.year = %(year)s AND r.passed AND {live('r')})
-            THEN 1 ELSE 0 END AS reviewed
+       t.name, t.town, t.kind, CASE WHEN r.enterprise_id IS NULL THEN 0 ELSE 1 END AS reviewed
   FROM view_status_facts{{sfx}} l
+  JOIN ({_STANDING}) t ON t.enterprise_id = l.enterprise_id AND t.closed_on IS NULL
+  LEFT JOIN (SELECT DISTINCT r.enterprise_id, r.license_no FROM view_status_facts{{sfx}} r
+              WHERE r.type = 'LicenseReviewed' AND r.year = %(year)s AND r.passed AND {live('r')}) r
+         ON r.enterprise_id = l.enterprise_id AND r.license_no = l.license_no
  WHERE l.type = 'Licensed' AND {live('l')} AND l.valid_until >= %(as_of)s
-   AND NOT EXISTS (SELECT 1 FROM view_status_facts{{sfx}} c
-                    WHERE c.enterprise_id = l.enterprise_id AND c.type = 'Closed' AND {live('c')})
 """
 
 # Samples per enterprise (all categories, or those of a list given as a condition on s).
@@ -115,9 +96,12 @@ SELECT s.enterprise_id, COUNT(*) AS n, SUM(CASE WHEN s.type = 'SampleFailed' THE
   FROM view_status_facts{{sfx}} s WHERE s.type IN {SAMPLE_TYPES} AND {live('s')} {{extra}} GROUP BY s.enterprise_id
 """
 
-_TIMELINE_STATUS = ("(SELECT t.status FROM view_status_timeline{sfx} t WHERE t.enterprise_id = e.enterprise_id "
-                    "AND t.valid_from <= %(as_of)s AND (t.valid_to IS NULL OR t.valid_to > %(as_of)s) "
-                    "AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s))")
+# The payload of an enterprise's first closure dated by as_of (for its decision number).
+_CLOSURE_PAYLOAD = f"""
+(SELECT c.payload FROM view_status_facts{{sfx}} c
+  WHERE c.enterprise_id = t.enterprise_id AND c.type = 'Closed' AND {live('c')}
+  ORDER BY c.occurred_on, c.version LIMIT 1)
+"""
 
 
 class CampaignQueries:
@@ -177,7 +161,7 @@ class CampaignQueries:
         """Enterprises counted by town, kind, area, licensed, closed and closure reason."""
         rows = self._rows(
             "SELECT town, kind, area, licensed, closed_on IS NOT NULL AS closed, closure_reason, COUNT(*) AS n "
-            f"FROM ({_FLAGS}) x GROUP BY town, kind, area, licensed, closed_on IS NOT NULL, closure_reason"
+            f"FROM ({_STANDING}) t GROUP BY town, kind, area, licensed, closed_on IS NOT NULL, closure_reason"
         )
         return [{"town": r["town"], "kind": r["kind"], "area": r["area"], "licensed": bool(r["licensed"]),
                  "closed": bool(r["closed"]), "reason": r["closure_reason"], "n": int(r["n"])} for r in rows]
@@ -245,19 +229,19 @@ class CampaignQueries:
             "unlicensed_after_deadline": unlicensed if deadline_passed else 0,
             "still_unlicensed": self._listing(
                 unlicensed,
-                f"SELECT * FROM ({_FLAGS}) x WHERE kind {food_kinds} AND closed_on IS NULL AND licensed = 0", order,
+                f"SELECT * FROM ({_STANDING}) t WHERE kind {food_kinds} AND closed_on IS NULL AND NOT licensed", order,
                 lambda r: {**_ref(r), "area": r["area"], "required_license": Kind(r["kind"]).required_license.value}),
             "fringe_workshops_open": totals["fringe_workshops_open"],
             "fringe_workshops": self._listing(
                 totals["fringe_workshops_open"],
-                f"SELECT x.*, {_TIMELINE_STATUS.replace('e.enterprise_id', 'x.enterprise_id')} AS status "
-                f"FROM ({_FLAGS}) x WHERE kind = '{Kind.SMALL_WORKSHOP.value}' "
+                f"SELECT * FROM ({_STANDING}) t WHERE kind = '{Kind.SMALL_WORKSHOP.value}' "
                 f"AND area = '{Area.URBAN_RURAL_FRINGE.value}' AND closed_on IS NULL", order,
                 lambda r: {**_ref(r), "status": r["status"]}),
             "closures": totals["closures"],
             "closures_by_reason": {r.value: reasons[r.value] for r in ClosureReason if reasons[r.value]},
             "closed_enterprises": self._listing(
-                totals["closures"], f"SELECT * FROM ({_FLAGS}) x WHERE closed_on IS NOT NULL", order,
+                totals["closures"], f"SELECT t.*, {_CLOSURE_PAYLOAD} AS closure FROM ({_STANDING}) t "
+                "WHERE closed_on IS NOT NULL", order,
                 lambda r: {**_ref(r), "closed_on": as_date(r["closed_on"]), "reason": r["closure_reason"],
                            "decision_no": as_json(r["closure"]).get("decision_no", "")}),
             "by_town": {t: _counts(c, keys) for t, c in sorted(by_town.items())},
@@ -269,10 +253,11 @@ class CampaignQueries:
         keys = ("issued", *FATES, "failed_verifications")
         total: Counter[str] = Counter()
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in self._rows(f"SELECT e.town, {_FATE} AS fate, COUNT(*) AS n, SUM(o.failed) AS failed "
-                            f"FROM ({_ORDERS}) o JOIN view_enterprises{{sfx}} e ON e.enterprise_id = o.enterprise_id "
-                            "GROUP BY e.town, fate"):
-            counts = {"issued": int(r["n"]), r["fate"]: int(r["n"]), "failed_verifications": int(r["failed"] or 0)}
+        for r in self._rows("SELECT town, SUM(orders) AS issued, SUM(passed_on_time) AS passed_on_time, "
+                            "SUM(passed_late) AS passed_late, SUM(overdue_orders) AS overdue, SUM(open_orders) AS open, "
+                            f"SUM(failed_verifications) AS failed_verifications FROM ({_STANDING}) t "
+                            "WHERE orders > 0 GROUP BY town"):
+            counts = {k: int(r[k]) for k in keys}
             total.update(counts)
             by_town[r["town"]].update(counts)
         overdue = self._listing(
@@ -294,17 +279,15 @@ class CampaignQueries:
     def annual_review(self) -> dict[str, Any]:
         campaign = self.campaign
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in self._rows(f"SELECT e.town, COUNT(*) AS due, SUM(d.reviewed) AS reviewed FROM ({_DUE}) d "
-                            "JOIN view_enterprises{sfx} e ON e.enterprise_id = d.enterprise_id GROUP BY e.town"):
+        for r in self._rows(f"SELECT town, COUNT(*) AS due, SUM(reviewed) AS reviewed FROM ({_DUE}) d GROUP BY town"):
             by_town[r["town"]].update({"due": int(r["due"]), "reviewed": int(r["reviewed"] or 0)})
         due = sum(c["due"] for c in by_town.values())
         reviewed = sum(c["reviewed"] for c in by_town.values())
         rate = _rate(reviewed, due)
         shortfall = self._listing(
             due - reviewed,
-            f"SELECT d.*, e.name, e.town, e.kind FROM ({_DUE}) d "
-            "JOIN view_enterprises{sfx} e ON e.enterprise_id = d.enterprise_id WHERE d.reviewed = 0",
-            "e.town{C}, e.name{C}, d.enterprise_id{C}, d.granted_on, d.version",
+            f"SELECT * FROM ({_DUE}) d WHERE reviewed = 0",
+            "town{C}, name{C}, enterprise_id{C}, granted_on, version",
             lambda r: {**_ref(r), "license_no": r["license_no"], "license_type": r["license_type"],
                        "granted_on": as_date(r["granted_on"]), "valid_until": as_date(r["valid_until"])})
         return {
@@ -358,11 +341,13 @@ class CampaignQueries:
         food = self._in("food", FOOD_KINDS)
         groups: dict[str, Counter[str]] = {"high_risk": Counter(), "other_food": Counter()}
         for r in self._rows(
-            "SELECT CASE WHEN EXISTS (SELECT 1 FROM view_enterprise_categories{sfx} c "
-            f"WHERE c.enterprise_id = e.enterprise_id AND c.category {high}) THEN 1 ELSE 0 END AS high, "
+            "SELECT CASE WHEN h.enterprise_id IS NULL THEN 0 ELSE 1 END AS high, "
             "COUNT(*) AS enterprises, SUM(COALESCE(s.n, 0)) AS samples, SUM(COALESCE(s.failed, 0)) AS failed "
-            f"FROM view_enterprises{{sfx}} e LEFT JOIN ({_SAMPLES_BY_ENTERPRISE.replace('{extra}', '')}) s "
-            f"ON s.enterprise_id = e.enterprise_id WHERE {registered('e')} AND e.kind {food} GROUP BY 1"
+            f"FROM ({_STANDING}) t LEFT JOIN ({_SAMPLES_BY_ENTERPRISE.replace('{extra}', '')}) s "
+            "ON s.enterprise_id = t.enterprise_id "
+            f"LEFT JOIN (SELECT DISTINCT c.enterprise_id FROM view_enterprise_categories{{sfx}} c "
+            f"WHERE c.category {high}) h ON h.enterprise_id = t.enterprise_id "
+            f"WHERE t.kind {food} GROUP BY 1"
         ):
             groups["high_risk" if r["high"] else "other_food"].update(
                 {"enterprises": int(r["enterprises"]), "samples": int(r["samples"] or 0),
@@ -378,10 +363,13 @@ class CampaignQueries:
 
     def _follow_up(self) -> dict[str, Any]:
         categories = self._in("follow", self.campaign.follow_up_categories)
+        # Followed up: the enterprise's last order dated by as_of is dated on or after the sample.
         failed = (f"FROM view_status_facts{{sfx}} s JOIN view_enterprises{{sfx}} e ON e.enterprise_id = s.enterprise_id "
+                  f"LEFT JOIN (SELECT o.enterprise_id, MAX(o.occurred_on) AS last_order FROM view_status_facts{{sfx}} o "
+                  f"WHERE o.type = 'OrderedToRectify' AND {live('o')} GROUP BY o.enterprise_id) o "
+                  f"ON o.enterprise_id = s.enterprise_id "
                   f"WHERE s.type = 'SampleFailed' AND {live('s')} AND s.product_category {categories}")
-        followed = (f"EXISTS (SELECT 1 FROM view_status_facts{{sfx}} o WHERE o.enterprise_id = s.enterprise_id "
-                    f"AND o.type = 'OrderedToRectify' AND {live('o')} AND o.occurred_on >= s.occurred_on)")
+        followed = "(o.last_order IS NOT NULL AND o.last_order >= s.occurred_on)"
         r = self._rows(f"SELECT COUNT(*) AS n, SUM(CASE WHEN {followed} THEN 1 ELSE 0 END) AS followed {failed}")[0]
         n, followed_up = int(r["n"]), int(r["followed"] or 0)
         return {
@@ -406,16 +394,11 @@ class CampaignQueries:
         categories = self._in(f"focus{n}_", lst.categories)
         samples = _SAMPLES_BY_ENTERPRISE.replace("{extra}", f"AND s.product_category {categories}")
         members = (
-            f"SELECT e.enterprise_id, e.name, e.town, e.kind, COALESCE(s.n, 0) AS samples, "
-            f"COALESCE(s.failed, 0) AS failed, COALESCE(o.n, 0) AS orders, "
-            f"CASE WHEN EXISTS (SELECT 1 FROM view_status_facts{{sfx}} c WHERE c.enterprise_id = e.enterprise_id "
-            f"AND c.type = 'Closed' AND {live('c')}) THEN 1 ELSE 0 END AS closed "
-            f"FROM view_enterprises{{sfx}} e LEFT JOIN ({samples}) s ON s.enterprise_id = e.enterprise_id "
-            f"LEFT JOIN (SELECT o.enterprise_id, COUNT(*) AS n FROM view_status_facts{{sfx}} o "
-            f"WHERE o.type = 'OrderedToRectify' AND {live('o')} GROUP BY o.enterprise_id) o "
-            f"ON o.enterprise_id = e.enterprise_id WHERE {registered('e')} "
-            f"AND EXISTS (SELECT 1 FROM view_enterprise_categories{{sfx}} c "
-            f"WHERE c.enterprise_id = e.enterprise_id AND c.category {categories})"
+            f"SELECT t.enterprise_id, t.name, t.town, t.kind, t.status, COALESCE(s.n, 0) AS samples, "
+            f"COALESCE(s.failed, 0) AS failed, t.orders, CASE WHEN t.closed_on IS NULL THEN 0 ELSE 1 END AS closed "
+            f"FROM ({_STANDING}) t LEFT JOIN ({samples}) s ON s.enterprise_id = t.enterprise_id "
+            f"WHERE t.enterprise_id IN (SELECT k.enterprise_id FROM view_enterprise_categories{{sfx}} k "
+            f"WHERE k.category {categories})"
         )
         by_town = {}
         for r in self._rows(f"SELECT town, COUNT(*) AS enterprises, SUM(samples) AS samples, SUM(failed) AS failed, "
@@ -430,8 +413,7 @@ class CampaignQueries:
             **totals,
             "by_town": dict(sorted(by_town.items())),
             "members": self._listing(
-                totals["enterprises"], f"SELECT m.*, {_TIMELINE_STATUS.replace('e.enterprise_id', 'm.enterprise_id')}"
-                f" AS status FROM ({members}) m", "m.town{C}, m.name{C}, m.enterprise_id{C}",
+                totals["enterprises"], f"SELECT * FROM ({members}) m", "town{C}, name{C}, enterprise_id{C}",
                 lambda r: {**_ref(r), "status": r["status"], "samples": int(r["samples"]),
                            "failed": int(r["failed"]), "orders": int(r["orders"]), "closed": bool(r["closed"])}),
         }
@@ -475,9 +457,8 @@ class CampaignQueries:
             f"SELECT e.town, f.type, {phase_of('f.occurred_on')} AS phase, COUNT(*) AS n "
             f"FROM view_status_facts{{sfx}} f JOIN view_enterprises{{sfx}} e ON e.enterprise_id = f.enterprise_id "
             f"WHERE f.type {types} AND {live('f')} GROUP BY 1, 2, 3 "
-            f"UNION ALL SELECT e.town, 'Closed', {phase_of('c.occurred_on')}, COUNT(*) FROM ({_FIRST_CLOSURE}) c "
-            f"JOIN view_enterprises{{sfx}} e ON e.enterprise_id = c.enterprise_id "
-            "GROUP BY 1, 3"
+            f"UNION ALL SELECT t.town, 'Closed', {phase_of('t.closed_on')}, COUNT(*) FROM ({_STANDING}) t "
+            "WHERE t.closed_on IS NOT NULL GROUP BY 1, 3"
         )
         for r in rows:
             key = phases[int(r["phase"])].key if int(r["phase"]) >= 0 else outside

@@ -145,6 +145,12 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=False) as curs:
             # Every query of one answer sees the same snapshot, even while events commit.
             curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # The reads aggregate over whole tables: JIT costs more than it saves here, and the
+            # planner underestimates the "live at (D, K)" conditions (correlated dates, an OR)
+            # by 10-100x and then picks nested loops that cost quadratic time; hash joins are
+            # linear. Point lookups still use indexes (IN lists and per-row subqueries are not joins).
+            curs.execute("SET LOCAL jit = off")
+            curs.execute("SET LOCAL enable_nestloop = off")
             yield Tx(curs, self.dialect, self.suffix)
 
 

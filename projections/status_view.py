@@ -6,7 +6,7 @@ and `view_status_timeline` (status over valid time × transaction time).
 
 Valid time comes from the facts' `occurred_on`; transaction time from when they were
 recorded. A status-changing event re-computes that enterprise's status timeline
-(domain.status.status_timeline), closes the rows it supersedes (tx_to = the event's
+(domain.status.standing_timeline), closes the rows it supersedes (tx_to = the event's
 recorded_at) and inserts the changed intervals (tx_from = recorded_at). Rows are never
 deleted, so "as of D, as known at K" is one indexed query:
 valid_from <= D < valid_to and tx_from <= K < tx_to (NULL ends mean open).
@@ -29,7 +29,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.status import STATUS_ACTS, EnterpriseState, Fact, fold, live_facts, status_timeline
+from domain.status import STATUS_ACTS, EnterpriseState, Fact, Standing, fold, live_facts, standing_timeline
 from domain.text import search_form
 from projections.acts import TYPED, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
@@ -53,7 +53,7 @@ class _Row:
 
     valid_from: date
     valid_to: date | None
-    status: str
+    standing: Standing
     tx_from: datetime | None = None  # set for rows inserted by this page
     tx_to: datetime | None = None
     row_id: int | None = None
@@ -63,7 +63,7 @@ class _Row:
 class _Enterprise:
     facts: list[Fact] = field(default_factory=list)  # live status-changing acts (and this page's retractions)
     attributes: dict[str, Any] = field(default_factory=dict)  # name, credit_code, town, kind
-    current: dict[tuple[date, date | None, str], _Row] = field(default_factory=dict)
+    current: dict[tuple[date, date | None, Standing], _Row] = field(default_factory=dict)
     inserted: list[_Row] = field(default_factory=list)
     closed: list[tuple[datetime, int]] = field(default_factory=list)  # (tx_to, row_id) of stored rows
 
@@ -72,8 +72,9 @@ FACT_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "
                 *TYPED)
 ENTERPRISE_COLUMNS = ("enterprise_id", "name", "credit_code", "address", "town", "area", "kind",
                       "product_categories", "registered_on", "recorded_at", "registered_by")
-TIMELINE_COLUMNS = ("enterprise_id", "valid_from", "valid_to", "tx_from", "tx_to", "town", "kind", "status", "name",
-                    "credit_code", "search")
+TIMELINE_COLUMNS = ("enterprise_id", "valid_from", "valid_to", "tx_from", "tx_to", "town", "kind", "area", "name",
+                    "credit_code", "search", "status", "licensed", "closed_on", "closure_reason", "orders",
+                    "passed_on_time", "passed_late", "overdue_orders", "open_orders", "failed_verifications")
 
 
 def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
@@ -94,19 +95,30 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
                                   p["kind"], to_json(list(p.get("product_categories", ()))), fact.occurred_on,
                                   fact.recorded_at, fact.actor_id))
             categories += [(eid, c) for c in p.get("product_categories", ())]
+    # The timelines read what was stored before this page, so they are worked out before it is written.
+    closes, inserts = _timelines(tx, [(eid, fact) for eid, fact, _ in facts], registrations)
     tx.insert("view_enterprises", ENTERPRISE_COLUMNS, registrations)
     tx.insert("view_enterprise_categories", ("enterprise_id", "category"), categories)
     tx.insert("view_status_facts", FACT_COLUMNS, fact_rows)
     tx.execute_many("UPDATE view_status_facts{sfx} SET retracted_at = %s WHERE enterprise_id = %s AND version = %s",
                     retractions)
-    _update_timelines(tx, [(eid, fact) for eid, fact, _ in facts], registrations)
+    if tx.dialect.is_postgres and closes:
+        tx.execute("UPDATE view_status_timeline{sfx} AS t SET tx_to = v.tx_to "
+                   "FROM unnest(%s::timestamptz[], %s::bigint[]) AS v(tx_to, row_id) WHERE t.row_id = v.row_id",
+                   ([c[0] for c in closes], [c[1] for c in closes]))
+    else:
+        tx.execute_many("UPDATE view_status_timeline{sfx} SET tx_to = %s WHERE row_id = %s", closes)
+    tx.insert("view_status_timeline", TIMELINE_COLUMNS, inserts)
 
 
-def _update_timelines(tx: Tx, facts: list[tuple[str, Fact]], registrations: list[tuple[Any, ...]]) -> None:
+def _timelines(
+    tx: Tx, facts: list[tuple[str, Fact]], registrations: list[tuple[Any, ...]]
+) -> tuple[list[tuple[datetime, int]], list[tuple[Any, ...]]]:
+    """The timeline rows this page closes (tx_to, row_id) and inserts, from the view as stored before it."""
     touched = {eid for eid, f in facts if f.type in STATUS_ACTS or f.type == "Retracted"}
     enterprises: dict[str, _Enterprise] = defaultdict(_Enterprise)
     for r in registrations:
-        enterprises[r[0]].attributes = {"name": r[1], "credit_code": r[2], "town": r[4], "kind": r[6]}
+        enterprises[r[0]].attributes = {"name": r[1], "credit_code": r[2], "town": r[4], "area": r[5], "kind": r[6]}
     _load(tx, sorted(touched - {r[0] for r in registrations}), enterprises)
     for eid, fact in facts:
         if eid not in touched:
@@ -121,21 +133,15 @@ def _update_timelines(tx: Tx, facts: list[tuple[str, Fact]], registrations: list
             enterprise.facts.append(fact)
         else:
             continue
-        _supersede(enterprise, status_timeline(live_facts(enterprise.facts, fact.recorded_at)), fact.recorded_at)
+        _supersede(enterprise, standing_timeline(live_facts(enterprise.facts, fact.recorded_at)), fact.recorded_at)
     closes, inserts = [], []
     for eid, enterprise in enterprises.items():
         closes += enterprise.closed
         a = enterprise.attributes
         search = search_key(a["name"], a["credit_code"])
-        inserts += [(eid, r.valid_from, r.valid_to, r.tx_from, r.tx_to, a["town"], a["kind"], r.status, a["name"],
-                     a["credit_code"], search) for r in enterprise.inserted]
-    if tx.dialect.is_postgres and closes:
-        tx.execute("UPDATE view_status_timeline{sfx} AS t SET tx_to = v.tx_to "
-                   "FROM unnest(%s::timestamptz[], %s::bigint[]) AS v(tx_to, row_id) WHERE t.row_id = v.row_id",
-                   ([c[0] for c in closes], [c[1] for c in closes]))
-    else:
-        tx.execute_many("UPDATE view_status_timeline{sfx} SET tx_to = %s WHERE row_id = %s", closes)
-    tx.insert("view_status_timeline", TIMELINE_COLUMNS, inserts)
+        inserts += [(eid, r.valid_from, r.valid_to, r.tx_from, r.tx_to, a["town"], a["kind"], a["area"], a["name"],
+                     a["credit_code"], search, *_standing_columns(r.standing)) for r in enterprise.inserted]
+    return closes, inserts
 
 
 def search_key(name: str, credit_code: str | None) -> str:
@@ -143,10 +149,23 @@ def search_key(name: str, credit_code: str | None) -> str:
     return f"{search_form(name)}\x1f{search_form(credit_code or '')}"
 
 
-# What the status timeline reads of a stored act: its typed columns, not its payload.
-_STATUS_COLUMNS = "enterprise_id, version, type, occurred_on, recorded_at, actor_id, order_no, deadline, passed, " \
-                  "valid_until"
+def _standing_columns(s: Standing) -> tuple[Any, ...]:
+    return (s.status, s.licensed, s.closed_on, s.closure_reason, s.orders, s.passed_on_time, s.passed_late,
+            s.overdue, s.open, s.failed_verifications)
+
+
+def _standing(r: Any) -> Standing:
+    return Standing(r["status"], bool(r["licensed"]), as_date(r["closed_on"]), r["closure_reason"], int(r["orders"]),
+                    int(r["passed_on_time"]), int(r["passed_late"]), int(r["overdue_orders"]), int(r["open_orders"]),
+                    int(r["failed_verifications"]))
+
+
+# What the standing timeline reads of a stored act: its typed columns, not its payload.
+_STATUS_COLUMNS = ("f.enterprise_id, f.version, f.type, f.occurred_on, f.recorded_at, f.actor_id, f.order_no, "
+                   "f.deadline, f.passed, f.license_type, f.valid_until, f.reason, e.kind")
 _STATUS_TYPES = ", ".join(f"'{t}'" for t in sorted(STATUS_ACTS))
+_ROW_COLUMNS = ("row_id, enterprise_id, valid_from, valid_to, status, licensed, closed_on, closure_reason, orders, "
+                "passed_on_time, passed_late, overdue_orders, open_orders, failed_verifications")
 
 
 def _load(tx: Tx, ids: list[str], into: dict[str, _Enterprise]) -> None:
@@ -156,24 +175,27 @@ def _load(tx: Tx, ids: list[str], into: dict[str, _Enterprise]) -> None:
     before the events of this page (an enterprise's events are recorded in order)."""
     for chunk in _chunks(ids):
         marks = ", ".join(["%s"] * len(chunk))
-        for r in tx.rows(f"SELECT {_STATUS_COLUMNS} FROM view_status_facts{{sfx}} WHERE enterprise_id IN ({marks}) "
-                         f"AND type IN ({_STATUS_TYPES}) AND retracted_at IS NULL ORDER BY enterprise_id, version",
-                         chunk):
+        for r in tx.rows(f"SELECT {_STATUS_COLUMNS} FROM view_status_facts{{sfx}} f "
+                         "JOIN view_enterprises{sfx} e ON e.enterprise_id = f.enterprise_id "
+                         f"WHERE f.enterprise_id IN ({marks}) AND f.type IN ({_STATUS_TYPES}) "
+                         "AND f.retracted_at IS NULL ORDER BY f.enterprise_id, f.version", chunk):
             payload = {"order_no": r["order_no"], "deadline": as_date(r["deadline"]), "passed": r["passed"],
-                       "valid_until": as_date(r["valid_until"])}
+                       "license_type": r["license_type"], "valid_until": as_date(r["valid_until"]),
+                       "reason": r["reason"], "kind": r["kind"]}
             into[r["enterprise_id"]].facts.append(
                 Fact(int(r["version"]), r["type"], as_date(r["occurred_on"]), as_datetime(r["recorded_at"]),
                      r["actor_id"], payload))
-        for r in tx.rows("SELECT row_id, enterprise_id, valid_from, valid_to, status FROM view_status_timeline{sfx} "
+        for r in tx.rows(f"SELECT {_ROW_COLUMNS} FROM view_status_timeline{{sfx}} "
                          f"WHERE enterprise_id IN ({marks}) AND tx_to IS NULL", chunk):
-            row = _Row(as_date(r["valid_from"]), as_date(r["valid_to"]), r["status"], row_id=int(r["row_id"]))
-            into[r["enterprise_id"]].current[(row.valid_from, row.valid_to, row.status)] = row
-        for r in tx.rows(f"SELECT enterprise_id, name, credit_code, town, kind FROM view_enterprises{{sfx}} "
+            row = _Row(as_date(r["valid_from"]), as_date(r["valid_to"]), _standing(r), row_id=int(r["row_id"]))
+            into[r["enterprise_id"]].current[(row.valid_from, row.valid_to, row.standing)] = row
+        for r in tx.rows(f"SELECT enterprise_id, name, credit_code, town, area, kind FROM view_enterprises{{sfx}} "
                          f"WHERE enterprise_id IN ({marks})", chunk):
-            into[r["enterprise_id"]].attributes = {k: r[k] for k in ("name", "credit_code", "town", "kind")}
+            into[r["enterprise_id"]].attributes = {k: r[k] for k in ("name", "credit_code", "town", "area", "kind")}
 
 
-def _supersede(enterprise: _Enterprise, intervals: list[tuple[date, date | None, str]], recorded_at: datetime) -> None:
+def _supersede(enterprise: _Enterprise, intervals: list[tuple[date, date | None, Standing]],
+               recorded_at: datetime) -> None:
     wanted = set(intervals)
     for key in [k for k in enterprise.current if k not in wanted]:
         row = enterprise.current.pop(key)

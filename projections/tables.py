@@ -20,7 +20,7 @@ from dataclasses import dataclass
 NEW = "__new"
 
 # Bump when any view's tables change: stale views are rebuilt from the log at start-up.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,22 @@ STATUS_FACTS = Table(
     (("view_status_facts_type", "type, occurred_on"),),
 )
 
-# Bitemporal status: the status held over [valid_from, valid_to) in valid time, as
-# recorded over [tx_from, tx_to) in transaction time. Superseded rows get tx_to; none
-# is ever deleted. Narrow on purpose: an enterprise's full state is folded from its
-# facts when asked for; counts and lists by status are queries on this table. `search`
-# is the name and credit code in domain.text.search_form, for literal search (`q`).
+# Bitemporal standing: the status (and the figures that follow it: the required licence,
+# the first closure, the orders' fates; domain.status.Standing) held over
+# [valid_from, valid_to) in valid time, as recorded over [tx_from, tx_to) in transaction
+# time. Superseded rows get tx_to; none is ever deleted. At (D, K) exactly one row per
+# enterprise registered by D and recorded by K is live, so counts and lists by status,
+# licence, closure or order fate are one pass over those rows. An enterprise's full state
+# is folded from its facts when asked for. `search` is the name and credit code in
+# domain.text.search_form, for literal search (`q`).
 STATUS_TIMELINE = Table(
     "view_status_timeline",
     "row_id BIGSERIAL PRIMARY KEY, enterprise_id TEXT NOT NULL, valid_from DATE NOT NULL, valid_to DATE, "
-    "tx_from TIMESTAMPTZ NOT NULL, tx_to TIMESTAMPTZ, town TEXT NOT NULL, kind TEXT NOT NULL, "
-    "status TEXT NOT NULL, name TEXT NOT NULL, credit_code TEXT, search TEXT NOT NULL",
+    "tx_from TIMESTAMPTZ NOT NULL, tx_to TIMESTAMPTZ, town TEXT NOT NULL, kind TEXT NOT NULL, area TEXT NOT NULL, "
+    "name TEXT NOT NULL, credit_code TEXT, search TEXT NOT NULL, status TEXT NOT NULL, licensed BOOLEAN NOT NULL, "
+    "closed_on DATE, closure_reason TEXT, orders INTEGER NOT NULL, passed_on_time INTEGER NOT NULL, "
+    "passed_late INTEGER NOT NULL, overdue_orders INTEGER NOT NULL, open_orders INTEGER NOT NULL, "
+    "failed_verifications INTEGER NOT NULL",
     (
         ("view_status_timeline_tx_valid", "tx_from, valid_from"),
         ("view_status_timeline_enterprise", "enterprise_id, tx_to"),

@@ -84,10 +84,10 @@ class Views:
             PROJECTIONS["accountability"](view=self.accountability.recorder),
         ]
 
-    def catch_up(self) -> None:
-        """Processes every event recorded so far (tests, the CLI)."""
+    def catch_up(self, page: int = 500) -> None:
+        """Processes every event recorded so far, `page` events per transaction (tests, the CLI)."""
         for projection in self.projections():
-            catch_up(self.log, projection)
+            catch_up(self.log, projection, page)
 
     def close(self) -> None:
         if self._owns_log:

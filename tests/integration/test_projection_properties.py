@@ -155,7 +155,8 @@ def check_history(settings: Settings, steps: list[Any], data: st.DataObject) -> 
     views = open_views(settings.model_copy(update={"compliant_then_failed_days": WINDOW_DAYS}))
     try:
         recorded = record_history(ledger, steps)
-        views.catch_up()
+        # Pages of any size must give the same views: event by event, a few at a time, or all at once.
+        views.catch_up(page=data.draw(st.sampled_from([1, 3, 500]), label="page"))
         assert views.status.position() >= recorded.last_position
         history = {eid: ledger.history(eid) for eid in recorded.enterprises.values()}
         moments = instants(recorded.recorded_at)

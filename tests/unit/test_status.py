@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from domain.status import Fact, breakpoints, fold, live_facts, status_timeline
+from domain.status import Fact, Standing, breakpoints, fold, live_facts, standing_timeline
+from domain.values import Kind
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 REG = {"name": "张记豆腐坊", "town": "石桥镇", "area": "rural", "kind": "small_workshop",
@@ -66,9 +67,9 @@ def test_breakpoints_include_the_day_after_deadlines_and_expiries():
     ]
 
 
-def status_on_each_day(facts, first: date, last: date) -> dict[date, str | None]:
-    """The status timeline read day by day (None before the registration)."""
-    intervals = status_timeline(facts)
+def standing_on_each_day(facts, first: date, last: date) -> dict[date, Standing | None]:
+    """The standing timeline read day by day (None before the registration)."""
+    intervals = standing_timeline(facts)
     days, day = {}, first
     while day <= last:
         matching = [s for start, end, s in intervals if start <= day and (end is None or day < end)]
@@ -78,20 +79,39 @@ def status_on_each_day(facts, first: date, last: date) -> dict[date, str | None]
     return days
 
 
-def test_status_timeline_agrees_with_fold_on_every_day():
+def standing_by_fold(facts, day: date) -> Standing | None:
+    """The same figures read off the fold, as the campaign report's reference defines them."""
+    state = fold(facts, day)
+    if state is None:
+        return None
+    fates = [o.fate(day) for o in state.orders]
+    required = Kind(state.kind).required_license.value
+    return Standing(
+        status=state.status,
+        licensed=any(lic.license_type == required and lic.is_valid(day) for lic in state.licenses),
+        closed_on=state.closure.occurred_on if state.closure else None,
+        closure_reason=state.closure.reason if state.closure else None,
+        orders=len(state.orders), passed_on_time=fates.count("passed_on_time"), passed_late=fates.count("passed_late"),
+        overdue=fates.count("overdue"), open=fates.count("open"),
+        failed_verifications=sum(1 for o in state.orders for v in o.verifications if not v.passed),
+    )
+
+
+def test_standing_timeline_agrees_with_fold_on_every_day():
     facts = history()
-    for day, status in status_on_each_day(facts, date(2026, 8, 1), date(2027, 2, 1)).items():
-        expected = fold(facts, day)
-        assert status == (expected.status if expected else None), day
+    for day, standing in standing_on_each_day(facts, date(2026, 8, 1), date(2027, 2, 1)).items():
+        assert standing == standing_by_fold(facts, day), day
 
 
-def test_status_timeline_merges_days_of_equal_status():
-    assert status_timeline(history()) == [
-        (date(2026, 8, 5), date(2026, 8, 10), "registered"),
-        (date(2026, 8, 10), date(2026, 8, 31), "under_rectification"),
-        (date(2026, 8, 31), date(2026, 9, 3), "overdue"),
-        (date(2026, 9, 3), date(2027, 1, 1), "licensed"),
-        (date(2027, 1, 1), None, "registered"),
+def test_standing_timeline_merges_days_of_equal_standing():
+    statuses = [(start, end, s.status, s.licensed, s.overdue) for start, end, s in standing_timeline(history())]
+    assert statuses == [
+        (date(2026, 8, 5), date(2026, 8, 10), "registered", False, 0),
+        (date(2026, 8, 10), date(2026, 8, 12), "under_rectification", False, 0),
+        (date(2026, 8, 12), date(2026, 8, 31), "under_rectification", True, 0),  # licensed, the order still open
+        (date(2026, 8, 31), date(2026, 9, 3), "overdue", True, 1),
+        (date(2026, 9, 3), date(2027, 1, 1), "licensed", True, 0),
+        (date(2027, 1, 1), None, "registered", False, 0),
     ]
 
 
@@ -113,10 +133,11 @@ def histories(draw):
         elif kind == "verify":
             facts.append(fact(version, "RectificationVerified", on, order_no=no, passed=draw(st.booleans())))
         elif kind == "license":
-            facts.append(fact(version, "Licensed", on, license_no=no, license_type="workshop_registration",
+            facts.append(fact(version, "Licensed", on, license_no=no,
+                              license_type=draw(st.sampled_from(["workshop_registration", "food_production"])),
                               valid_until=on + timedelta(days=draw(offsets))))
         elif kind == "close":
-            facts.append(fact(version, "Closed", on, reason="voluntary"))
+            facts.append(fact(version, "Closed", on, reason=draw(st.sampled_from(["voluntary", "unlicensed"]))))
         elif kind == "inspect":
             facts.append(fact(version, "Inspected", on, outcome="compliant"))
         else:
@@ -127,10 +148,9 @@ def histories(draw):
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(histories())
-def test_for_random_histories_the_status_timeline_is_the_folds_status_on_every_day(facts):
-    for day, status in status_on_each_day(facts, START - timedelta(days=2), START + timedelta(days=140)).items():
-        expected = fold(facts, day)
-        assert status == (expected.status if expected else None), day
+def test_for_random_histories_the_standing_timeline_is_the_folds_on_every_day(facts):
+    for day, standing in standing_on_each_day(facts, START - timedelta(days=2), START + timedelta(days=140)).items():
+        assert standing == standing_by_fold(facts, day), day
 
 
 def test_retraction_voids_its_target_from_when_it_was_recorded():
