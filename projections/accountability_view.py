@@ -47,7 +47,7 @@ def apply_accountability_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
             fact = enterprise_fact(event)
             enterprise_id = str(event.originator_id)
             actions.append((enterprise_id, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at,
-                            fact.actor_id, event.actor.name, to_json(fact.payload), *typed_columns(fact)))
+                            fact.actor_id, event.actor.name, *typed_columns(fact)))
             if fact.type == "Retracted":
                 retractions.append((fact.recorded_at, fact.version, enterprise_id, int(fact.payload["event_version"])))
         elif is_official_event(event):
@@ -58,7 +58,7 @@ def apply_accountability_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
 
 
 ACTION_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id",
-                  "actor_name", "payload", *TYPED)
+                  "actor_name", *TYPED)
 
 
 def _flush(tx: Tx, actions: list[tuple[Any, ...]], retractions: list[tuple[Any, ...]]) -> None:
@@ -104,7 +104,6 @@ class Action:
     version: int
     occurred_on: date
     recorded_at: datetime
-    payload: dict[str, Any]
 
     @property
     def late_days(self) -> int:
@@ -174,14 +173,14 @@ class AccountabilityView:
         with self.recorder.read() as tx:
             total = int(tx.rows(f"SELECT COUNT(*) AS n FROM view_actions{{sfx}} a WHERE {condition}", params)[0]["n"])
             rows = tx.rows(
-                "SELECT a.enterprise_id, a.actor_id, a.actor_name, a.type, a.version, a.occurred_on, a.recorded_at, "
-                f"a.payload FROM view_actions{{sfx}} a WHERE {condition} "
+                "SELECT a.enterprise_id, a.actor_id, a.actor_name, a.type, a.version, a.occurred_on, a.recorded_at "
+                f"FROM view_actions{{sfx}} a WHERE {condition} "
                 f"ORDER BY a.occurred_on, a.recorded_at, a.enterprise_id{{C}}, a.version{window}",
                 params,
             )
         items = [
             Action(UUID(r["enterprise_id"]), r["actor_id"], r["actor_name"], r["type"], int(r["version"]),
-                   as_date(r["occurred_on"]), as_datetime(r["recorded_at"]), as_json(r["payload"]))
+                   as_date(r["occurred_on"]), as_datetime(r["recorded_at"]))
             for r in rows
         ]
         return Page(items, total, limit, offset)

@@ -25,6 +25,8 @@ from projections.runner_sqlite import catch_up
 from projections.tables import NEW, VIEWS
 from projections.views import backend, store_env
 
+PAGE = 2000  # events per transaction while rebuilding
+
 
 class Rebuild:
     """One view rebuilt into `__new` tables, then (optionally) switched over."""
@@ -45,7 +47,7 @@ class Rebuild:
         self._drop(NEW)
         self.new = self.recorder_class(self.factory.datastore, tracking_table_name=self.tables.tracking(NEW))
         self.new.create_table()  # type: ignore[attr-defined]
-        catch_up(self.log, PROJECTIONS[self.view](view=self.new), page=500, progress=progress)
+        catch_up(self.log, PROJECTIONS[self.view](view=self.new), page=PAGE, progress=progress)
         return self.new
 
     def switch_over(self) -> int:
@@ -60,7 +62,7 @@ class Rebuild:
                 for name in (self.tables.tracking(), *(t.name for t in self.tables.tables)):
                     tx.execute(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE")
             position = self._tracked(tx)
-            while items := self.log.page(position, 500):
+            while items := self.log.page(position, PAGE):
                 self.new.track(tx, Tracking(APPLICATION_NAME, items[-1][1]))
                 apply_page(tx, items)
                 position = items[-1][1]

@@ -162,7 +162,8 @@ def _standing(r: Any) -> Standing:
 
 # What the standing timeline reads of a stored act: its typed columns, not its payload.
 _STATUS_COLUMNS = ("f.enterprise_id, f.version, f.type, f.occurred_on, f.recorded_at, f.actor_id, f.order_no, "
-                   "f.deadline, f.passed, f.license_type, f.valid_until, f.reason, e.kind")
+                   "f.deadline, f.passed, f.license_type, f.valid_until, f.reason, e.name, e.credit_code, e.town, "
+                   "e.area, e.kind")
 _STATUS_TYPES = ", ".join(f"'{t}'" for t in sorted(STATUS_ACTS))
 _ROW_COLUMNS = ("row_id, enterprise_id, valid_from, valid_to, status, licensed, closed_on, closure_reason, orders, "
                 "passed_on_time, passed_late, overdue_orders, open_orders, failed_verifications")
@@ -182,16 +183,15 @@ def _load(tx: Tx, ids: list[str], into: dict[str, _Enterprise]) -> None:
             payload = {"order_no": r["order_no"], "deadline": as_date(r["deadline"]), "passed": r["passed"],
                        "license_type": r["license_type"], "valid_until": as_date(r["valid_until"]),
                        "reason": r["reason"], "kind": r["kind"]}
-            into[r["enterprise_id"]].facts.append(
-                Fact(int(r["version"]), r["type"], as_date(r["occurred_on"]), as_datetime(r["recorded_at"]),
-                     r["actor_id"], payload))
+            enterprise = into[r["enterprise_id"]]
+            enterprise.facts.append(Fact(int(r["version"]), r["type"], as_date(r["occurred_on"]),
+                                         as_datetime(r["recorded_at"]), r["actor_id"], payload))
+            if r["type"] == "Registered":
+                enterprise.attributes = {k: r[k] for k in ("name", "credit_code", "town", "area", "kind")}
         for r in tx.rows(f"SELECT {_ROW_COLUMNS} FROM view_status_timeline{{sfx}} "
                          f"WHERE enterprise_id IN ({marks}) AND tx_to IS NULL", chunk):
             row = _Row(as_date(r["valid_from"]), as_date(r["valid_to"]), _standing(r), row_id=int(r["row_id"]))
             into[r["enterprise_id"]].current[(row.valid_from, row.valid_to, row.standing)] = row
-        for r in tx.rows(f"SELECT enterprise_id, name, credit_code, town, area, kind FROM view_enterprises{{sfx}} "
-                         f"WHERE enterprise_id IN ({marks})", chunk):
-            into[r["enterprise_id"]].attributes = {k: r[k] for k in ("name", "credit_code", "town", "area", "kind")}
 
 
 def _supersede(enterprise: _Enterprise, intervals: list[tuple[date, date | None, Standing]],

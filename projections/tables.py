@@ -20,7 +20,7 @@ from dataclasses import dataclass
 NEW = "__new"
 
 # Bump when any view's tables change: stale views are rebuilt from the log at start-up.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ ACTIONS = Table(
     "view_actions",
     "enterprise_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, type TEXT NOT NULL, "
     "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, actor_id TEXT NOT NULL, actor_name TEXT NOT NULL, "
-    f"payload TEXT NOT NULL, retracted_at TIMESTAMPTZ, retracted_by INTEGER, {ACT_COLUMNS}, "
+    f"retracted_at TIMESTAMPTZ, retracted_by INTEGER, {ACT_COLUMNS}, "
     "PRIMARY KEY (enterprise_id, version)",
     (
         ("view_actions_actor", "actor_id, recorded_at"),
