@@ -110,6 +110,9 @@ class CampaignQueries:
     def __init__(self, tx: Tx, as_of: date, known_at: datetime, campaign: CampaignRules) -> None:
         self.tx, self.as_of, self.known_at, self.campaign = tx, as_of, known_at, campaign
         self.params: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "year": campaign.year}
+        for i, p in enumerate(campaign.phases):
+            self.params[f"phase{i}_start"], self.params[f"phase{i}_end"] = p.start, p.end
+        self._act_counts: list[dict[str, Any]] | None = None
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -310,15 +313,11 @@ class CampaignQueries:
     def sampling(self) -> dict[str, Any]:
         by_category: dict[str, Counter[str]] = defaultdict(Counter)
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in self._rows(
-            "SELECT e.town, s.product_category, COUNT(*) AS n, "
-            "SUM(CASE WHEN s.type = 'SampleFailed' THEN 1 ELSE 0 END) AS failed "
-            f"FROM view_status_facts{{sfx}} s JOIN view_enterprises{{sfx}} e ON e.enterprise_id = s.enterprise_id "
-            f"WHERE s.type IN {SAMPLE_TYPES} AND {live('s')} GROUP BY e.town, s.product_category"
-        ):
-            counts = {"samples": int(r["n"]), "failed": int(r["failed"])}
-            by_category[r["product_category"]].update(counts)
-            by_town[r["town"]].update(counts)
+        for r in self._acts():
+            if r["type"] in ("SamplePassed", "SampleFailed"):
+                counts = {"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0}
+                by_category[r["product_category"]].update(counts)
+                by_town[r["town"]].update(counts)
         total = sum(by_category.values(), Counter())
         return {
             "samples": total["samples"],
@@ -437,30 +436,38 @@ class CampaignQueries:
 
     # -- calendar ------------------------------------------------------------------------
 
+    def _acts(self) -> list[dict[str, Any]]:
+        """Live acts counted by town, type, product category, inspection outcome and campaign phase (-1: none).
+
+        One pass over the acts serves the calendar, the sampling figures and the disclosure count."""
+        if self._act_counts is None:
+            types = self._in("act", list(CALENDAR_ACTS))
+            self._act_counts = [
+                {"town": r["town"], "type": r["type"], "product_category": r["product_category"],
+                 "outcome": r["outcome"], "phase": int(r["phase"]), "n": int(r["n"])}
+                for r in self._rows(
+                    f"SELECT f.town, f.type, f.product_category, f.outcome, {self._phase_of('f.occurred_on')} AS phase, "
+                    f"COUNT(*) AS n FROM view_status_facts{{sfx}} f WHERE f.type {types} AND {live('f')} "
+                    "GROUP BY 1, 2, 3, 4, 5")
+            ]
+        return self._act_counts
+
+    def _phase_of(self, column: str) -> str:
+        """The index of the campaign phase a date falls in (the first that holds), else -1."""
+        whens = " ".join(f"WHEN {column} BETWEEN %(phase{i}_start)s AND %(phase{i}_end)s THEN {i}"
+                         for i in range(len(self.campaign.phases)))
+        return f"CASE {whens} ELSE -1 END" if whens else "-1"
+
     def calendar(self) -> dict[str, Any]:
         campaign, as_of = self.campaign, self.as_of
         phases = list(campaign.phases)
-        for i, p in enumerate(phases):
-            self.params[f"phase{i}_start"], self.params[f"phase{i}_end"] = p.start, p.end
-
-        def phase_of(column: str) -> str:
-            whens = " ".join(f"WHEN {column} BETWEEN %(phase{i}_start)s AND %(phase{i}_end)s THEN {i}"
-                             for i in range(len(phases)))
-            return f"CASE {whens} ELSE -1 END" if phases else "-1"
-
         outside = "outside"
         activity: dict[str, Counter[str]] = {p.key: Counter() for p in phases}
         activity[outside] = Counter()
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        types = self._in("act", list(CALENDAR_ACTS))
-        rows = self._rows(
-            f"SELECT e.town, f.type, {phase_of('f.occurred_on')} AS phase, COUNT(*) AS n "
-            f"FROM view_status_facts{{sfx}} f JOIN view_enterprises{{sfx}} e ON e.enterprise_id = f.enterprise_id "
-            f"WHERE f.type {types} AND {live('f')} GROUP BY 1, 2, 3 "
-            f"UNION ALL SELECT t.town, 'Closed', {phase_of('t.closed_on')}, COUNT(*) FROM ({_STANDING}) t "
-            "WHERE t.closed_on IS NOT NULL GROUP BY 1, 3"
-        )
-        for r in rows:
+        closures = self._rows(f"SELECT t.town, 'Closed' AS type, {self._phase_of('t.closed_on')} AS phase, "
+                              f"COUNT(*) AS n FROM ({_STANDING}) t WHERE t.closed_on IS NOT NULL GROUP BY 1, 3")
+        for r in [*self._acts(), *closures]:
             key = phases[int(r["phase"])].key if int(r["phase"]) >= 0 else outside
             act = CALENDAR_ACTS.get(r["type"], "closures")
             activity[key][act] += int(r["n"])
@@ -482,7 +489,8 @@ class CampaignQueries:
     def disclosure(self) -> Listing:
         where = (f"FROM view_status_facts{{sfx}} f JOIN view_enterprises{{sfx}} e ON e.enterprise_id = f.enterprise_id "
                  f"WHERE {live('f')} AND (f.type = 'SampleFailed' OR (f.type = 'Inspected' AND f.outcome = 'violation'))")
-        total = int(self._rows(f"SELECT COUNT(*) AS n {where}")[0]["n"])
+        total = sum(r["n"] for r in self._acts()
+                    if r["type"] == "SampleFailed" or (r["type"] == "Inspected" and r["outcome"] == "violation"))
         return self._listing(
             total, f"SELECT f.enterprise_id, f.type, f.version, f.occurred_on, f.sample_no, f.product_category, "
             f"f.payload, e.name, e.town, e.kind, e.product_categories {where}",

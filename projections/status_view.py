@@ -68,8 +68,8 @@ class _Enterprise:
     closed: list[tuple[datetime, int]] = field(default_factory=list)  # (tx_to, row_id) of stored rows
 
 
-FACT_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id", "payload",
-                *TYPED)
+FACT_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id", "town",
+                "payload", *TYPED)
 ENTERPRISE_COLUMNS = ("enterprise_id", "name", "credit_code", "address", "town", "area", "kind",
                       "product_categories", "registered_on", "recorded_at", "registered_by")
 TIMELINE_COLUMNS = ("enterprise_id", "valid_from", "valid_to", "tx_from", "tx_to", "town", "kind", "area", "name",
@@ -83,10 +83,11 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
     if not events:
         return
     facts = [(str(event.originator_id), enterprise_fact(event), position) for event, position in events]
+    towns = _towns(tx, facts)
     fact_rows, retractions, registrations, categories = [], [], [], []
     for eid, fact, position in facts:
         fact_rows.append((eid, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at, fact.actor_id,
-                          to_json(fact.payload), *typed_columns(fact)))
+                          towns[eid], to_json(fact.payload), *typed_columns(fact)))
         if fact.type == "Retracted":
             retractions.append((fact.recorded_at, eid, int(fact.payload["event_version"])))
         elif fact.type == "Registered":
@@ -109,6 +110,16 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
     else:
         tx.execute_many("UPDATE view_status_timeline{sfx} SET tx_to = %s WHERE row_id = %s", closes)
     tx.insert("view_status_timeline", TIMELINE_COLUMNS, inserts)
+
+
+def _towns(tx: Tx, facts: list[tuple[str, Fact, int]]) -> dict[str, str]:
+    """Each enterprise's town: from its registration in this page, or as stored."""
+    towns = {eid: fact.payload["town"] for eid, fact, _ in facts if fact.type == "Registered"}
+    for chunk in _chunks(sorted({eid for eid, _, _ in facts} - set(towns))):
+        marks = ", ".join(["%s"] * len(chunk))
+        towns.update((r["enterprise_id"], r["town"]) for r in tx.rows(
+            f"SELECT enterprise_id, town FROM view_enterprises{{sfx}} WHERE enterprise_id IN ({marks})", chunk))
+    return towns
 
 
 def _timelines(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 NEW = "__new"
 
 # Bump when any view's tables change: stale views are rebuilt from the log at start-up.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,14 @@ ENTERPRISE_CATEGORIES = Table(
 )
 
 # One row per enterprise event (retractions included), marked when a later retraction
-# voids it: the input of an enterprise's fold, and of every report figure.
+# voids it: the input of an enterprise's fold, and of every report figure. The
+# enterprise's town is copied onto each (a registration never changes), so counts by
+# town need no join.
 STATUS_FACTS = Table(
     "view_status_facts",
     "enterprise_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, type TEXT NOT NULL, "
     "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, retracted_at TIMESTAMPTZ, actor_id TEXT NOT NULL, "
-    f"payload TEXT NOT NULL, {ACT_COLUMNS}, PRIMARY KEY (enterprise_id, version)",
+    f"town TEXT NOT NULL, payload TEXT NOT NULL, {ACT_COLUMNS}, PRIMARY KEY (enterprise_id, version)",
     (("view_status_facts_type", "type, occurred_on"),),
 )
 
