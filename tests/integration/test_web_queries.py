@@ -1,0 +1,70 @@
+"""The overview's and the accountability page's own queries, on both stores, against the report and the
+acts one by one: orders' fates week by week, and late entries per official."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import pytest
+
+from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
+from application.demo import seed_demo
+from projections import open_views
+from projections.campaign_report import campaign_report
+from projections.late_entries import late_entries_by_official
+from projections.order_weeks import FATES, order_fates_by_week, week_ends
+from tests.integration.test_campaign_report import at
+
+CAMPAIGN = load_campaign_settings(DEFAULT_FILE)
+
+
+@pytest.fixture
+def demo_views(ledger, settings):
+    today = date.today()
+    seed_demo(ledger, today)
+    views = open_views(settings)
+    views.catch_up()
+    yield views, today
+    views.close()
+
+
+def test_week_ends_run_every_seventh_day_from_the_start_and_end_on_the_date_asked_for():
+    start = date(2026, 8, 3)
+    assert week_ends(start, date(2026, 8, 1)) == []
+    assert week_ends(start, date(2026, 8, 3)) == [date(2026, 8, 3)]
+    assert week_ends(start, date(2026, 8, 20)) == [date(2026, 8, 9), date(2026, 8, 16), date(2026, 8, 20)]
+    assert week_ends(start, date(2026, 8, 16)) == [date(2026, 8, 9), date(2026, 8, 16)]
+    assert len(week_ends(start, date(2030, 1, 1), most=10)) == 10
+
+
+def test_each_weeks_order_fates_are_what_the_campaign_report_says_at_that_week_end(demo_views):
+    views, today = demo_views
+    campaign = CAMPAIGN.campaign_for(today)
+    recorded = [at(today - timedelta(days=d)) for d in (60, 20, 0)] + [at(today + timedelta(days=1))]
+    for known_at in recorded:
+        ends = week_ends(campaign.phases[0].start, today)
+        with views.status.read() as tx:
+            series = order_fates_by_week(tx, today, known_at, ends)
+        assert [p["week_end"] for p in series] == ends
+        for point in series:
+            report = campaign_report(views.status, point["week_end"], known_at, campaign)["rectification"]
+            assert {k: point[k] for k in ("issued", *FATES)} == {k: report[k] for k in ("issued", *FATES)}, point
+    assert series[-1]["issued"] > 0 and series[-1]["passed_on_time"] > 0  # the demo has orders of every fate
+
+
+def test_late_entries_per_official_count_the_acts_entered_a_day_or_more_after_they_occurred(demo_views):
+    views, today = demo_views
+    known_at = at(today + timedelta(days=1))
+    expected: dict[str, dict[str, int]] = defaultdict(lambda: {"acts": 0, "late": 0, "late_over_week": 0,
+                                                               "most_days_late": 0})
+    for action in views.accountability.actions(today, known_at).items:
+        e = expected[action.official_id]
+        e["acts"] += 1
+        e["late"] += action.late_days > 0
+        e["late_over_week"] += action.late_days > 7
+        e["most_days_late"] = max(e["most_days_late"], action.late_days)
+    with views.accountability.recorder.read() as tx:
+        found = late_entries_by_official(tx, today, known_at)
+    assert found == dict(expected)
+    assert any(e["late_over_week"] for e in found.values())  # the demo enters some acts weeks late
