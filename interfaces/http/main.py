@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from application.bootstrap import build_ledger
 from application.settings import Settings
-from interfaces.http import problems
+from interfaces import web
+from interfaces.http import observability, problems
 from interfaces.http.body_limit import BodySizeLimit
 from interfaces.http.routers import (
     closures,
@@ -54,5 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     problems.install(app)
+    web.install(app)  # the pages at / (interfaces/web), with their security headers
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    observability.install(app)  # /metrics, request ids, JSON logs (outermost)
     return app

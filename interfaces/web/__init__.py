@@ -1,0 +1,48 @@
+"""The bureau's web pages, served by the API's own app: 工作台 at `/`, then /web/… (see install).
+
+Server-rendered with Jinja2 (autoescape on), in Chinese; every asset is in this package
+(templates/, static/); charts are SVG drawn on the server (charts.py). The pages call the
+ledger and the views directly, never the HTTP API. They are left out of the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from interfaces.web import auth_pages, enterprise_pages, report_pages
+from interfaces.web.auth_pages import CsrfRefused
+from interfaces.web.render import environment, url
+from interfaces.web.security import SecurityHeaders
+from interfaces.web.session import Sessions, SignInRequired, WebSettings, secret_from
+
+STATIC = Path(__file__).with_name("static")
+
+
+async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/"  # a form posted without a session is not posted again after signing in
+    return RedirectResponse(url("/web/signin", next=target), status_code=303)
+
+
+async def _csrf_refused(request: Request, exc: Exception) -> Response:
+    html = environment().get_template("error.html").render(
+        request=request, caller=None, csrf="", url=url, path=request.url.path, active=None, title="请求已拒绝",
+        detail="表单已过期或来源不明（CSRF 校验未通过）。请返回上一页刷新后重新提交。")
+    return HTMLResponse(html, status_code=403)
+
+
+def install(app: FastAPI) -> None:
+    """Adds the pages, their static files, their session handling and the security headers to the app."""
+    settings = WebSettings()
+    app.state.web_sessions = Sessions(secret_from(settings, app.state.settings.data_dir), settings)
+    for module in (report_pages, enterprise_pages, auth_pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(SignInRequired, _sign_in_first)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)
+    app.add_middleware(SecurityHeaders)
