@@ -100,10 +100,12 @@ def _enterprise_page(enterprise_id: UUID, request: Request, visitor: Visitor, le
     town = str(registration["town"])
     acts = [a for a in ACTS.values() if permitted(caller, a, town)]
     recorded = request.query_params.get("recorded")
+    # A refusal of an act whose form this official is not shown (posted by hand) is said at the top.
+    refusal = next(iter(submission.errors.values()), None) if act is not None and act not in acts else None
     return page(request, visitor, "enterprise.html", status=submission.status, at=at, enterprise_id=enterprise_id,
                 history=history, registration=registration, state=state, lagging=lagging, acts=acts,
                 options=_options(history, current, registration), open_act=act.key if act else None,
-                submission=submission, form_key=new_key(), today=today, active="enterprises",
+                submission=submission, form_key=new_key(), today=today, active="enterprises", refusal=refusal,
                 recorded=int(recorded) if (recorded or "").isdigit() and len(recorded) < 10 else None)
 
 
