@@ -1,8 +1,10 @@
-# The zhijian image: the API and the projection worker share it.
+# The zhijian image: the API with its web pages, and the projection worker, share it.
 FROM python:3.11-slim
 WORKDIR /app
 COPY requirements.lock pyproject.toml ./
-RUN pip install --no-cache-dir -r requirements.lock
+# Everything the lock pins except the browser-test driver (Playwright and greenlet): the server needs no browser.
+RUN grep -v -i -E '^(playwright|greenlet)==' requirements.lock > /tmp/requirements.txt \
+ && pip install --no-cache-dir -r /tmp/requirements.txt
 COPY domain ./domain
 COPY application ./application
 COPY projections ./projections
@@ -10,4 +12,5 @@ COPY interfaces ./interfaces
 RUN pip install --no-cache-dir --no-deps .
 USER nobody
 EXPOSE 8000
-CMD ["zhijian", "serve", "--host", "0.0.0.0", "--port", "8000"]
+# One process by default; docker-compose.yml runs several workers (--workers N) with shared metrics.
+CMD ["uvicorn", "interfaces.http.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]

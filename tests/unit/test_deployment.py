@@ -1,0 +1,56 @@
+"""docker-compose.yml: the shape production relies on, and `docker-compose config -q` when the tool is here
+(.ci/run installs Debian's docker-compose and runs the same check)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = {"POSTGRES_PASSWORD": "admin-secret", "ZHIJIAN_DB_PASSWORD": "app-secret",
+           "ZHIJIAN_SESSION_SECRET": "s" * 40}
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_the_compose_file_runs_postgresql_the_api_with_several_workers_and_the_projection_worker():
+    services = compose()["services"]
+    assert set(services) == {"db", "api", "projections"}
+    assert re.fullmatch(r"postgres:\d+\.\d+-\w+", services["db"]["image"])  # a pinned minor version
+    api = " ".join(services["api"]["command"])
+    assert "interfaces.http.main:create_app --factory" in api and "--workers" in api and "--no-access-log" in api
+    assert services["projections"]["command"] == ["zhijian", "project"]
+    for name, service in services.items():
+        assert service["healthcheck"]["test"], name
+    assert services["api"]["depends_on"]["db"]["condition"] == "service_healthy"
+    metrics = services["api"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert any(t.startswith(metrics + ":") for t in services["api"]["tmpfs"])  # emptied at every start
+
+
+def test_every_secret_comes_from_the_environment_and_the_application_is_no_superuser():
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in SECRETS:
+        assert f"${{{name}:?" in text, name
+    assert "zhijian:${ZHIJIAN_DB_PASSWORD" in text  # the app connects as its own role, not as the superuser
+    init = (ROOT / "deploy/postgres-init/10-zhijian-role.sh").read_text()
+    assert "NOSUPERUSER" in init and ":'app_password'" in init
+    assert os.access(ROOT / "deploy/postgres-init/10-zhijian-role.sh", os.X_OK)
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed")
+def test_docker_compose_accepts_the_file_and_refuses_it_without_its_secrets():
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("ZHIJIAN_")}
+    ok = subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+                        env={**env, **SECRETS}, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    missing = subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+                             env=env, capture_output=True, text=True)
+    assert missing.returncode != 0
