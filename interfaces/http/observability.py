@@ -87,6 +87,8 @@ class Observed:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            configure_logging()  # again: the server may have set up its own logging after the app was made
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
