@@ -23,9 +23,10 @@ STATUS_SERIES = [Series(f"st-{s.value}", s.label) for s in Status]
 FATE_SERIES = [Series("passed_on_time", "按期整改"), Series("passed_late", "逾期后整改"), Series("overdue", "逾期未整改"),
                Series("open", "整改期内")]
 SAMPLE_SERIES = (Series("samples", "抽检批次"), Series("failed", "不合格"))
+# The lists whose first rows the overview shows (others, such as the licences short of review, whose
+# first page costs a sort of every due licence, are one click away on their own paged page).
 LISTS = (("overdue_orders", "逾期未整改的整改通知", ("rectification", "overdue_orders")),
          ("still_unlicensed", "尚未取证的食品企业", ("licensing", "still_unlicensed")),
-         ("review_shortfall", "尚未年审的证照", ("annual_review", "shortfall")),
          ("disclosure", "曝光名单（抽检不合格、违法违规）", ("disclosure",)))
 
 
