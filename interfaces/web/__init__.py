@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from interfaces.web import auth_pages, enterprise_pages, report_pages
 from interfaces.web.auth_pages import CsrfRefused
+from interfaces.web.overview import OverviewCache
 from interfaces.web.render import environment, url
 from interfaces.web.security import SecurityHeaders
 from interfaces.web.session import Sessions, SignInRequired, WebSettings, secret_from
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
     """Adds the pages, their static files, their session handling and the security headers to the app."""
     settings = WebSettings()
     app.state.web_sessions = Sessions(secret_from(settings, app.state.settings.data_dir), settings)
+    app.state.web_overviews = OverviewCache()
     for module in (report_pages, enterprise_pages, auth_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -7,11 +7,15 @@ first rows and its count, and links to its own paged page.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import threading
+import time
+from collections import OrderedDict
+from datetime import date, datetime, timezone
 from typing import Any
 
 from application.campaign_settings import Campaign
 from domain.values import ProductCategory, Status
+from interfaces.http.observability import report_timer
 from interfaces.web import charts
 from interfaces.web.charts import Series
 from projections import Views
@@ -28,6 +32,37 @@ SAMPLE_SERIES = (Series("samples", "抽检批次"), Series("failed", "不合格"
 LISTS = (("overdue_orders", "逾期未整改的整改通知", ("rectification", "overdue_orders")),
          ("still_unlicensed", "尚未取证的食品企业", ("licensing", "still_unlicensed")),
          ("disclosure", "曝光名单（抽检不合格、违法违规）", ("disclosure",)))
+
+
+class OverviewCache:
+    """One app's overviews, built again only when the status view has moved on (or after `seconds`).
+
+    The answer at (as_of, known_at) is a function of the view's contents, which its position
+    names; `known_at` None means now, which sees everything recorded so far, so it too is
+    named by the position. A province's overview costs seconds (the campaign report is most of
+    it); refreshing or sharing a view while nothing is recorded then costs one small query."""
+
+    def __init__(self, size: int = 16, seconds: float = 60.0) -> None:
+        self.size, self.seconds = size, seconds
+        self._entries: OrderedDict[tuple[Any, ...], tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, views: Views, as_of: date, known_at: datetime | None, campaign: Campaign) -> dict[str, Any]:
+        status = views.status
+        key = (id(status.recorder), as_of, known_at, campaign, status.position())  # the primary's or the replica's
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and now - hit[0] < self.seconds:
+                self._entries.move_to_end(key)
+                return hit[1]
+        with report_timer("overview"):  # builds only, not cache hits
+            context = overview(views, as_of, known_at or datetime.now(timezone.utc), campaign)
+        with self._lock:
+            self._entries[key] = (now, context)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return context
 
 
 def overview(views: Views, as_of: date, known_at: datetime, campaign: Campaign) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from interfaces.http.routers.reports_campaign import campaign_settings
 from interfaces.http.routers.views_support import ViewsDep
 from interfaces.report_formats import FORMATS, file_name, write
 from interfaces.web import labels
-from interfaces.web.overview import overview
 from interfaces.web.render import page, when
 from interfaces.web.session import SignedIn
 from projections.campaign_figures import FOCUS_LIST, LISTS
@@ -40,8 +39,8 @@ def campaign_overview(request: Request, visitor: SignedIn, views: ViewsDep, toda
     """工作台: the key figures beside their targets, with charts, at the chosen (as_of, known_at)."""
     at = when(request, today)
     campaign = campaign_settings(request).campaign_for(at.as_of)
-    with report_timer("overview"):
-        context = overview(views, at.as_of, at.known_at, campaign)
+    context = request.app.state.web_overviews.get(views, at.as_of, at.known_at if at.known_at_given else None,
+                                                  campaign)
     return page(request, visitor, "overview.html", at=at, **context, active="overview")
 
 

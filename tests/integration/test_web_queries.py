@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from uuid import UUID
 
 import pytest
 
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
 from application.demo import seed_demo
+from domain.values import Role
+from domain.official import Caller
+from interfaces.web.overview import OverviewCache
 from projections import open_views
 from projections.campaign_report import campaign_report
 from projections.late_entries import late_entries_by_official
@@ -68,3 +72,22 @@ def test_late_entries_per_official_count_the_acts_entered_a_day_or_more_after_th
         found = late_entries_by_official(tx, today, known_at)
     assert found == dict(expected)
     assert any(e["late_over_week"] for e in found.values())  # the demo enters some acts weeks late
+
+
+def test_the_overview_is_built_again_only_when_the_status_view_has_moved_on(demo_views, ledger):
+    views, today = demo_views
+    campaign = CAMPAIGN.campaign_for(today)
+    cached_overview = OverviewCache().get
+    first = cached_overview(views, today, None, campaign)
+    assert cached_overview(views, today, None, campaign) is first
+    past = cached_overview(views, today, at(today - timedelta(days=20)), campaign)
+    assert past is not first and past["census"]["registered"] <= first["census"]["registered"]
+    eid = next(iter(views.status.enterprises(today, at(today + timedelta(days=1)), limit=1).items))[0]
+    chief = next(o for o in views.accountability.officials(today, at(today + timedelta(days=1))).values()
+                 if o["role"] == "supervisor" and not o["towns"])
+    caller = Caller(UUID(chief["official_id"]), chief["name"], chief["unit"], Role.SUPERVISOR, ())
+    ledger.inspect(eid, by=caller, today=today, occurred_on=today, outcome="compliant")
+    views.catch_up()
+    again = cached_overview(views, today, None, campaign)
+    assert again is not first
+    assert again["sampling"] == first["sampling"] and again["census"] == first["census"]
