@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from domain import errors
 from domain.official import hash_token
@@ -49,7 +50,7 @@ async def signin(request: Request, visitor: VisitorDep) -> Response:
     token = str(form.get("token") or "").strip()
     target = safe_next(form.get("next"))
     try:
-        caller = request.app.state.ledger.authenticate(token)
+        caller = await run_in_threadpool(request.app.state.ledger.authenticate, token)  # off the event loop
     except errors.Unauthenticated:
         return page(request, visitor, "signin.html", status=401, next=target,
                     error="令牌无效、已吊销或人员已停用，请核对后重试。")

@@ -8,10 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from application.ledger import HistoryEntry, Ledger
 from domain import errors
-from domain.official import Caller
 from domain.status import EnterpriseState
 from domain.values import Kind, ProductCategory, Status
 from interfaces.http.deps import LedgerDep, Today
@@ -20,7 +20,7 @@ from interfaces.web.auth_pages import checked_form
 from interfaces.web.labels import event_label
 from interfaces.web.forms import ACTS, REGISTER, Act, Submission, new_key, permitted, record
 from interfaces.web.render import page, url, when
-from interfaces.web.session import SignedIn, Visitor
+from interfaces.web.session import SignedIn, SignInRequired, Visitor
 from projections import Views
 
 router = APIRouter(prefix="/web/enterprises", include_in_schema=False)
@@ -63,7 +63,12 @@ def _list_page(request: Request, visitor: Visitor, views: Views, today: Any, sub
 @router.post("")
 async def register(request: Request, visitor: SignedIn, ledger: LedgerDep, views: ViewsDep, today: Today) -> Response:
     form = await checked_form(request, visitor)
-    assert visitor.caller is not None
+    return await run_in_threadpool(_register, form, request, visitor, ledger, views, today)  # off the event loop
+
+
+def _register(form: Any, request: Request, visitor: Visitor, ledger: Ledger, views: Views, today: Any) -> Response:
+    if visitor.caller is None:
+        raise SignInRequired()
     done = record(REGISTER, ledger, visitor.caller, today, None, form, request.url.path)
     if done.result is None:
         return _list_page(request, visitor, views, today, done)
@@ -131,11 +136,15 @@ async def record_act(enterprise_id: UUID, act_key: str, request: Request, visito
     act = ACTS.get(act_key)
     if act is None:
         raise errors.NotFound(f"没有这种记录 {act_key} (no act {act_key})")
-    caller: Caller | None = visitor.caller
-    assert caller is not None
-    done = record(act, ledger, caller, today, enterprise_id, form, request.url.path)
+    return await run_in_threadpool(_record_act, enterprise_id, act, form, request, visitor, ledger, views, today)
+
+
+def _record_act(enterprise_id: UUID, act: Act, form: Any, request: Request, visitor: Visitor, ledger: Ledger,
+                views: Views, today: Any) -> Response:
+    if visitor.caller is None:
+        raise SignInRequired()
+    done = record(act, ledger, visitor.caller, today, enterprise_id, form, request.url.path)
     if done.result is None:
         return _enterprise_page(enterprise_id, request, visitor, ledger, views, today, act, done)
     return RedirectResponse(url(f"/web/enterprises/{enterprise_id}", after=done.result.position,
                                 recorded=done.result.version) + f"#v{done.result.version}", status_code=303)
-
