@@ -151,6 +151,9 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
             # linear. Point lookups still use indexes (IN lists and per-row subqueries are not joins).
             curs.execute("SET LOCAL jit = off")
             curs.execute("SET LOCAL enable_nestloop = off")
+            # Grouping a province's acts by town, type and category needs more than the default
+            # 4 MB in memory, or it sorts on disk (measured: 850 ms instead of 320 ms).
+            curs.execute("SET LOCAL work_mem = '64MB'")
             yield Tx(curs, self.dialect, self.suffix)
 
 
