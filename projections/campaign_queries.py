@@ -9,9 +9,10 @@ into Python. The counts come from two passes:
 - the *standing pass*: each enterprise's one live row of the status timeline at
   (as_of, known_at) — status, required licence held, first closure, orders by fate —
   grouped by town, kind, area, closure and the campaign's category flags;
-- the *acts pass*: every live act grouped by town, type, product category, inspection
-  outcome, campaign phase and the enterprise's kind and category flags (read from one
-  covering index);
+- the *acts pass*: every live act grouped by town, type, inspection outcome and
+  campaign phase (read from one covering index; on PostgreSQL the acts are partitioned
+  by type), and the *samples pass*: every live sample grouped by town, result, product
+  category and its enterprise's kind and category flags;
 
 plus a query for the annual review and one for the plug/wire follow-up. Each list is a
 `Listing` that knows its total (from the counts) and fetches a page, or streams every
@@ -124,6 +125,7 @@ class CampaignQueries:
         self.food = self._in("food", FOOD_KINDS)
         self._standings: list[dict[str, Any]] | None = None
         self._act_counts: list[dict[str, Any]] | None = None
+        self._sample_counts: list[dict[str, Any]] | None = None
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -138,7 +140,8 @@ class CampaignQueries:
                 return (row(r) for r in self.tx.stream(f"{sql} ORDER BY {order}", params))
             window = f" LIMIT {int(limit)}" if limit is not None else " LIMIT -1" if not self.tx.dialect.is_postgres \
                 else ""
-            return [row(r) for r in self.tx.rows(f"{sql} ORDER BY {order}{window} OFFSET {int(offset)}", params)]
+            with self.tx.nested_loops():  # a page walks an ordered index and probes, rather than sorting all
+                return [row(r) for r in self.tx.rows(f"{sql} ORDER BY {order}{window} OFFSET {int(offset)}", params)]
 
         return Listing(total, fetch)
 
@@ -185,24 +188,33 @@ class CampaignQueries:
         return self._standings
 
     def _acts(self) -> list[dict[str, Any]]:
-        """Live acts counted by town, type, product category, inspection outcome, campaign phase (-1: none),
-        and their enterprise's kind and category flags."""
+        """Live acts counted by town, type and campaign phase (-1: none), and inspections by outcome."""
         if self._act_counts is None:
             types = self._in("act", list(CALENDAR_ACTS))
-            keys = 7 + len(self.campaign.focus)
-            rows = self._rows(
-                f"SELECT f.town, f.type, f.product_category, f.outcome, {self._phase_of('f.occurred_on')} AS phase, "
-                f"CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, {self._flags('f')}, COUNT(*) AS n "
-                f"FROM view_status_facts{{sfx}} f WHERE f.type {types} AND {live('f')} "
-                f"GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}"
-            )
             self._act_counts = [
-                {"town": r["town"], "type": r["type"], "product_category": r["product_category"],
-                 "outcome": r["outcome"], "phase": int(r["phase"]), "food": bool(r["food"]), "high": bool(r["high"]),
-                 "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))], "n": int(r["n"])}
-                for r in rows
+                {"town": r["town"], "type": r["type"], "outcome": r["outcome"], "phase": int(r["phase"]),
+                 "n": int(r["n"])}
+                for r in self._rows(
+                    f"SELECT f.town, f.type, f.outcome, {self._phase_of('f.occurred_on')} AS phase, COUNT(*) AS n "
+                    f"FROM view_status_facts{{sfx}} f WHERE f.type {types} AND {live('f')} GROUP BY 1, 2, 3, 4")
             ]
         return self._act_counts
+
+    def _samples(self) -> list[dict[str, Any]]:
+        """Live samples counted by town, result, product category, and their enterprise's kind and category flags."""
+        if self._sample_counts is None:
+            keys = 5 + len(self.campaign.focus)
+            self._sample_counts = [
+                {"town": r["town"], "type": r["type"], "product_category": r["product_category"],
+                 "food": bool(r["food"]), "high": bool(r["high"]),
+                 "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))], "n": int(r["n"])}
+                for r in self._rows(
+                    f"SELECT f.town, f.type, f.product_category, CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, "
+                    f"{self._flags('f')}, COUNT(*) AS n FROM view_status_facts{{sfx}} f "
+                    f"WHERE f.type IN ('SamplePassed', 'SampleFailed') AND {live('f')} "
+                    f"GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}")
+            ]
+        return self._sample_counts
 
     # -- the report ------------------------------------------------------------------------
 
@@ -373,11 +385,10 @@ class CampaignQueries:
     def sampling(self) -> dict[str, Any]:
         by_category: dict[str, Counter[str]] = defaultdict(Counter)
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in self._acts():
-            if r["type"] in SAMPLES:
-                counts = {"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0}
-                by_category[r["product_category"]].update(counts)
-                by_town[r["town"]].update(counts)
+        for r in self._samples():
+            counts = {"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0}
+            by_category[r["product_category"]].update(counts)
+            by_town[r["town"]].update(counts)
         total = sum(by_category.values(), Counter())
         return {
             "samples": total["samples"],
@@ -400,8 +411,8 @@ class CampaignQueries:
         for g in self._standing():
             if g["kind"] in FOOD_KINDS:
                 groups["high_risk" if g["high"] else "other_food"]["enterprises"] += g["n"]
-        for r in self._acts():
-            if r["type"] in SAMPLES and r["food"]:
+        for r in self._samples():
+            if r["food"]:
                 group = groups["high_risk" if r["high"] else "other_food"]
                 group.update({"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0})
         result: dict[str, Any] = {
@@ -450,8 +461,8 @@ class CampaignQueries:
                 by_town[g["town"]].update({"enterprises": g["n"], "orders": g["orders"],
                                            "closures": g["n"] * g["closed"]})
         listed = set(lst.categories)
-        for r in self._acts():
-            if r["type"] in SAMPLES and r["focus"][n] and r["product_category"] in listed:
+        for r in self._samples():
+            if r["focus"][n] and r["product_category"] in listed:
                 by_town[r["town"]].update({"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0})
         categories = self._in(f"focus{n}_category", lst.categories)
         members = (

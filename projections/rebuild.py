@@ -82,16 +82,18 @@ class Rebuild:
         for name in names:
             tx.execute(f"ALTER TABLE {name}{NEW} RENAME TO {name}")
         if tx.dialect.is_postgres:
-            # Indexes and sequences keep their names through a rename: give the __new ones the live names.
+            # Partitions, indexes and sequences keep their names through a rename: give the __new ones
+            # the live names.
+            kinds = {"r": "TABLE", "i": "INDEX", "I": "INDEX", "S": "SEQUENCE"}
             for row in tx.rows(
                 "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind IN ('i', 'S') AND position(%s in c.relname) > 0",
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'I', 'S') "
+                "AND position(%s in c.relname) > 0",
                 (NEW,),
             ):
                 old, wanted = row["relname"], row["relname"].replace(NEW, "")
                 if not tx.rows("SELECT 1 FROM pg_class WHERE relname = %s", (wanted,)):
-                    kind = "INDEX" if row["relkind"] == "i" else "SEQUENCE"
-                    tx.execute(f"ALTER {kind} {old} RENAME TO {wanted}")
+                    tx.execute(f"ALTER {kinds[row['relkind']]} {old} RENAME TO {wanted}")
         else:
             for table in self.tables.tables:
                 for index, columns in table.indexes:

@@ -62,6 +62,18 @@ class Tx:
     def rows(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         return list(self.execute(statement, params).cursor.fetchall())
 
+    @contextmanager
+    def nested_loops(self) -> Iterator[None]:
+        """Lets PostgreSQL plan nested loops inside the block (reads turn them off; see PostgresViewRecorder.read)."""
+        if not self.dialect.is_postgres:
+            yield
+            return
+        self.cursor.execute("SET LOCAL enable_nestloop = on")
+        try:
+            yield
+        finally:
+            self.cursor.execute("SET LOCAL enable_nestloop = off")
+
     def stream(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = (), size: int = 2000) -> Iterator[Any]:
         """Rows one by one without holding the whole result in memory (a server-side cursor on PostgreSQL)."""
         if self.dialect.is_postgres:
@@ -100,7 +112,7 @@ class ViewRecorder:
         return self.max_tracking_id(APPLICATION_NAME) or 0  # type: ignore[attr-defined]
 
     def _view_ddl(self) -> list[str]:
-        return [self.dialect.ddl(s) for t in self.tables.tables for s in t.create(self.suffix)]
+        return [self.dialect.ddl(s) for t in self.tables.tables for s in t.create(self.suffix, self.dialect.is_postgres)]
 
     def _drop_if_stale(self, tx: Tx) -> None:
         """Drops this view's live tables if they were made for another schema version (they are rebuilt from the log)."""
