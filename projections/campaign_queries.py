@@ -88,19 +88,17 @@ SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.dea
  WHERE o.type = 'OrderedToRectify' AND {live('o')}
 """
 
-# Enterprises closed on as_of.
-_CLOSED = f"SELECT DISTINCT c.enterprise_id FROM view_status_facts{{sfx}} c WHERE c.type = 'Closed' AND {live('c')}"
-
 # Licences live and valid on as_of, held by enterprises not closed then, and whether reviewed for the year.
 _DUE = f"""
 SELECT l.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on AS granted_on, l.valid_until, l.town,
-       CASE WHEN r.enterprise_id IS NULL THEN 0 ELSE 1 END AS reviewed
+       CASE WHEN EXISTS (SELECT 1 FROM view_status_facts{{sfx}} r
+                          WHERE r.type = 'LicenseReviewed' AND r.enterprise_id = l.enterprise_id
+                            AND r.license_no = l.license_no AND r.year = %(year)s AND r.passed AND {live('r')})
+            THEN 1 ELSE 0 END AS reviewed
   FROM view_status_facts{{sfx}} l
-  LEFT JOIN (SELECT DISTINCT r.enterprise_id, r.license_no FROM view_status_facts{{sfx}} r
-              WHERE r.type = 'LicenseReviewed' AND r.year = %(year)s AND r.passed AND {live('r')}) r
-         ON r.enterprise_id = l.enterprise_id AND r.license_no = l.license_no
-  LEFT JOIN ({_CLOSED}) c ON c.enterprise_id = l.enterprise_id
- WHERE l.type = 'Licensed' AND {live('l')} AND l.valid_until >= %(as_of)s AND c.enterprise_id IS NULL
+ WHERE l.type = 'Licensed' AND {live('l')} AND l.valid_until >= %(as_of)s
+   AND NOT EXISTS (SELECT 1 FROM view_status_facts{{sfx}} c
+                    WHERE c.type = 'Closed' AND c.enterprise_id = l.enterprise_id AND {live('c')})
 """
 
 # The payload of an enterprise's first closure dated by as_of (for its decision number).
@@ -426,13 +424,11 @@ class CampaignQueries:
 
     def _follow_up(self) -> dict[str, Any]:
         categories = self._in("follow", self.campaign.follow_up_categories)
-        # Followed up: the enterprise's last order dated by as_of is dated on or after the sample.
-        failed = (f"FROM view_status_facts{{sfx}} s JOIN view_enterprises{{sfx}} e ON e.enterprise_id = s.enterprise_id "
-                  f"LEFT JOIN (SELECT o.enterprise_id, MAX(o.occurred_on) AS last_order FROM view_status_facts{{sfx}} o "
-                  f"WHERE o.type = 'OrderedToRectify' AND {live('o')} GROUP BY o.enterprise_id) o "
-                  f"ON o.enterprise_id = s.enterprise_id "
+        failed = (f"FROM view_status_facts{{sfx}} s "
                   f"WHERE s.type = 'SampleFailed' AND {live('s')} AND s.product_category {categories}")
-        followed = "(o.last_order IS NOT NULL AND o.last_order >= s.occurred_on)"
+        # Followed up: an order to the same enterprise dated on or after the sample (and by as_of).
+        followed = (f"EXISTS (SELECT 1 FROM view_status_facts{{sfx}} o WHERE o.type = 'OrderedToRectify' "
+                    f"AND o.enterprise_id = s.enterprise_id AND o.occurred_on >= s.occurred_on AND {live('o')})")
         r = self._rows(f"SELECT COUNT(*) AS n, SUM(CASE WHEN {followed} THEN 1 ELSE 0 END) AS followed {failed}")[0]
         n, followed_up = int(r["n"]), int(r["followed"] or 0)
         return {
@@ -440,7 +436,8 @@ class CampaignQueries:
             "failed": n,
             "followed_up": followed_up,
             "without_follow_up": self._listing(
-                n - followed_up, f"SELECT s.*, e.name, e.kind {failed} AND NOT {followed}",
+                n - followed_up, f"SELECT s.*, e.name FROM (SELECT s.* {failed} AND NOT {followed}) s "
+                "JOIN view_enterprises{sfx} e ON e.enterprise_id = s.enterprise_id",
                 "s.occurred_on, e.name{C}, s.town{C}, s.enterprise_id{C}, s.version",
                 lambda r: {**_ref(r), "sample_no": r["sample_no"], "product": as_json(r["payload"]).get("product", ""),
                            "product_category": r["product_category"],
