@@ -138,8 +138,7 @@ class CampaignQueries:
                 return (row(r) for r in self.tx.stream(f"{sql} ORDER BY {order}", params))
             window = f" LIMIT {int(limit)}" if limit is not None else " LIMIT -1" if not self.tx.dialect.is_postgres \
                 else ""
-            with self.tx.nested_loops():  # a page walks an ordered index and probes, rather than sorting all
-                return [row(r) for r in self.tx.rows(f"{sql} ORDER BY {order}{window} OFFSET {int(offset)}", params)]
+            return [row(r) for r in self.tx.rows(f"{sql} ORDER BY {order}{window} OFFSET {int(offset)}", params)]
 
         return Listing(total, fetch)
 

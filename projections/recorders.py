@@ -62,18 +62,6 @@ class Tx:
     def rows(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         return list(self.execute(statement, params).cursor.fetchall())
 
-    @contextmanager
-    def nested_loops(self) -> Iterator[None]:
-        """Lets PostgreSQL plan nested loops inside the block (reads turn them off; see PostgresViewRecorder.read)."""
-        if not self.dialect.is_postgres:
-            yield
-            return
-        self.cursor.execute("SET LOCAL enable_nestloop = on")
-        try:
-            yield
-        finally:
-            self.cursor.execute("SET LOCAL enable_nestloop = off")
-
     def stream(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = (), size: int = 2000) -> Iterator[Any]:
         """Rows one by one without holding the whole result in memory (a server-side cursor on PostgreSQL)."""
         if self.dialect.is_postgres:
