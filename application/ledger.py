@@ -7,6 +7,7 @@ errors are translated into the domain's typed errors here.
 from __future__ import annotations
 
 import hmac
+import logging
 import random
 import secrets
 import threading
@@ -17,11 +18,20 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    LRUCache,
+    ProcessingEvent,
+    Repository,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
+from application.aggregate_cache import CachedRepository
 from application.idempotency import IdempotencyRecord, fingerprint
+from application.snapshots import ExactSnapshot
 from application.storage import EventStoreAccess
 from application.transcodings import register_transcodings
 from domain import errors
@@ -74,20 +84,95 @@ class Appointment:
 
 
 class Ledger(Application[UUID]):
-    """The zhijian application: enterprises and officials, stored immutably."""
+    """The zhijian application: enterprises and officials, stored immutably.
+
+    Aggregates are loaded from a bounded LRU, fast-forwarded with the events recorded
+    since (application/aggregate_cache.py), and on a miss from their latest snapshot
+    (taken every `snapshot_interval` events, application/snapshots.py) and the events
+    after it: a command costs the same whatever the enterprise's history.
+    """
 
     name = "Zhijian"
 
-    def __init__(self, env: dict[str, str] | None = None, *, command_retries: int = 8) -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        command_retries: int = 8,
+        cache_size: int = 4096,
+        snapshot_interval: int = 50,
+    ) -> None:
+        self.cache_size = cache_size
+        self.snapshotting_intervals = (  # type: ignore[misc]
+            {Enterprise: snapshot_interval, Official: snapshot_interval} if snapshot_interval > 0 else {}
+        )
+        env = dict(env or {})
+        if snapshot_interval > 0:
+            env.setdefault("IS_SNAPSHOTTING_ENABLED", "y")
         super().__init__(env)
         self.command_retries = command_retries
         self._write_locks = tuple(threading.Lock() for _ in range(64))
+        # A token's hash names its official for good (a token index is never changed):
+        # only the official's own state, fast-forwarded on every request, can refuse it.
+        self._token_owners: LRUCache[str, UUID] = LRUCache(maxsize=max(1, cache_size))
         self.store = EventStoreAccess(self.recorder)
         self.store.make_immutable()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
+
+    # -- loading and saving: the cache and the snapshots --------------------------------
+
+    def construct_repository(self) -> Repository[UUID]:
+        return CachedRepository(self.events, snapshot_store=self.snapshots, cache_size=self.cache_size)
+
+    @property
+    def repository(self) -> CachedRepository:
+        return self._repository  # type: ignore[return-value]
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        recordings = super()._record(processing_event)
+        for aggregate in processing_event.aggregates.values():
+            if isinstance(aggregate, (Enterprise, Official)):  # what commands load again; not indexes or records
+                self.repository.remember(aggregate)
+        return recordings
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshots each saved aggregate whose new events passed a multiple of its interval.
+
+        The aggregate in hand is the state just recorded, so it is snapshotted as it is
+        instead of being loaded again. A snapshot is only a shortcut: failing to take one
+        is logged and never fails the command, whose events are already recorded.
+        """
+        if self.snapshots is None:
+            return
+        counts: dict[UUID, int] = {}
+        for event in processing_event.events:
+            counts[event.originator_id] = counts.get(event.originator_id, 0) + 1
+        for aggregate_id, aggregate in processing_event.aggregates.items():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if not interval or aggregate.pending_events:
+                continue
+            before = aggregate.version - counts.get(aggregate_id, 0)
+            if aggregate.version // interval > before // interval:
+                try:
+                    self.snapshots.put([ExactSnapshot.take(aggregate)])
+                except Exception:  # noqa: BLE001 - see the docstring
+                    _log.warning("snapshot of %s at version %s not taken", aggregate_id, aggregate.version,
+                                 exc_info=True)
+
+    def take_snapshot(self, aggregate_id: UUID, version: int | None = None,
+                      projector_func: Any = project_aggregate) -> None:
+        if self.snapshots is None:
+            raise AssertionError("snapshotting is off (snapshot_interval 0)")
+        aggregate = self.repository.get(aggregate_id, version=version, projector_func=projector_func)
+        self.snapshots.put([ExactSnapshot.take(aggregate)])
+
+    def _created_once(self, aggregate_id: UUID) -> Any | None:
+        """An aggregate that is only ever created (an index, an idempotency record): one query, no cache."""
+        events = list(self.events.get(aggregate_id))
+        return project_aggregate(None, events) if events else None
 
     # -- officials -------------------------------------------------------------------
 
@@ -136,8 +221,15 @@ class Ledger(Application[UUID]):
         refused = errors.Unauthenticated("令牌无效、已吊销或人员已停用 (token unknown, revoked, or official deactivated)")
         token_hash = hash_token(token)
         try:
-            index = self.repository.get(TokenIndex.create_id(token_hash))
-            official = self.repository.get(index.official_id)
+            official_id = self._token_owners.get(token_hash)
+        except KeyError:
+            index = self._created_once(TokenIndex.create_id(token_hash))
+            if not isinstance(index, TokenIndex):
+                raise refused from None
+            official_id = index.official_id
+            self._token_owners.put(token_hash, official_id)
+        try:
+            official = self.repository.get(official_id)  # fast-forwarded: a revocation counts at once
         except AggregateNotFoundError:
             raise refused from None
         if not isinstance(official, Official):
@@ -178,7 +270,7 @@ class Ledger(Application[UUID]):
         extra: list[Aggregate] = []
         if enterprise.credit_code:
             extra.append(CreditCodeIndex(credit_code=enterprise.credit_code, enterprise_id=enterprise.id))
-            if CreditCodeIndex.create_id(enterprise.credit_code) in self.repository:
+            if self._created_once(CreditCodeIndex.create_id(enterprise.credit_code)) is not None:
                 raise self._credit_code_taken(enterprise.credit_code)
         try:
             return self._save_command(enterprise, extra, by, idempotency)
@@ -191,7 +283,7 @@ class Ledger(Application[UUID]):
             raise
 
     def _credit_code_taken(self, code: str) -> errors.CreditCodeTaken:
-        index = self.repository.get(CreditCodeIndex.create_id(code))
+        index = self._created_once(CreditCodeIndex.create_id(code))
         return errors.CreditCodeTaken(
             f"统一社会信用代码 {code} 已登记，企业 {index.enterprise_id} "
             f"(credit code already registered to enterprise {index.enterprise_id})"
@@ -343,8 +435,7 @@ class Ledger(Application[UUID]):
     def _save_command(
         self, enterprise: Enterprise, extra: list[Aggregate], by: Caller, idempotency: Idempotency | None
     ) -> CommandResult:
-        pending = enterprise.collect_events()
-        last = pending[-1]
+        last = enterprise.pending_events[-1]
         records: list[Aggregate] = list(extra)
         if idempotency is not None:
             records.append(
@@ -357,7 +448,7 @@ class Ledger(Application[UUID]):
                     recorded_at=last.timestamp,
                 )
             )
-        recordings = self.save(*pending, *records)
+        recordings = self.save(enterprise, *records)  # the aggregate itself: cached and snapshotted after
         position = next(
             r.notification.id
             for r in recordings
@@ -369,9 +460,8 @@ class Ledger(Application[UUID]):
         """The original answer to a repeated request, or None if the key is new."""
         if idempotency is None:
             return None
-        try:
-            record = self.repository.get(IdempotencyRecord.create_id(by.id, idempotency.key))
-        except AggregateNotFoundError:
+        record = self._created_once(IdempotencyRecord.create_id(by.id, idempotency.key))
+        if record is None:
             return None
         assert isinstance(record, IdempotencyRecord)
         if record.fingerprint != fingerprint(idempotency.request):
@@ -421,6 +511,7 @@ class Ledger(Application[UUID]):
 
 
 _WHAT = {"enterprise": "企业", "official": "人员"}
+_log = logging.getLogger(__name__)
 _JITTER = random.Random()  # noqa: S311 - backoff jitter, not secrecy; its own state, not the global one
 _ROLE_WORDS = {
     "Registered": "登记建档",
