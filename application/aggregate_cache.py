@@ -61,6 +61,24 @@ class CachedRepository(Repository[UUID]):
         finally:
             self._disuse_fastforward_lock(aggregate_id)
 
+    def last_known(self, aggregate_id: UUID) -> Any:
+        """A copy of the aggregate as this process last saw it (loaded if not cached), without asking for newer events.
+
+        For commands only: saving an event on a stale copy fails (its version is taken),
+        and a refusal must be confirmed on a fresh copy, so staleness costs a retry,
+        never a wrong answer.
+        """
+        assert self.cache is not None
+        lock = self._use_fastforward_lock(aggregate_id)
+        try:
+            with lock:
+                try:
+                    return copy_aggregate(self.cache.get(aggregate_id))
+                except KeyError:
+                    return copy_aggregate(self._current(aggregate_id, project_aggregate))
+        finally:
+            self._disuse_fastforward_lock(aggregate_id)
+
     def _current(self, aggregate_id: UUID, projector_func: Any) -> Any:
         """The cached aggregate brought up to date (its lock held), or loaded and cached."""
         assert self.cache is not None

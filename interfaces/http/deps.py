@@ -18,7 +18,12 @@ from domain.bureau_time import bureau_today
 from domain.official import Caller
 
 
-def ledger(request: Request) -> Ledger:
+# Dependencies that only compute are `async def`: FastAPI runs them on the event loop,
+# where a plain `def` would cost a hop to the thread pool each. Those that wait on the
+# database (current_official) stay plain, so the loop never waits.
+
+
+async def ledger(request: Request) -> Ledger:
     return request.app.state.ledger  # type: ignore[no-any-return]
 
 
@@ -39,7 +44,7 @@ def current_official(
 CurrentOfficial = Annotated[Caller, Depends(current_official)]
 
 
-def today() -> date:
+async def today() -> date:
     """The bureau's date (UTC+8): the domain refuses acts dated after it. Tests override this dependency."""
     return bureau_today()
 
@@ -50,7 +55,7 @@ _VERSION = re.compile(r'^\s*(?:W/)?"?([0-9]{1,18})"?\s*$')
 IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,18}"?)\s*$'
 
 
-def if_match(
+async def if_match(
     if_match: Annotated[
         str | None,
         Header(pattern=IF_MATCH_PATTERN,
@@ -95,12 +100,12 @@ class CommandContext:
         return {"by": self.by, "today": self.today, "idempotency": idempotency, **extra}
 
 
-def command_context(request: Request, by: CurrentOfficial, today: Today, expected_version: IfMatch,
+async def command_context(request: Request, by: CurrentOfficial, today: Today, expected_version: IfMatch,
                     idempotency_key: IdempotencyKey = None) -> CommandContext:
     return CommandContext(by, today, expected_version, idempotency_key, request.url.path)
 
 
-def registration_context(request: Request, by: CurrentOfficial, today: Today,
+async def registration_context(request: Request, by: CurrentOfficial, today: Today,
                          idempotency_key: IdempotencyKey = None) -> CommandContext:
     return CommandContext(by, today, None, idempotency_key, request.url.path)
 

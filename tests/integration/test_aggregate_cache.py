@@ -262,3 +262,25 @@ def test_authentication_sees_a_revocation_and_a_deactivation_by_another_ledger_a
             ledger.authenticate(second)
     finally:
         other.close()
+
+
+def test_a_command_refused_on_what_this_process_last_knew_is_decided_again_on_fresh_state(snapshotting, ledger,
+                                                                                          chief):
+    e = ledger.register_enterprise(by=chief, today=TODAY, occurred_on=date(2026, 8, 5), name="周记豆芽坊",
+                                   town="石桥镇", area="rural", kind="small_workshop").enterprise_id
+    ledger.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 9), outcome="compliant")  # cached at 2
+    other = build_ledger(snapshotting)
+    try:
+        other.order_to_rectify(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 10), order_no="ZG-9",
+                               deadline=date(2026, 9, 10), items=["整改"])
+        passed = ledger.verify_rectification(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 20),
+                                             order_no="ZG-9", passed=True)  # unknown to the cached copy
+        assert passed.version == 4
+        other.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 21), outcome="compliant")
+        assert ledger.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 22), outcome="compliant",
+                              expected_version=5).version == 6  # If-Match names a version only the store knew
+        with pytest.raises(errors.ConcurrencyConflict):
+            ledger.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 22), outcome="compliant",
+                           expected_version=5)
+    finally:
+        other.close()
