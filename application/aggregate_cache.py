@@ -18,6 +18,10 @@ copy whose containers are new is as safe for a command to change as a deep one.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -37,6 +41,12 @@ def copy_aggregate(aggregate: A) -> A:
     return clone
 
 
+@dataclass
+class _Entry:
+    aggregate: Any
+    current_at: float  # time.monotonic() when the store was last seen to hold nothing newer
+
+
 class CachedRepository(Repository[UUID]):
     """Gets aggregates from an LRU of `cache_size`, fast-forwarded; misses load a snapshot and the events after it.
 
@@ -54,12 +64,8 @@ class CachedRepository(Repository[UUID]):
             deepcopy_from_cache: bool = True) -> Any:
         if version is not None:  # a past version: reconstructed (from a snapshot at or before it)
             return self._reconstruct_aggregate(aggregate_id, version, projector_func)
-        lock = self._use_fastforward_lock(aggregate_id)
-        try:
-            with lock:
-                return copy_aggregate(self._current(aggregate_id, projector_func))
-        finally:
-            self._disuse_fastforward_lock(aggregate_id)
+        with self._locked(aggregate_id):
+            return copy_aggregate(self._current(aggregate_id, projector_func).aggregate)
 
     def last_known(self, aggregate_id: UUID) -> Any:
         """A copy of the aggregate as this process last saw it (loaded if not cached), without asking for newer events.
@@ -68,56 +74,39 @@ class CachedRepository(Repository[UUID]):
         and a refusal must be confirmed on a fresh copy, so staleness costs a retry,
         never a wrong answer.
         """
-        assert self.cache is not None
+        with self._locked(aggregate_id):
+            entry = self._cached(aggregate_id) or self._current(aggregate_id, project_aggregate)
+            return copy_aggregate(entry.aggregate)
+
+    def recent(self, aggregate_id: UUID, within: float) -> Any | None:
+        """A copy of the cached aggregate if it was known current less than `within` seconds ago; else None.
+
+        Never waits and never asks the store (so an event loop may call it): None when the
+        aggregate is not cached, is older than that, or is being brought up to date.
+        """
         lock = self._use_fastforward_lock(aggregate_id)
         try:
-            with lock:
-                try:
-                    return copy_aggregate(self.cache.get(aggregate_id))
-                except KeyError:
-                    return copy_aggregate(self._current(aggregate_id, project_aggregate))
+            if not lock.acquire(blocking=False):
+                return None
+            try:
+                entry = self._cached(aggregate_id)
+                if entry is None or time.monotonic() - entry.current_at >= within:
+                    return None
+                return copy_aggregate(entry.aggregate)
+            finally:
+                lock.release()
         finally:
             self._disuse_fastforward_lock(aggregate_id)
 
-    def _current(self, aggregate_id: UUID, projector_func: Any) -> Any:
-        """The cached aggregate brought up to date (its lock held), or loaded and cached."""
-        assert self.cache is not None
-        try:
-            cached = self.cache.get(aggregate_id)
-        except KeyError:
-            aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
-            self.cache.put(aggregate_id, aggregate)
-            return aggregate
-        new_events = list(self.event_store.get(originator_id=aggregate_id, gt=cached.version))
-        if not new_events:
-            return cached
-        try:
-            aggregate = projector_func(cached, new_events)
-        except BaseException:
-            self.forget(aggregate_id)  # half-applied: load it afresh next time
-            raise
-        if aggregate is None:
-            self.forget(aggregate_id)
-            raise AggregateNotFoundError(aggregate_id)
-        self.cache.put(aggregate_id, aggregate)
-        return aggregate
-
     def remember(self, aggregate: Any) -> None:
         """After a successful save: cache (a copy of) the saved aggregate unless the cache already has it or later."""
-        assert self.cache is not None
         if aggregate.pending_events:
             return
-        lock = self._use_fastforward_lock(aggregate.id)
-        try:
-            with lock:
-                try:
-                    cached = self.cache.get(aggregate.id)
-                except KeyError:
-                    cached = None
-                if cached is None or cached.version < aggregate.version:
-                    self.cache.put(aggregate.id, copy_aggregate(aggregate))
-        finally:
-            self._disuse_fastforward_lock(aggregate.id)
+        with self._locked(aggregate.id):
+            entry = self._cached(aggregate.id)
+            if entry is None or entry.aggregate.version < aggregate.version:
+                # Our save just took this version, so the store held nothing newer a moment ago.
+                self._put(aggregate.id, copy_aggregate(aggregate))
 
     def forget(self, aggregate_id: UUID) -> None:
         assert self.cache is not None
@@ -132,3 +121,48 @@ class CachedRepository(Repository[UUID]):
         except AggregateNotFoundError:
             return False
         return True
+
+    # -- under the aggregate's lock -------------------------------------------------------
+
+    @contextmanager
+    def _locked(self, aggregate_id: UUID) -> Iterator[None]:
+        lock = self._use_fastforward_lock(aggregate_id)
+        try:
+            with lock:
+                yield
+        finally:
+            self._disuse_fastforward_lock(aggregate_id)
+
+    def _cached(self, aggregate_id: UUID) -> _Entry | None:
+        assert self.cache is not None
+        try:
+            return self.cache.get(aggregate_id)  # type: ignore[return-value]
+        except KeyError:
+            return None
+
+    def _put(self, aggregate_id: UUID, aggregate: Any, current_at: float | None = None) -> _Entry:
+        assert self.cache is not None
+        entry = _Entry(aggregate, time.monotonic() if current_at is None else current_at)
+        self.cache.put(aggregate_id, entry)  # type: ignore[arg-type]
+        return entry
+
+    def _current(self, aggregate_id: UUID, projector_func: Any) -> _Entry:
+        """The cached aggregate brought up to date, or loaded and cached."""
+        entry = self._cached(aggregate_id)
+        asked_at = time.monotonic()
+        if entry is None:
+            return self._put(aggregate_id, self._reconstruct_aggregate(aggregate_id, None, projector_func), asked_at)
+        new_events = list(self.event_store.get(originator_id=aggregate_id, gt=entry.aggregate.version))
+        if new_events:
+            try:
+                aggregate = projector_func(entry.aggregate, new_events)
+            except BaseException:
+                self.forget(aggregate_id)  # half-applied: load it afresh next time
+                raise
+            if aggregate is None:
+                self.forget(aggregate_id)
+                raise AggregateNotFoundError(aggregate_id)
+            entry.aggregate = aggregate
+        entry.current_at = asked_at
+        self.cache.put(aggregate_id, entry)  # type: ignore[union-attr, arg-type]
+        return entry

@@ -143,8 +143,8 @@ def threaded(threads: int, seconds: float, warmup: float, make_worker: Callable[
 
 
 @contextmanager
-def postgres_url(database_url: str | None) -> Iterator[str]:
-    """A fresh schema in the given database, or a fresh database on a server started here."""
+def postgres_url(database_url: str | None) -> Iterator[tuple[str, int | None]]:
+    """A fresh schema in the given database, or a fresh database on a server started here (and its pid)."""
     import psycopg
 
     if database_url:
@@ -154,7 +154,7 @@ def postgres_url(database_url: str | None) -> Iterator[str]:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         sep = "&" if urlsplit(database_url).query else "?"
         try:
-            yield f"{database_url}{sep}schema={schema}"
+            yield f"{database_url}{sep}schema={schema}", None
         finally:
             with psycopg.connect(plain, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
@@ -164,7 +164,8 @@ def postgres_url(database_url: str | None) -> Iterator[str]:
 
     server = PostgresServer.start()
     try:
-        yield server.create_database("bench")
+        pid = int((server.datadir / "postmaster.pid").read_text().split()[0])
+        yield server.create_database("bench"), pid
     finally:
         server.stop()
 
@@ -207,8 +208,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings, workers: int) -> Iterator[int]:
-    """A `zhijian serve` process (with `workers` workers) on this store; yields its port."""
+def serving(settings: Settings, workers: int) -> Iterator[tuple[int, int]]:
+    """A `zhijian serve` process (with `workers` workers) on this store; yields its port and pid."""
     port = free_port()
     env = {**os.environ, "ZHIJIAN_DATA_DIR": str(settings.data_dir)}
     env.pop("ZHIJIAN_DATABASE_URL", None)
@@ -232,7 +233,7 @@ def serving(settings: Settings, workers: int) -> Iterator[int]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"zhijian serve did not start: see {log.name}")
             time.sleep(0.2)
-        yield port
+        yield port, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -262,6 +263,34 @@ class Client:
             return False
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError):
+                continue
+    tree, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (threads included)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 # -- the benchmark ------------------------------------------------------------------------
 
 
@@ -277,7 +306,8 @@ def wait_for_views(port: int, token: str, timeout: float = 120.0) -> None:
         time.sleep(0.2)
 
 
-def bench_store(store: str, settings: Settings, folder: Path, scale: str, threads: int, workers: int) -> Results:
+def bench_store(store: str, settings: Settings, folder: Path, scale: str, threads: int, workers: int,
+                postgres_pid: int | None = None) -> Results:
     seconds = SCALES.get(scale, SCALES["medium"])
     rounds, warmup = 3, 1.0
     results = Results("commands", scale, store)
@@ -332,20 +362,32 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
         return make
 
     one, many = "1 worker", f"--workers {workers}"
-    with serving(settings, 1) as port_one, serving(settings, workers) as port_many:
+    with serving(settings, 1) as (port_one, pid_one), serving(settings, workers) as (port_many, pid_many):
         modes: dict[str, Callable[[int], Callable[[int], bool]]] = {
             "baseline": bare_worker, "ledger": ledger_worker, one: http_worker(port_one),
             many: http_worker(port_many)}
         runs: dict[str, list[Run]] = {mode: [] for mode in modes}
+        # CPU of every process of ours (this one, both servers, PostgreSQL when started here) per command:
+        # unlike a rate, it hardly depends on what else the shared machine is doing.
+        cpu: dict[str, float] = dict.fromkeys(modes, 0.0)
+        server_cpu: dict[str, float] = dict.fromkeys(modes, 0.0)
         for _ in range(rounds):
             for mode, make in modes.items():
                 wait_for_views(port_one, token)
-                runs[mode].append(threaded(threads, seconds / rounds, warmup, make))
+                servers = process_tree(pid_one) + process_tree(pid_many)
+                ours = [os.getpid(), *servers, *(process_tree(postgres_pid) if postgres_pid else [])]
+                before, before_servers = cpu_seconds(ours), cpu_seconds(servers)
+                run = threaded(threads, seconds / rounds, warmup, make)
+                share = (seconds / rounds) / (seconds / rounds + warmup)  # the measured part of the slice
+                cpu[mode] += (cpu_seconds(ours) - before) * share
+                server_cpu[mode] += (cpu_seconds(servers) - before_servers) * share
+                runs[mode].append(run)
         wait_for_views(port_one, token)
         history = history_cost(port_one, token, registered_on, short, long, seconds)
     merged = {mode: Run([t for r in rs for t in r.latencies], sum(r.seconds for r in rs), sum(r.failures for r in rs))
               for mode, rs in runs.items()}
     base = merged["baseline"]
+    per_command = {mode: cpu[mode] / max(1, len(run.latencies)) * 1000 for mode, run in merged.items()}
     grown = len(base.latencies) // aggregates
     print_figures([], header=True)
     baseline = results.add(Figure(
@@ -366,6 +408,12 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
         results.add(Figure(f"HTTP POST inspections, {label}, p99", run.percentile(99), "ms",
                            "baseline p99", base.percentile(99), target="<= 100 ms", met=run.percentile(99) <= 100))
 
+    for mode in ("ledger", one, many):
+        results.add(Figure(f"CPU per command, all our processes: {mode}", per_command[mode], "ms",
+                           "the same for the library's get+save", per_command["baseline"],
+                           notes=f"servers alone {server_cpu[mode] / max(1, len(merged[mode].latencies)) * 1000:.2f}"
+                                 " ms; includes the embedded projections' work on these events"))
+
     short_ms, long_ms = history
     results.add(Figure(f"HTTP command on an enterprise of {LONG} events (mean)", long_ms, "ms",
                        f"the same on one of {SHORT} events, alternating", short_ms,
@@ -379,7 +427,7 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
                        notes="snapshot + the events after it; later loads are fast-forwards"))
 
     ledger = build_ledger(settings)
-    n = int(200 * seconds)
+    n = int(100 * seconds)
     rows = [(i + 2, {"name": f"普查企业{i}", "town": "河口镇", "area": "rural", "kind": "sales_point",
                      "occurred_on": registered_on.isoformat()}) for i in range(n)]
     start = time.perf_counter()
@@ -438,9 +486,9 @@ def main(argv: list[str] | None = None) -> None:
     for name in stores:
         folder = Path(tempfile.mkdtemp(prefix=f"zhijian-bench-{name}-"))
         if name == "postgres":
-            with postgres_url(args.database_url) as url:
+            with postgres_url(args.database_url) as (url, pid):
                 settings = Settings(database_url=url, data_dir=folder)
-                results = bench_store(name, settings, folder, args.scale, args.threads, args.workers)
+                results = bench_store(name, settings, folder, args.scale, args.threads, args.workers, pid)
         else:
             settings = Settings(database_url=None, data_dir=folder)
             results = bench_store(name, settings, folder, args.scale, args.threads, args.workers)

@@ -52,7 +52,8 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     url = request.getfixturevalue("pg_server").create_database() if request.param == "postgres" else None
     settings = Settings(database_url=url, data_dir=data_dir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIJIAN_")}
-    env.update({"PYTHONPATH": str(ROOT), "ZHIJIAN_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    env.update({"PYTHONPATH": str(ROOT), "ZHIJIAN_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1",
+                "ZHIJIAN_AUTH_RECHECK_SECONDS": "0"})  # the bound itself is tested in test_authentication.py
     if url:
         env["ZHIJIAN_DATABASE_URL"] = url
     port = free_port()

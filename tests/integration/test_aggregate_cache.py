@@ -236,7 +236,7 @@ def test_the_cache_holds_at_most_its_size_and_a_copy_shares_nothing_a_command_ch
         assert len(small.repository.cache.cache) <= 3
         assert all(small.repository.get(e).version == 2 for e in ids)  # evicted ones load again
 
-        cached = small.repository.cache.get(ids[-1])
+        cached = small.repository.cache.get(ids[-1]).aggregate
         before = state(cached)
         copy = small.repository.get(ids[-1])
         copy.order_to_rectify(actor=SYSTEM, today=TODAY, occurred_on=date(2026, 9, 2), order_no="ZG-1",
