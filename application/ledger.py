@@ -521,8 +521,9 @@ class Ledger(Application[UUID]):
 
     def history(self, enterprise_id: UUID) -> list[HistoryEntry]:
         """The enterprise's audit trail: every event, both times, and its retraction if any."""
-        self._enterprise(enterprise_id)
         events = list(self.events.get(enterprise_id))
+        if not events or not isinstance(events[0], Enterprise.Event):  # read once: the events say what it is
+            raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
         positions = self.store.positions(enterprise_id)
         retractions = {
             e.event_version: Retraction(e.originator_version, e.reason, e.timestamp, e.actor)
