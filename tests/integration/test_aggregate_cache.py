@@ -284,3 +284,10 @@ def test_a_command_refused_on_what_this_process_last_knew_is_decided_again_on_fr
                            expected_version=5)
     finally:
         other.close()
+
+
+def test_snapshots_come_every_interval_then_less_often_as_the_history_grows():
+    from application.ledger import snapshot_step
+
+    taken = [v for v in range(1, 2001) if v // snapshot_step(v, 50) > (v - 1) // snapshot_step(v, 50)]
+    assert taken == [*range(50, 400, 50), *range(400, 800, 100), *range(800, 1600, 200), 1600, 2000]
