@@ -18,9 +18,16 @@ starts itself with tests.pg_server; SQLite: a fresh folder):
 - the census import, batched.
 
 Each thread works on its own enterprises (as many as the baseline has aggregates), so
-what is measured is throughput, not contention on one record. Prints the figures and
-saves them with bench/figures.py (bench/results/commands-<scale>-<store>.json). Asserts
-nothing.
+what is measured is throughput, not contention on one record. The modes run in turns,
+three rounds after one that warms up, each turn starting once the views have caught up,
+so that the shared machine's moods fall on all of them alike. On PostgreSQL the views
+are fed by `zhijian project` in its own process, as in production (docker-compose.yml);
+on SQLite by the 1-worker server (the holder of its projections lock). Beside each rate:
+the CPU per command of all our processes (this one, the servers, the projections,
+PostgreSQL when started here), which depends less on the machine's other load.
+
+Prints the figures and saves them with bench/figures.py
+(bench/results/commands-<scale>-<store>.json). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -244,6 +251,37 @@ def serving(settings: Settings, workers: int) -> Iterator[tuple[int, int]]:
         log.close()
 
 
+@contextmanager
+def projecting(settings: Settings) -> Iterator[int | None]:
+    """On PostgreSQL, `zhijian project` as its own process, as in production (docker-compose.yml): the servers'
+    embedded runners stand by. Yields its pid (None on SQLite, where a server process projects)."""
+    if not settings.is_postgres:
+        yield None
+        return
+    env = {**os.environ, "ZHIJIAN_DATA_DIR": str(settings.data_dir), "ZHIJIAN_DATABASE_URL": str(settings.database_url)}
+    log = open(settings.data_dir / "project.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "project"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        import psycopg
+
+        deadline = time.monotonic() + 60
+        with psycopg.connect(urlunsplit(urlsplit(str(settings.database_url))._replace(query=""))) as conn:
+            while conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").fetchone()[0] < 2:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"zhijian project did not take its locks: see {log.name}")
+                time.sleep(0.2)
+        yield proc.pid
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
 class Client:
     """One keep-alive connection; posts inspections."""
 
@@ -314,7 +352,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
     aggregates = threads * AGGREGATES_PER_THREAD
     registered_on = bureau_today() - timedelta(days=30)
     print(f"\n== {store}: {threads} threads on {aggregates} aggregates; {rounds} rounds of {seconds / rounds:g} s "
-          f"per mode, modes interleaved ==")
+          f"per mode after one to warm up, modes interleaved; projections: "
+          f"{'zhijian project' if settings.is_postgres else 'embedded in the 1-worker server'} ==")
 
     bare = Bare(bare_env(settings, folder))
     counters = [Counter() for _ in range(aggregates)]
@@ -362,7 +401,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
         return make
 
     one, many = "1 worker", f"--workers {workers}"
-    with serving(settings, 1) as (port_one, pid_one), serving(settings, workers) as (port_many, pid_many):
+    with projecting(settings) as pid_projector, serving(settings, 1) as (port_one, pid_one), \
+            serving(settings, workers) as (port_many, pid_many):
         modes: dict[str, Callable[[int], Callable[[int], bool]]] = {
             "baseline": bare_worker, "ledger": ledger_worker, one: http_worker(port_one),
             many: http_worker(port_many)}
@@ -371,10 +411,14 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
         # unlike a rate, it hardly depends on what else the shared machine is doing.
         cpu: dict[str, float] = dict.fromkeys(modes, 0.0)
         server_cpu: dict[str, float] = dict.fromkeys(modes, 0.0)
-        for _ in range(rounds):
+        for round_ in range(rounds + 1):  # round 0 warms up: connections, and each process' cache
             for mode, make in modes.items():
                 wait_for_views(port_one, token)
+                if round_ == 0:
+                    threaded(threads, seconds / rounds, 0.0, make)
+                    continue
                 servers = process_tree(pid_one) + process_tree(pid_many)
+                servers += process_tree(pid_projector) if pid_projector else []
                 ours = [os.getpid(), *servers, *(process_tree(postgres_pid) if postgres_pid else [])]
                 before, before_servers = cpu_seconds(ours), cpu_seconds(servers)
                 run = threaded(threads, seconds / rounds, warmup, make)
@@ -411,8 +455,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
     for mode in ("ledger", one, many):
         results.add(Figure(f"CPU per command, all our processes: {mode}", per_command[mode], "ms",
                            "the same for the library's get+save", per_command["baseline"],
-                           notes=f"servers alone {server_cpu[mode] / max(1, len(merged[mode].latencies)) * 1000:.2f}"
-                                 " ms; includes the embedded projections' work on these events"))
+                           notes=f"servers and projections {server_cpu[mode] / max(1, len(merged[mode].latencies)) * 1000:.2f}"
+                                 " ms; includes projecting these events into the views"))
 
     short_ms, long_ms = history
     results.add(Figure(f"HTTP command on an enterprise of {LONG} events (mean)", long_ms, "ms",
@@ -437,6 +481,7 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
     results.add(Figure("census import (batched), rows", import_rate, "/s", base_name, base.rate))
     results.context.update({"threads": threads, "aggregates": aggregates, "seconds_per_mode": seconds,
                             "rounds": rounds, "workers": workers, "cpus": os.cpu_count(),
+                            "projections": "zhijian project" if settings.is_postgres else "embedded",
                             "load_average": os.getloadavg()})
     return results
 
