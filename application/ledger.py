@@ -114,7 +114,7 @@ class Ledger(Application[UUID]):
         self.command_retries = command_retries
         self._write_locks = tuple(threading.Lock() for _ in range(64))
         # A token's hash names its official for good (a token index is never changed):
-        # only the official's own state, fast-forwarded on every request, can refuse it.
+        # only the official's own state (revocations, deactivation) can refuse it.
         self._token_owners: LRUCache[str, UUID] = LRUCache(maxsize=max(1, cache_size))
         self.store = EventStoreAccess(self.recorder)
         self.store.make_immutable()
