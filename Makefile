@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test setup demo clean
+.PHONY: serve test setup demo clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks on a PostgreSQL server of their own: BENCH_SCALE=city (default, a few minutes) | province | tiny.
+# BENCH_PROFILE=1 also installs py-spy (pinned) into the venv and saves flame graphs under bench/results/profiles/.
+BENCH_SCALE ?= city
+PY_SPY := py-spy==0.4.3
+bench: $(STAMP)
+	@if [ -n "$(BENCH_PROFILE)" ]; then $(BIN)/pip install --quiet --disable-pip-version-check $(PY_SPY); fi
+	$(BIN)/python -m bench.run --scale $(BENCH_SCALE)
 
 clean:
 	rm -rf $(VENV) var

@@ -16,6 +16,12 @@ class Settings(BaseSettings):
         default=None,
         description="postgresql://user:password@host:port/dbname[?schema=s]; unset means SQLite under data_dir",
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description="a hot standby of database_url (PostgreSQL streaming replica) that serves the views' reads",
+    )
+    # How long a read with `after=` waits for the replica before it is answered from the primary.
+    replica_wait_seconds: float = Field(default=1.0, ge=0)
     data_dir: Path = Path("var")
     pool_size: int = 5
     max_overflow: int = 10
@@ -34,6 +40,17 @@ class Settings(BaseSettings):
     @property
     def is_postgres(self) -> bool:
         return bool(self.database_url) and urlsplit(self.database_url or "").scheme.startswith("postgres")
+
+    def read_replica(self) -> Settings | None:
+        """These settings pointed at the read replica (None without one); only beside a PostgreSQL primary."""
+        if not self.read_database_url:
+            return None
+        if not self.is_postgres or not urlsplit(self.read_database_url).scheme.startswith("postgres"):
+            raise ValueError(
+                "ZHIJIAN_READ_DATABASE_URL must be a postgresql:// URL of a standby of ZHIJIAN_DATABASE_URL, "
+                "which must be PostgreSQL too"
+            )
+        return self.model_copy(update={"database_url": self.read_database_url, "read_database_url": None})
 
     @property
     def sqlite_path(self) -> Path:

@@ -93,6 +93,27 @@ class EventStoreAccess:
             )
             return {row[0]: row[1] for row in curs.fetchall()}
 
+    def existing(self, originator_ids: list[UUID]) -> set[UUID]:
+        """Which of these aggregates have any stored event (one query, not one per id)."""
+        if not originator_ids:
+            return set()
+        if self.is_postgres:
+            from psycopg import sql
+
+            stmt = sql.SQL("SELECT DISTINCT originator_id FROM {}.{} WHERE originator_id = ANY(%s)").format(
+                sql.Identifier(self.schema), sql.Identifier(self.table))
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(stmt, (list(originator_ids),))
+                return {row["originator_id"] for row in curs.fetchall()}
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as curs:
+            for i in range(0, len(originator_ids), 500):
+                chunk = originator_ids[i:i + 500]
+                curs.execute(f"SELECT DISTINCT originator_id FROM {self.table} WHERE originator_id IN "
+                             f"({', '.join('?' * len(chunk))})", [u.hex for u in chunk])
+                found.update(UUID(row[0]) for row in curs.fetchall())
+        return found
+
     def ping(self) -> None:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute("SELECT 1")

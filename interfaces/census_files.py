@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from application.census import RowError
+from interfaces.report_formats.cells import spreadsheet_text
+from interfaces.safe_files import replacing
 
 
 class UnreadableFile(Exception):
@@ -55,12 +58,18 @@ def error_file_for(path: Path) -> Path:
     return path.with_name(path.name + ".errors.csv")
 
 
-def write_errors(path: Path, errors: list[RowError]) -> Path:
-    """Writes row, field, reason (UTF-8 with BOM, so Excel shows the Chinese) beside the input."""
+def write_errors(path: Path, errors: list[RowError], *, force: bool = False) -> Path:
+    """Writes row, field, reason (UTF-8 with BOM, so Excel shows the Chinese) beside the input.
+
+    Written whole or not at all, never through a symbolic link unless `force` (interfaces/safe_files.py);
+    a reason that quotes a typed-in value is written so a spreadsheet shows it as text, never a formula."""
     target = error_file_for(path)
-    with target.open("w", newline="", encoding="utf-8-sig") as f:
-        writer = csv.writer(f)
+    with replacing(target, force=force) as out:
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text)
         writer.writerow(["行号 row", "字段 field", "原因 reason"])
         for e in errors:
-            writer.writerow([e.row, e.field, e.reason])
+            writer.writerow([e.row, spreadsheet_text(e.field), spreadsheet_text(e.reason)])
+        text.flush()
+        text.detach()
     return target

@@ -85,14 +85,21 @@ def officials_deactivate(official_id: UUID, reason: str = "") -> None:
 
 
 @enterprises_app.command("import")
-def enterprises_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+def enterprises_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    force: Annotated[bool, typer.Option(
+        "--force", help="replace FILE.errors.csv even if it is a symbolic link (the link itself, never its target)",
+    )] = False,
+) -> None:
     """Import a census list (CSV or XLSX); bad rows go to FILE.errors.csv with their reasons."""
     from application.census import CensusImport
     from interfaces.census_files import UnreadableFile, count_rows, error_file_for, read_rows, write_errors
+    from interfaces.safe_files import UnsafeTarget, check_target
 
     try:
+        check_target(error_file_for(file), force=force)  # before importing anything
         total = count_rows(file)
-    except UnreadableFile as e:
+    except (UnreadableFile, UnsafeTarget) as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
     importer = CensusImport(_ledger(), actor=SYSTEM, today=bureau_today())
@@ -106,10 +113,10 @@ def enterprises_import(file: Annotated[Path, typer.Argument(exists=True, dir_oka
     )
     target = error_file_for(file)
     if report.errors:
-        write_errors(file, report.errors)
+        write_errors(file, report.errors, force=force)
         console.print(f"[yellow]errors written to {target}[/yellow]")
-    elif target.exists():
-        target.unlink()
+    elif target.exists() or target.is_symlink():
+        target.unlink()  # a stale error file (or, with --force, a link: the link, never its target)
     if report.errors:
         raise typer.Exit(1)
 

@@ -31,6 +31,8 @@ def campaign(
     campaign_file: Annotated[Path | None, typer.Option(
         "--campaign-file", help="campaign settings (TOML) overriding the default; else ZHIJIAN_CAMPAIGN_FILE",
         exists=True, dir_okay=False)] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="replace OUTPUT even if it is a symbolic link (the link itself, never its target)")] = False,
 ) -> None:
     """Write the campaign summary report (产品质量和食品安全专项整治行动情况总结) as of a date."""
     from rich.console import Console
@@ -38,9 +40,12 @@ def campaign(
     from application.bootstrap import build_ledger
     from application.campaign_settings import CampaignSettingsError, load_campaign_settings
     from application.settings import Settings
-    from interfaces.report_formats import campaign_report, render
+    from interfaces.report_formats import write
+    from interfaces.safe_files import UnsafeTarget, check_target, replacing
     from projections import open_views
+    from projections.campaign_report import open_campaign_report
     from projections.replayed_states import ReplayedStates, StatesSource
+    from projections.status_view import StatusView
 
     console = Console(stderr=True)
     fmt = fmt or (output.suffix.lstrip(".").lower() if output.suffix.lstrip(".").lower() in FORMAT_WORDS else "xlsx")
@@ -58,22 +63,28 @@ def campaign(
         console.print(f"[red]{what}: {e}[/red]")
         raise typer.Exit(2) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=BUREAU_TZ)  # a bare time is the bureau's
+    try:
+        check_target(output, force=force)  # before any work: refuse a symbolic link or a folder up front
+    except UnsafeTarget as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
     if not 1900 <= day.year <= 9998 or not 1900 <= moment.year <= 9998:
         console.print("[red]--as-of / --known-at: 须在 1900 至 9998 年之间 (must be between the years 1900 and 9998)[/red]")
         raise typer.Exit(2)
     app_settings = Settings()
     ledger, views = build_ledger(app_settings), open_views(app_settings)
     try:
-        source: StatesSource = views.status
+        source: StatesSource | StatusView = views.status
         behind = max(views.lag().values())
         if behind:
             # The views are fed elsewhere (the server or `zhijian project`); rather than race
             # that runner, read the log itself, which answers the same, only slower.
             console.print(f"[yellow]views are {behind} events behind: replaying the log instead[/yellow]")
             source = ReplayedStates(ledger)
-        figures = campaign_report(source, settings, day, moment)
+        with open_campaign_report(source, day, moment, settings.campaign_for(day)) as figures, \
+                replacing(output, force=force) as out:
+            write(figures, fmt, out)
     finally:
         views.close()
         ledger.close()
-    output.write_bytes(render(figures, fmt))
     console.print(f"wrote {output} ({fmt}; as_of {day.isoformat()}, known_at {moment.isoformat()})")

@@ -1,20 +1,24 @@
 """The accountability view: who did what, when, and what came of it.
 
-`view_actions` holds every enterprise event as an act of the official who recorded
-it, marked when a later retraction voids it; `view_official_assignments` holds each
-official's role and towns over time. An act counts at (as_of D, known_at K) when it
-was recorded by K, not retracted by a retraction recorded by K, and occurred by D.
+`view_actions` holds every enterprise event as an act of the official who recorded it
+(typed columns as in the status view), marked when a later retraction voids it;
+`view_official_assignments` holds each official's role and towns over time. An act
+counts at (as_of D, known_at K) when it was recorded by K, not retracted by a
+retraction recorded by K, and occurred by D. Every answer is an aggregate query; the
+lists in it (overdue orders, "compliant, then failed", one official's acts) are paged.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from domain.bureau_time import BUREAU_TZ
+from projections.acts import TYPED, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, event_type, is_enterprise_event, is_official_event, payload_of
 from projections.recorders import Tx, ViewRecorder
@@ -22,30 +26,47 @@ from projections.recorders import Tx, ViewRecorder
 # late_days compares the bureau's day an act was recorded (UTC+8) with the day it occurred.
 BUREAU_TIME = BUREAU_TZ
 
-_LIVE = "recorded_at <= %s AND (retracted_at IS NULL OR retracted_at > %s) AND occurred_on <= %s"
+ORDER_FATES = ("verified_on_time", "verified_late", "overdue")
 
 
-def apply_to_accountability(tx: Tx, event: Any, position: int) -> None:
-    if is_enterprise_event(event):
-        _record_action(tx, event, position)
-    elif is_official_event(event):
-        _record_assignment(tx, event)
+def live(alias: str) -> str:
+    """An act of table alias `alias` live at (%(as_of)s, %(known_at)s)."""
+    a = alias
+    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
+            f"AND {a}.occurred_on <= %(as_of)s")
 
 
-def _record_action(tx: Tx, event: Any, position: int) -> None:
-    fact = enterprise_fact(event)
-    enterprise_id = str(event.originator_id)
-    tx.execute(
-        "INSERT INTO view_actions{sfx} (enterprise_id, version, position, type, occurred_on, recorded_at, actor_id, "
-        "actor_name, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        (enterprise_id, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at, fact.actor_id,
-         event.actor.name, to_json(fact.payload)),
+# -- the projection ------------------------------------------------------------------------
+
+
+def apply_accountability_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
+    """Records a page of events (with their log positions), in log order, in the accountability view."""
+    actions, retractions = [], []
+    for event, position in items:
+        if is_enterprise_event(event):
+            fact = enterprise_fact(event)
+            enterprise_id = str(event.originator_id)
+            actions.append((enterprise_id, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at,
+                            fact.actor_id, event.actor.name, *typed_columns(fact)))
+            if fact.type == "Retracted":
+                retractions.append((fact.recorded_at, fact.version, enterprise_id, int(fact.payload["event_version"])))
+        elif is_official_event(event):
+            _flush(tx, actions, retractions)
+            actions, retractions = [], []
+            _record_assignment(tx, event)
+    _flush(tx, actions, retractions)
+
+
+ACTION_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id",
+                  "actor_name", *TYPED)
+
+
+def _flush(tx: Tx, actions: list[tuple[Any, ...]], retractions: list[tuple[Any, ...]]) -> None:
+    tx.insert("view_actions", ACTION_COLUMNS, actions)
+    tx.execute_many(
+        "UPDATE view_actions{sfx} SET retracted_at = %s, retracted_by = %s WHERE enterprise_id = %s AND version = %s",
+        retractions,
     )
-    if fact.type == "Retracted":
-        tx.execute(
-            "UPDATE view_actions{sfx} SET retracted_at = %s, retracted_by = %s WHERE enterprise_id = %s AND version = %s",
-            (fact.recorded_at, fact.version, enterprise_id, int(fact.payload["event_version"])),
-        )
 
 
 def _record_assignment(tx: Tx, event: Any) -> None:
@@ -71,6 +92,9 @@ def _record_assignment(tx: Tx, event: Any) -> None:
     )
 
 
+# -- the queries -----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Action:
     enterprise_id: UUID
@@ -80,7 +104,6 @@ class Action:
     version: int
     occurred_on: date
     recorded_at: datetime
-    payload: dict[str, Any]
 
     @property
     def late_days(self) -> int:
@@ -92,6 +115,32 @@ class Action:
             "occurred_on": self.occurred_on.isoformat(), "recorded_at": self.recorded_at.isoformat(),
             "late_days": self.late_days,
         }
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a list, with the list's length."""
+
+    items: list[Any]
+    total: int
+    limit: int | None
+    offset: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "limit": self.limit, "offset": self.offset}
+
+
+# Orders live at (as_of, known_at) with the date of their first passed verification and their fate then.
+_ORDERS = f"""
+SELECT o.enterprise_id, o.order_no, o.deadline, o.occurred_on AS issued_on, o.actor_id AS issued_by, v.passed_on
+  FROM view_actions{{sfx}} o
+  LEFT JOIN (SELECT v.enterprise_id, v.order_no, MIN(v.occurred_on) AS passed_on FROM view_actions{{sfx}} v
+              WHERE v.type = 'RectificationVerified' AND v.passed AND {live('v')}
+              GROUP BY v.enterprise_id, v.order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
+ WHERE o.type = 'OrderedToRectify' AND {live('o')}
+"""
+_FATE = ("CASE WHEN passed_on IS NOT NULL THEN (CASE WHEN passed_on <= deadline THEN 'verified_on_time' "
+         "ELSE 'verified_late' END) WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
 
 
 class AccountabilityView:
@@ -106,29 +155,35 @@ class AccountabilityView:
 
     def actions(
         self, as_of: date, known_at: datetime, *, official_id: UUID | str | None = None,
-        types: tuple[str, ...] = (), since: date | None = None,
-    ) -> list[Action]:
-        where, params = [_LIVE], [known_at, known_at, as_of]
+        types: tuple[str, ...] = (), since: date | None = None, limit: int | None = None, offset: int = 0,
+    ) -> Page:
+        """The live acts, filtered, in the order they occurred; a page of them when `limit` is given."""
+        where, params = [live("a")], {"as_of": as_of, "known_at": known_at}
         if official_id is not None:
-            where.append("actor_id = %s")
-            params.append(str(official_id))
+            where.append("a.actor_id = %(official)s")
+            params["official"] = str(official_id)
         if types:
-            where.append(f"type IN ({', '.join(['%s'] * len(types))})")
-            params += list(types)
+            where.append(f"a.type IN ({', '.join(f'%(t{i})s' for i in range(len(types)))})")
+            params.update({f"t{i}": t for i, t in enumerate(types)})
         if since is not None:
-            where.append("occurred_on >= %s")
-            params.append(since)
+            where.append("a.occurred_on >= %(since)s")
+            params["since"] = since
+        condition = " AND ".join(where)
+        window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         with self.recorder.read() as tx:
+            total = int(tx.rows(f"SELECT COUNT(*) AS n FROM view_actions{{sfx}} a WHERE {condition}", params)[0]["n"])
             rows = tx.rows(
-                "SELECT enterprise_id, actor_id, actor_name, type, version, occurred_on, recorded_at, payload "
-                f"FROM view_actions{{sfx}} WHERE {' AND '.join(where)} ORDER BY occurred_on, recorded_at, version",
+                "SELECT a.enterprise_id, a.actor_id, a.actor_name, a.type, a.version, a.occurred_on, a.recorded_at "
+                f"FROM view_actions{{sfx}} a WHERE {condition} "
+                f"ORDER BY a.occurred_on, a.recorded_at, a.enterprise_id{{C}}, a.version{window}",
                 params,
             )
-        return [
+        items = [
             Action(UUID(r["enterprise_id"]), r["actor_id"], r["actor_name"], r["type"], int(r["version"]),
-                   as_date(r["occurred_on"]), as_datetime(r["recorded_at"]), as_json(r["payload"]))
+                   as_date(r["occurred_on"]), as_datetime(r["recorded_at"]))
             for r in rows
         ]
+        return Page(items, total, limit, offset)
 
     def officials(self, as_of: date, known_at: datetime) -> dict[str, dict[str, Any]]:
         """Each official's last known assignment on as_of: name, unit, role, towns, active."""
@@ -166,76 +221,72 @@ class AccountabilityView:
         unit_wide.sort(key=lambda o: o["official_id"])
         return {t: [*sorted(v, key=lambda o: o["official_id"]), *unit_wide] for t, v in sorted(bound.items())}
 
-    def report(self, as_of: date, known_at: datetime) -> dict[str, Any]:
-        """The accountability findings at (as_of, known_at), in the API's shape."""
-        acts = self.actions(as_of, known_at)
+    def report(self, as_of: date, known_at: datetime, *, limit: int | None = 50, offset: int = 0) -> dict[str, Any]:
+        """The accountability findings at (as_of, known_at), in the API's shape; lists paged by limit/offset."""
+        params = {"as_of": as_of, "known_at": known_at, "window": self.window_days}
+        with self.recorder.read() as tx:
+            officials = self._officials_acts(tx, params)
+            for r in tx.rows(f"SELECT issued_by, {_FATE} AS fate, COUNT(*) AS n FROM ({_ORDERS}) orders "
+                             "GROUP BY issued_by, fate", params):
+                counts = officials[r["issued_by"]]["orders"]
+                counts["issued"] += int(r["n"])
+                if r["fate"] in ORDER_FATES:
+                    counts[r["fate"]] += int(r["n"])
+            overdue = self._overdue(tx, params, limit, offset)
+            pairs = self._compliant_then_failed(tx, params, limit, offset)
         names = {o: v["name"] for o, v in self.officials(as_of, known_at).items()}
-        orders = order_fates(acts, as_of)
-        officials: dict[str, dict[str, Any]] = {}
-        for a in acts:
-            entry = officials.setdefault(a.official_id, {
-                "official_id": a.official_id, "name": names.get(a.official_id, a.official_name),
-                "actions": Counter(), "orders": Counter(issued=0, verified_on_time=0, verified_late=0, overdue=0),
-            })
-            entry["actions"][a.type] += 1
-        for o in orders:
-            counts = officials[o["issued_by"]]["orders"]
-            counts["issued"] += 1
-            if o["fate"] in ("verified_on_time", "verified_late", "overdue"):
-                counts[o["fate"]] += 1
+        for official_id, entry in officials.items():
+            entry["name"] = names.get(official_id, entry["name"])
         return {
             "as_of": as_of.isoformat(),
             "known_at": known_at.isoformat(),
-            "officials": [
-                {**o, "actions": dict(sorted(o["actions"].items())), "orders": dict(o["orders"])}
-                for _, o in sorted(officials.items())
-            ],
-            "overdue_orders": [
-                {k: o[k] for k in ("enterprise_id", "order_no", "deadline", "issued_by")}
-                for o in orders if o["fate"] == "overdue"
-            ],
-            "compliant_then_failed": compliant_then_failed(acts, self.window_days),
+            "officials": [officials[k] for k in sorted(officials)],
+            "overdue_orders": overdue.as_dict(),
+            "compliant_then_failed": pairs.as_dict(),
             "responsible": self.responsible(as_of, known_at),
         }
 
+    def _officials_acts(self, tx: Tx, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        officials: dict[str, dict[str, Any]] = {}
+        for r in tx.rows(f"SELECT a.actor_id, a.type, COUNT(*) AS n, MIN(a.actor_name) AS name FROM view_actions{{sfx}} a "
+                         f"WHERE {live('a')} GROUP BY a.actor_id, a.type", params):
+            entry = officials.setdefault(r["actor_id"], {
+                "official_id": r["actor_id"], "name": r["name"], "actions": {},
+                "orders": {"issued": 0, "verified_on_time": 0, "verified_late": 0, "overdue": 0},
+            })
+            entry["actions"][r["type"]] = int(r["n"])
+        for entry in officials.values():
+            entry["actions"] = dict(sorted(entry["actions"].items()))
+        return officials
 
-def order_fates(acts: list[Action], as_of: date) -> list[dict[str, Any]]:
-    """Every live order with its fate on as_of: verified_on_time, verified_late, overdue or open."""
-    passed: dict[tuple[UUID, str], date] = {}
-    for a in acts:
-        if a.type == "RectificationVerified" and a.payload.get("passed"):
-            key = (a.enterprise_id, a.payload["order_no"])
-            passed[key] = min(passed.get(key, a.occurred_on), a.occurred_on)
-    fates = []
-    for a in acts:
-        if a.type != "OrderedToRectify":
-            continue
-        deadline = as_date(a.payload["deadline"])
-        passed_on = passed.get((a.enterprise_id, a.payload["order_no"]))
-        if passed_on is not None:
-            fate = "verified_on_time" if passed_on <= deadline else "verified_late"
-        else:
-            fate = "overdue" if deadline < as_of else "open"
-        fates.append({
-            "enterprise_id": str(a.enterprise_id), "order_no": a.payload["order_no"], "deadline": deadline.isoformat(),
-            "issued_by": a.official_id, "issued_on": a.occurred_on.isoformat(), "fate": fate,
-        })
-    return sorted(fates, key=lambda o: (o["enterprise_id"], o["order_no"]))
+    def _overdue(self, tx: Tx, params: dict[str, Any], limit: int | None, offset: int) -> Page:
+        where = f"FROM ({_ORDERS}) orders WHERE {_FATE} = 'overdue'"
+        total = int(tx.rows(f"SELECT COUNT(*) AS n {where}", params)[0]["n"])
+        window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        rows = tx.rows(f"SELECT enterprise_id, order_no, deadline, issued_by {where} "
+                       f"ORDER BY enterprise_id{{C}}, order_no{{C}}{window}", params)
+        items = [{"enterprise_id": r["enterprise_id"], "order_no": r["order_no"],
+                  "deadline": as_date(r["deadline"]).isoformat(), "issued_by": r["issued_by"]} for r in rows]
+        return Page(items, total, limit, offset)
 
-
-def compliant_then_failed(acts: list[Action], window_days: int) -> list[dict[str, Any]]:
-    """Inspections found compliant followed within window_days by a failed sample of the same enterprise."""
-    failures = [a for a in acts if a.type == "SampleFailed"]
-    found = []
-    for i in acts:
-        if i.type != "Inspected" or i.payload.get("outcome") != "compliant":
-            continue
-        for f in failures:
-            days = (f.occurred_on - i.occurred_on).days
-            if f.enterprise_id == i.enterprise_id and 0 <= days <= window_days:
-                found.append({
-                    "enterprise_id": str(i.enterprise_id), "inspector_id": i.official_id,
-                    "inspected_on": i.occurred_on.isoformat(), "sample_no": f.payload["sample_no"],
-                    "failed_on": f.occurred_on.isoformat(), "days_between": days,
-                })
-    return sorted(found, key=lambda c: (c["enterprise_id"], c["inspected_on"], c["sample_no"], c["inspector_id"]))
+    def _compliant_then_failed(self, tx: Tx, params: dict[str, Any], limit: int | None, offset: int) -> Page:
+        within = ("f.occurred_on <= i.occurred_on + CAST(%(window)s AS INTEGER)" if tx.dialect.is_postgres
+                  else "f.occurred_on <= date(i.occurred_on, '+' || %(window)s || ' days')")
+        where = (f"FROM view_actions{{sfx}} i JOIN view_actions{{sfx}} f ON f.enterprise_id = i.enterprise_id "
+                 f"AND f.type = 'SampleFailed' AND {live('f')} AND f.occurred_on >= i.occurred_on AND {within} "
+                 f"WHERE i.type = 'Inspected' AND i.outcome = 'compliant' AND {live('i')}")
+        total = int(tx.rows(f"SELECT COUNT(*) AS n {where}", params)[0]["n"])
+        window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        rows = tx.rows(
+            "SELECT i.enterprise_id, i.actor_id AS inspector_id, i.occurred_on AS inspected_on, f.sample_no, "
+            f"f.occurred_on AS failed_on {where} "
+            f"ORDER BY i.enterprise_id{{C}}, i.occurred_on, f.sample_no{{C}}, i.actor_id{{C}}{window}",
+            params,
+        )
+        items = []
+        for r in rows:
+            inspected, failed = as_date(r["inspected_on"]), as_date(r["failed_on"])
+            items.append({"enterprise_id": r["enterprise_id"], "inspector_id": r["inspector_id"],
+                          "inspected_on": inspected.isoformat(), "sample_no": r["sample_no"],
+                          "failed_on": failed.isoformat(), "days_between": (failed - inspected).days})
+        return Page(items, total, limit, offset)

@@ -45,6 +45,7 @@ from uuid import UUID
 
 from domain.status import EnterpriseState, License
 from domain.values import FOOD_CATEGORIES, Area, Kind, ProductCategory
+from projections.listing import listing
 
 CATEGORY_ORDER = {c.value: i for i, c in enumerate(ProductCategory)}
 KIND_ORDER = {k.value: i for i, k in enumerate(Kind)}
@@ -83,6 +84,35 @@ class CampaignRules(Protocol):
 
 
 Enterprises = list[tuple[UUID, EnterpriseState]]
+
+# The report's lists (they grow with the register), by their name in the API: where each sits in the figures.
+LISTS: dict[str, tuple[str, ...]] = {
+    "still_unlicensed": ("licensing", "still_unlicensed"),
+    "fringe_workshops": ("licensing", "fringe_workshops"),
+    "closed_enterprises": ("licensing", "closed_enterprises"),
+    "overdue_orders": ("rectification", "overdue_orders"),
+    "review_shortfall": ("annual_review", "shortfall"),
+    "without_follow_up": ("sampling", "follow_up", "without_follow_up"),
+    "disclosure": ("disclosure",),
+}
+FOCUS_LIST = "focus_{key}"  # each focus list's members: ("focus", key, "members")
+
+
+def list_paths(figures: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Every list of these figures by its API name, focus lists included."""
+    return {**LISTS, **{FOCUS_LIST.format(key=key): ("focus", key, "members") for key in figures["focus"]}}
+
+
+def with_listings(figures: Any) -> dict[str, Any]:
+    """The figures with every list a Listing (the SQL figures' lists already are; the pure ones' are lists)."""
+    out = dict(figures)
+    for path in list_paths(out).values():
+        holder = out
+        for key in path[:-1]:
+            holder[key] = dict(holder[key])
+            holder = holder[key]
+        holder[path[-1]] = listing(holder[path[-1]])
+    return out
 
 
 def campaign_figures(

@@ -8,6 +8,8 @@ dialect rewrites placeholders and stores dates and timestamps as fixed-width ISO
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,11 +23,23 @@ class Dialect:
     def is_postgres(self) -> bool:
         return self.name == "postgres"
 
+    @property
+    def code_point_order(self) -> str:
+        """A collation that sorts text by code point, as Python does (SQLite's default already does)."""
+        return ' COLLATE "C"' if self.is_postgres else ""
+
+    def contains(self, column: str) -> str:
+        """`column` contains the parameter's text literally (no wildcards, no case folding)."""
+        return f"strpos({column}, %s) > 0" if self.is_postgres else f"instr({column}, %s) > 0"
+
     def sql(self, statement: str) -> str:
-        return statement if self.is_postgres else statement.replace("%s", "?")
+        if self.is_postgres:
+            return statement
+        return _NAMED.sub(r":\1", statement).replace("%s", "?")
 
     def ddl(self, statement: str) -> str:
-        """A CREATE statement in this dialect's types."""
+        """A CREATE statement in this dialect's types (`{C}`: sorted by code point, see code_point_order)."""
+        statement = statement.replace("{C}", self.code_point_order)
         if self.is_postgres:
             return statement
         return (
@@ -35,10 +49,15 @@ class Dialect:
             .replace("BOOLEAN", "INTEGER")
         )
 
-    def params(self, values: tuple[Any, ...] | list[Any]) -> tuple[Any, ...]:
+    def params(self, values: Sequence[Any] | Mapping[str, Any]) -> Any:
+        if isinstance(values, Mapping):
+            return dict(values) if self.is_postgres else {k: _to_sqlite(v) for k, v in values.items()}
         if self.is_postgres:
             return tuple(values)
         return tuple(_to_sqlite(v) for v in values)
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
 
 
 def _to_sqlite(value: Any) -> Any:

@@ -13,13 +13,14 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from projections.accountability_view import apply_to_accountability
+from projections.accountability_view import apply_accountability_page
 from projections.recorders import Tx, ViewRecorder
-from projections.status_view import apply_to_status
+from projections.status_view import apply_status_page
 
 
 class ViewProjection(Projection[ViewRecorder]):
-    apply: Callable[[Tx, Any, int], None]
+    # Records a page of (event, log position) pairs, in log order, in one transaction's Tx.
+    apply_page: Callable[[Tx, Sequence[tuple[Any, int]]], None]
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
         self.process_batch([(domain_event, tracking)])
@@ -30,18 +31,17 @@ class ViewProjection(Projection[ViewRecorder]):
             return
         with self.view.write() as tx:
             self.view.track(tx, items[-1][1])
-            for event, tracking in items:
-                type(self).apply(tx, event, tracking.notification_id)
+            type(self).apply_page(tx, [(event, tracking.notification_id) for event, tracking in items])
 
 
 class StatusProjection(ViewProjection):
     name = "view_status"
-    apply = staticmethod(apply_to_status)
+    apply_page = staticmethod(apply_status_page)
 
 
 class AccountabilityProjection(ViewProjection):
     name = "view_accountability"
-    apply = staticmethod(apply_to_accountability)
+    apply_page = staticmethod(apply_accountability_page)
 
 
 PROJECTIONS: dict[str, type[ViewProjection]] = {"status": StatusProjection, "accountability": AccountabilityProjection}

@@ -25,6 +25,8 @@ from projections.runner_sqlite import catch_up
 from projections.tables import NEW, VIEWS
 from projections.views import backend, store_env
 
+PAGE = 2000  # events per transaction while rebuilding
+
 
 class Rebuild:
     """One view rebuilt into `__new` tables, then (optionally) switched over."""
@@ -45,7 +47,7 @@ class Rebuild:
         self._drop(NEW)
         self.new = self.recorder_class(self.factory.datastore, tracking_table_name=self.tables.tracking(NEW))
         self.new.create_table()  # type: ignore[attr-defined]
-        catch_up(self.log, PROJECTIONS[self.view](view=self.new), page=500, progress=progress)
+        catch_up(self.log, PROJECTIONS[self.view](view=self.new), page=PAGE, progress=progress)
         return self.new
 
     def switch_over(self) -> int:
@@ -53,17 +55,16 @@ class Rebuild:
         assert self.new is not None, "build() first"
         live = self.recorder_class(self.factory.datastore)
         live.create_table()  # type: ignore[attr-defined]
-        apply = PROJECTIONS[self.view].apply
+        apply_page = PROJECTIONS[self.view].apply_page
         with self.new.write() as tx:
             # Lock order: tracking first, as the projections write it first (no deadlock).
             if tx.dialect.is_postgres:
                 for name in (self.tables.tracking(), *(t.name for t in self.tables.tables)):
                     tx.execute(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE")
             position = self._tracked(tx)
-            while items := self.log.page(position, 500):
+            while items := self.log.page(position, PAGE):
                 self.new.track(tx, Tracking(APPLICATION_NAME, items[-1][1]))
-                for event, notification_id in items:
-                    apply(tx, event, notification_id)
+                apply_page(tx, items)
                 position = items[-1][1]
             self._swap(tx)
         return position
@@ -75,22 +76,24 @@ class Rebuild:
         return int(rows[0]["notification_id"]) if rows else 0
 
     def _swap(self, tx: Tx) -> None:
-        names = [self.tables.tracking(), *(t.name for t in self.tables.tables)]
+        names = self.tables.names()
         for name in names:
             tx.execute(f"DROP TABLE IF EXISTS {name}")
         for name in names:
             tx.execute(f"ALTER TABLE {name}{NEW} RENAME TO {name}")
         if tx.dialect.is_postgres:
-            # Indexes and sequences keep their names through a rename: give the __new ones the live names.
+            # Partitions, indexes and sequences keep their names through a rename: give the __new ones
+            # the live names.
+            kinds = {"r": "TABLE", "i": "INDEX", "I": "INDEX", "S": "SEQUENCE"}
             for row in tx.rows(
                 "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind IN ('i', 'S') AND position(%s in c.relname) > 0",
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'I', 'S') "
+                "AND position(%s in c.relname) > 0",
                 (NEW,),
             ):
                 old, wanted = row["relname"], row["relname"].replace(NEW, "")
                 if not tx.rows("SELECT 1 FROM pg_class WHERE relname = %s", (wanted,)):
-                    kind = "INDEX" if row["relkind"] == "i" else "SEQUENCE"
-                    tx.execute(f"ALTER {kind} {old} RENAME TO {wanted}")
+                    tx.execute(f"ALTER {kinds[row['relkind']]} {old} RENAME TO {wanted}")
         else:
             for table in self.tables.tables:
                 for index, columns in table.indexes:
@@ -99,7 +102,7 @@ class Rebuild:
 
     def _drop(self, suffix: str) -> None:
         with self.factory.datastore.transaction(commit=True) as curs:
-            for name in (self.tables.tracking(suffix), *(f"{t.name}{suffix}" for t in self.tables.tables)):
+            for name in self.tables.names(suffix):
                 curs.execute(f"DROP TABLE IF EXISTS {name}")
 
     def close(self) -> None:

@@ -1,17 +1,22 @@
-"""On PostgreSQL: the library's ProjectionRunner (LISTEN/NOTIFY subscription), supervised.
+"""On PostgreSQL: each view's projection run by a supervised loop that processes the log in pages.
 
+- Pages: the runner reads up to `page` notifications after the view's tracked position,
+  decodes them, and applies them to the view in one transaction together with the
+  tracking record (`ViewProjection.process_batch`). One transaction per page instead of
+  one per event is what lets the views keep up with a burst of commands.
 - Order: the library takes `LOCK TABLE ... IN EXCLUSIVE MODE` on the events table in
   every insert transaction, so notification ids are handed out and committed one
-  transaction at a time: ids become visible in commit order, and a subscriber reading
+  transaction at a time: ids become visible in commit order, and a reader asking for
   `notification_id > last` can never pass over an id that commits later. Gaps (ids
   consumed by failed inserts) are harmless for the same reason.
-- Supervision: when its LISTEN or database connection is lost the library's runner
-  stops (upstream issue #305), and an exception in a projection stops its thread. The
-  supervisor recreates the runner, which resumes from the view's tracking record.
-- One active runner per view: the runner runs only while its supervisor holds the
-  view's session advisory lock on a connection of its own; a second supervisor waits
-  for the lock. If that connection dies the lock is gone too, so the runner is stopped
-  before anyone else can take over.
+- Waking: every insert transaction sends NOTIFY on the log's channel; the runner
+  LISTENs on its own connection and, when idle, waits for a notification (or a short
+  timeout, in case one was missed) before reading the next page.
+- Supervision and one active runner per view: the loop runs only while its supervisor
+  holds the view's session advisory lock, on the same connection that LISTENs; a
+  second supervisor waits for the lock. If that connection dies the lock is gone too,
+  the loop stops with an error, and the supervisor starts again from the view's
+  tracking record (exactly once: the tracking record commits with the view's rows).
 """
 
 from __future__ import annotations
@@ -22,19 +27,17 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from eventsourcing.projection import ProjectionRunner
 
 from application.settings import Settings
 from projections.log import LedgerLog
 from projections.projection import PROJECTIONS
-from projections.recorders import RECORDERS
-from projections.views import store_env
+from projections.runner_sqlite import step
+from projections.views import open_recorders, store_env
 
 log = logging.getLogger(__name__)
 
-
-class RunnerStopped(Exception):
-    """The library's runner stopped by itself (e.g. its LISTEN connection was lost)."""
+PAGE = 1000  # events per transaction
+IDLE_WAIT = 0.5  # seconds to wait for a notification when caught up
 
 
 def connect(settings: Settings) -> psycopg.Connection[Any]:
@@ -55,8 +58,9 @@ def lock_key(view: str) -> str:
 class SupervisedRunner:
     """Keeps one view's projection running until `stopping` is set."""
 
-    def __init__(self, settings: Settings, view: str, stopping: threading.Event, retry: float = 1.0) -> None:
-        self.settings, self.view, self.stopping, self.retry = settings, view, stopping, retry
+    def __init__(self, settings: Settings, view: str, stopping: threading.Event, retry: float = 1.0,
+                 page: int = PAGE) -> None:
+        self.settings, self.view, self.stopping, self.retry, self.page = settings, view, stopping, retry, page
         self.active = threading.Event()  # set while this supervisor holds the lock and runs
         self.restarts = 0
 
@@ -78,19 +82,19 @@ class SupervisedRunner:
                 log.exception("projection %s stopped; restarting from its tracking record", self.view)
                 self.stopping.wait(self.retry)
 
-    def _run_until_stopped(self, lock: psycopg.Connection[Any]) -> None:
-        runner: ProjectionRunner[Any, Any] = ProjectionRunner(
-            application_class=LedgerLog,
-            projection_class=PROJECTIONS[self.view],
-            view_class=RECORDERS[(self.view, "postgres")],
-            env=store_env(self.settings),
-        )
+    def _run_until_stopped(self, conn: psycopg.Connection[Any]) -> None:
+        env = store_env(self.settings)
+        events = LedgerLog(env)
+        factory, recorders = open_recorders(self.settings, views=(self.view,))
         try:
-            with runner:
-                while not self.stopping.is_set():
-                    runner.run_forever(timeout=0.5)  # re-raises the processing thread's error
-                    if runner.is_interrupted.is_set() and not self.stopping.is_set():
-                        raise RunnerStopped(f"the {self.view} runner stopped by itself")
-                    lock.execute("SELECT 1")  # our lock's session is alive, so the lock is still ours
+            projection = PROJECTIONS[self.view](view=recorders[self.view])
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(events.recorder.channel_name)))  # type: ignore[attr-defined]
+            while not self.stopping.is_set():
+                if step(events, projection, self.page) < self.page:
+                    # Caught up: wait for the next commit's NOTIFY (which also proves our
+                    # lock's session is alive), or a short timeout in case one was missed.
+                    for _ in conn.notifies(timeout=IDLE_WAIT, stop_after=1):
+                        pass
         finally:
-            runner.view.datastore.close()
+            events.close()
+            factory.close()

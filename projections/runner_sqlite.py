@@ -5,8 +5,8 @@ Order: each page is read with `notification_id > last tracked id`. SQLite has on
 writer at a time and assigns a row's id inside the writing transaction, so ids become
 visible in commit order: a reader that has seen id n will never later find an id < n
 appear. Gaps (ids consumed by failed inserts) are skipped harmlessly by `>`. The same
-loop drives rebuilds on PostgreSQL, where the library's LOCK TABLE ... EXCLUSIVE on
-every insert transaction gives the same guarantee.
+`step` drives the PostgreSQL runner and rebuilds, where the library's LOCK TABLE ...
+EXCLUSIVE on every insert transaction gives the same guarantee.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from projections.recorders import APPLICATION_NAME
 log = logging.getLogger(__name__)
 
 
-def step(events: LedgerLog, projection: ViewProjection, page: int = 200) -> int:
+def step(events: LedgerLog, projection: ViewProjection, page: int = 500) -> int:
     """Processes the next page of events after the view's tracked position; returns how many."""
     items = events.page(projection.view.position(), page)
     projection.process_batch([(event, Tracking(APPLICATION_NAME, position)) for event, position in items])
@@ -32,7 +32,7 @@ def step(events: LedgerLog, projection: ViewProjection, page: int = 200) -> int:
 
 
 def catch_up(
-    events: LedgerLog, projection: ViewProjection, page: int = 200, progress: Callable[[int], None] | None = None
+    events: LedgerLog, projection: ViewProjection, page: int = 500, progress: Callable[[int], None] | None = None
 ) -> int:
     """Processes everything recorded so far, a page per transaction; returns how many events.
 
@@ -50,7 +50,7 @@ class PollingRunner:
     """Runs projections in a background thread until stopped; errors are logged and retried."""
 
     def __init__(
-        self, events: LedgerLog, projections: list[ViewProjection], interval: float = 0.15, page: int = 200
+        self, events: LedgerLog, projections: list[ViewProjection], interval: float = 0.15, page: int = 500
     ) -> None:
         self.events, self.projections, self.interval, self.page = events, projections, interval, page
         self.stopping = threading.Event()

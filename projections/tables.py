@@ -1,5 +1,16 @@
 """The views' tables. Each view owns its tables and its tracking table; a rebuild
 creates the same set with the suffix `__new` and swaps it in (see rebuild.py).
+
+The tables are shaped for the questions asked of them at scale: every figure of a
+report is an aggregate query over them at (as_of, known_at), never a load of every
+enterprise into Python. An act is "live" at (D, K) when it was recorded by K, not
+retracted by a retraction recorded by K, and occurred on or before D:
+
+    recorded_at <= K AND (retracted_at IS NULL OR retracted_at > K) AND occurred_on <= D
+
+`SCHEMA_VERSION` changes whenever a view's tables change shape: a view whose stored
+version differs is dropped and projected again from the log (views are disposable;
+the log is the record).
 """
 
 from __future__ import annotations
@@ -8,15 +19,37 @@ from dataclasses import dataclass
 
 NEW = "__new"
 
+# Bump when any view's tables change: stale views are rebuilt from the log at start-up.
+SCHEMA_VERSION = 9
+
 
 @dataclass(frozen=True)
 class Table:
     name: str
     columns: str
     indexes: tuple[tuple[str, str], ...] = ()  # (index name, column list)
+    # On PostgreSQL: LIST partitions of `partition_by` (partition suffix -> values), and a
+    # default partition; `primary_key` then gains the partition column, as PostgreSQL requires.
+    primary_key: str = ""
+    partition_by: str = ""
+    partitions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def create(self, suffix: str) -> list[str]:
-        statements = [f"CREATE TABLE IF NOT EXISTS {self.name}{suffix} ({self.columns})"]
+    def create(self, suffix: str, postgres: bool = False) -> list[str]:
+        name = f"{self.name}{suffix}"
+        partitioned = postgres and bool(self.partition_by)
+        key = self.primary_key
+        if partitioned and key:
+            key = f"{key}, {self.partition_by}"
+        columns = f"{self.columns}, PRIMARY KEY ({key})" if key else self.columns
+        statements = [f"CREATE TABLE IF NOT EXISTS {name} ({columns})"
+                      + (f" PARTITION BY LIST ({self.partition_by})" if partitioned else "")]
+        if partitioned:
+            statements += [
+                f"CREATE TABLE IF NOT EXISTS {name}_{part} PARTITION OF {name} FOR VALUES IN "
+                f"({', '.join(repr(v) for v in values)})"
+                for part, values in self.partitions
+            ]
+            statements.append(f"CREATE TABLE IF NOT EXISTS {name}_other PARTITION OF {name} DEFAULT")
         statements += [self.create_index(index, columns, suffix) for index, columns in self.indexes]
         return statements
 
@@ -25,25 +58,70 @@ class Table:
         return f"CREATE INDEX IF NOT EXISTS {index}{index_suffix} ON {self.name}{suffix} ({columns})"
 
 
-# One row per enterprise event (retractions included), marked when retracted: the input
-# from which an enterprise's timeline is recomputed.
+# The typed columns of an enterprise act, read out of its payload once, when projected
+# (projections/acts.py), so that reports can filter and aggregate on them in SQL. A
+# column is NULL for the acts it does not apply to.
+ACT_COLUMNS = (
+    "order_no TEXT, deadline DATE, license_no TEXT, license_type TEXT, valid_until DATE, passed BOOLEAN, "
+    "year INTEGER, sample_no TEXT, product_category TEXT, outcome TEXT, reason TEXT"
+)
+
+# One row per registered enterprise: what its registration says (never changes; a
+# registration cannot be retracted).
+ENTERPRISES = Table(
+    "view_enterprises",
+    "enterprise_id TEXT PRIMARY KEY, name TEXT NOT NULL, credit_code TEXT, address TEXT NOT NULL, "
+    "town TEXT NOT NULL, area TEXT NOT NULL, kind TEXT NOT NULL, product_categories TEXT NOT NULL, "
+    "categories_mask INTEGER NOT NULL, registered_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, "
+    "registered_by TEXT NOT NULL",
+    (("view_enterprises_town", "town, name"),),
+)
+
+# One row per enterprise event (retractions included), marked when a later retraction
+# voids it: the input of an enterprise's fold, and of every report figure. The
+# enterprise's town, kind and categories (projections.acts.categories_mask) are copied
+# onto each (a registration never changes), so counts by them need no join.
 STATUS_FACTS = Table(
     "view_status_facts",
     "enterprise_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, type TEXT NOT NULL, "
-    "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, actor_id TEXT NOT NULL, payload TEXT NOT NULL, "
-    "PRIMARY KEY (enterprise_id, version)",
+    "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, retracted_at TIMESTAMPTZ, actor_id TEXT NOT NULL, "
+    "town TEXT NOT NULL, kind TEXT NOT NULL, categories_mask INTEGER NOT NULL, "
+    f"payload TEXT NOT NULL, {ACT_COLUMNS}",
+    # By type and date, and covering the one pass over the acts that the campaign report
+    # makes, so that pass reads the index alone.
+    (("view_status_facts_acts", "type, occurred_on, recorded_at, retracted_at, town, kind, categories_mask, "
+                                "product_category, outcome"),),
+    primary_key="enterprise_id, version",
+    # On PostgreSQL, a partition per kind of act: a report's query about licences or
+    # samples reads only those (the acts of a year are spread over the whole log).
+    partition_by="type",
+    partitions=tuple((t.lower(), (t,)) for t in (
+        "Registered", "Inspected", "OrderedToRectify", "RectificationVerified", "Licensed", "LicenseReviewed",
+        "SamplePassed", "SampleFailed", "Closed", "Retracted")),
 )
 
-# Bitemporal: the state held over [valid_from, valid_to) in valid time, as recorded over
-# [tx_from, tx_to) in transaction time. Superseded rows get tx_to; none is ever deleted.
+# Bitemporal standing: the status (and the figures that follow it: the required licence,
+# the first closure, the orders' fates; domain.status.Standing) held over
+# [valid_from, valid_to) in valid time, as recorded over [tx_from, tx_to) in transaction
+# time. Superseded rows get tx_to; none is ever deleted. At (D, K) exactly one row per
+# enterprise registered by D and recorded by K is live, so counts and lists by status,
+# licence, closure or order fate are one pass over those rows. An enterprise's full state
+# is folded from its facts when asked for. `search` is the name and credit code in
+# domain.text.search_form, for literal search (`q`).
 STATUS_TIMELINE = Table(
     "view_status_timeline",
     "row_id BIGSERIAL PRIMARY KEY, enterprise_id TEXT NOT NULL, valid_from DATE NOT NULL, valid_to DATE, "
-    "tx_from TIMESTAMPTZ NOT NULL, tx_to TIMESTAMPTZ, town TEXT NOT NULL, kind TEXT NOT NULL, "
-    "status TEXT NOT NULL, name TEXT NOT NULL, credit_code TEXT, state TEXT NOT NULL",
+    "tx_from TIMESTAMPTZ NOT NULL, tx_to TIMESTAMPTZ, town TEXT NOT NULL, kind TEXT NOT NULL, area TEXT NOT NULL, "
+    "categories_mask INTEGER NOT NULL, name TEXT NOT NULL, credit_code TEXT, search TEXT NOT NULL, "
+    "status TEXT NOT NULL, licensed BOOLEAN NOT NULL, "
+    "closed_on DATE, closure_reason TEXT, orders INTEGER NOT NULL, passed_on_time INTEGER NOT NULL, "
+    "passed_late INTEGER NOT NULL, overdue_orders INTEGER NOT NULL, open_orders INTEGER NOT NULL, "
+    "failed_verifications INTEGER NOT NULL",
     (
         ("view_status_timeline_tx_valid", "tx_from, valid_from"),
         ("view_status_timeline_enterprise", "enterprise_id, tx_to"),
+        # Lists of enterprises come in this order: a page is a walk along the index, not a sort.
+        ("view_status_timeline_order", "town{C}, name{C}, enterprise_id{C}"),
     ),
 )
 
@@ -52,7 +130,7 @@ ACTIONS = Table(
     "view_actions",
     "enterprise_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, type TEXT NOT NULL, "
     "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, actor_id TEXT NOT NULL, actor_name TEXT NOT NULL, "
-    "payload TEXT NOT NULL, retracted_at TIMESTAMPTZ, retracted_by INTEGER, "
+    f"retracted_at TIMESTAMPTZ, retracted_by INTEGER, {ACT_COLUMNS}, "
     "PRIMARY KEY (enterprise_id, version)",
     (
         ("view_actions_actor", "actor_id, recorded_at"),
@@ -78,7 +156,14 @@ class ViewTables:
     def tracking(self, suffix: str = "") -> str:
         return f"view_{self.view}_tracking{suffix}"
 
+    def names(self, suffix: str = "") -> list[str]:
+        """The tracking table and every table of the view."""
+        return [self.tracking(suffix), *(f"{t.name}{suffix}" for t in self.tables)]
 
-STATUS = ViewTables("status", (STATUS_FACTS, STATUS_TIMELINE))
+
+STATUS = ViewTables("status", (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))
 ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ASSIGNMENTS))
 VIEWS = {"status": STATUS, "accountability": ACCOUNTABILITY}
+
+# Which schema version each view's tables were created with.
+SCHEMA_TABLE = "view_schema"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory
@@ -36,10 +36,15 @@ def backend(settings: Settings) -> str:
     return "postgres" if settings.is_postgres else "sqlite"
 
 
-def open_recorders(settings: Settings) -> tuple[Any, dict[str, ViewRecorder]]:
-    """One datastore, and on it each view's recorder (tables created if missing)."""
-    factory: Any = InfrastructureFactory.construct(Environment("zhijian_views", store_env(settings)))
-    recorders = {v: factory.tracking_recorder(RECORDERS[(v, backend(settings))]) for v in VIEW_NAMES}
+def open_recorders(
+    settings: Settings, views: tuple[str, ...] = VIEW_NAMES, *, create_tables: bool = True
+) -> tuple[Any, dict[str, ViewRecorder]]:
+    """One datastore, and on it each named view's recorder (tables created if missing, unless told not to)."""
+    env = store_env(settings)
+    if not create_tables:
+        env["CREATE_TABLE"] = "n"  # the library's recorders otherwise run their CREATE TABLE statements
+    factory: Any = InfrastructureFactory.construct(Environment("zhijian_views", env))
+    recorders = {v: factory.tracking_recorder(RECORDERS[(v, backend(settings))]) for v in views}
     return factory, recorders
 
 
@@ -51,6 +56,7 @@ class Views:
     accountability: AccountabilityView
     log: LedgerLog
     _factory: Any = field(repr=False, default=None)
+    _owns_log: bool = field(repr=False, default=True)  # False for a replica's views: the log is the primary's
 
     def positions(self) -> dict[str, int]:
         return {"status": self.status.position(), "accountability": self.accountability.position()}
@@ -78,13 +84,14 @@ class Views:
             PROJECTIONS["accountability"](view=self.accountability.recorder),
         ]
 
-    def catch_up(self) -> None:
-        """Processes every event recorded so far (tests, the CLI)."""
+    def catch_up(self, page: int = 500) -> None:
+        """Processes every event recorded so far, `page` events per transaction (tests, the CLI)."""
         for projection in self.projections():
-            catch_up(self.log, projection)
+            catch_up(self.log, projection, page)
 
     def close(self) -> None:
-        self.log.close()
+        if self._owns_log:
+            self.log.close()
         if self._factory is not None:
             self._factory.close()
 
@@ -97,4 +104,23 @@ def open_views(settings: Settings) -> Views:
         accountability=AccountabilityView(recorders["accountability"], settings.compliant_then_failed_days),
         log=LedgerLog(store_env(settings)),
         _factory=factory,
+    )
+
+
+# -- Reading from a hot standby (ZHIJIAN_READ_DATABASE_URL) ----------------------------
+
+
+def open_replica_views(replica: Settings, primary: Views) -> Views:
+    """The same views on a hot standby of the primary, for queries only.
+
+    A standby refuses writes, so nothing is created there: the tables and their rows
+    arrive by replication. Positions and lag are measured against `primary.log`, the
+    primary's log, so a replica that has not replayed a position shows it as lag."""
+    factory, recorders = open_recorders(replica, create_tables=False)
+    return replace(
+        primary,
+        status=StatusView(recorders["status"]),
+        accountability=AccountabilityView(recorders["accountability"], replica.compliant_then_failed_days),
+        _factory=factory,
+        _owns_log=False,
     )

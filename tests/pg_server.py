@@ -37,6 +37,16 @@ def find_bindir() -> Path:
     )
 
 
+def _private_dir(as_user: str | None) -> Path:
+    """A new temporary directory that only the server's user may enter."""
+    root = Path(tempfile.mkdtemp(prefix="zhijian-pg-"))
+    if as_user:
+        pw = pwd.getpwnam(as_user)
+        os.chown(root, pw.pw_uid, pw.pw_gid)
+    root.chmod(0o700)
+    return root
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,24 +81,42 @@ class PostgresServer:
         return subprocess.run(cmd, **kwargs)
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, *, replication: bool = False) -> PostgresServer:
+        """A new server; with `replication`, one that a standby can stream from (see `start_standby`)."""
         bindir = find_bindir()
-        root = Path(tempfile.mkdtemp(prefix="zhijian-pg-"))
         as_user = "nobody" if os.geteuid() == 0 else None
-        if as_user:
-            pw = pwd.getpwnam(as_user)
-            os.chown(root, pw.pw_uid, pw.pw_gid)
-        root.chmod(0o700)
         version = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
-        server = cls(bindir, root, _free_port(), version, as_user)
+        server = cls(bindir, _private_dir(as_user), _free_port(), version, as_user)
         server._run(str(bindir / "initdb"), "-D", str(server.datadir), "-U", "postgres", "-A", "trust",
                     "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
-        opts = (f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
-        server._run(str(bindir / "pg_ctl"), "-D", str(server.datadir), "-o", opts, "-l",
-                    str(root / "server.log"), "-w", "-t", "60", "start")
-        server._wait_ready()
+        extra = ""
+        if replication:
+            # wal_level=replica and max_wal_senders are PostgreSQL's defaults since 10; said here so
+            # that a changed default cannot quietly break the standby. initdb -A trust already lets
+            # 127.0.0.1 connect for replication; the line is added so the test does not rely on that.
+            extra = " -c wal_level=replica -c max_wal_senders=4 -c wal_keep_size=64MB"
+            with (server.datadir / "pg_hba.conf").open("a") as hba:
+                hba.write("host replication all 127.0.0.1/32 trust\n")
+        server._start(extra)
         return server
+
+    def start_standby(self) -> PostgresServer:
+        """A hot standby of this server (started with replication=True): a base backup taken
+        with `pg_basebackup -R` (which writes primary_conninfo and standby.signal), started
+        with hot_standby=on, streaming from this server. Stop it before this one."""
+        standby = type(self)(self.bindir, _private_dir(self._as_user), _free_port(), self.version, self._as_user)
+        standby._run(str(self.bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                     "-D", str(standby.datadir), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        standby._start(" -c hot_standby=on -c hot_standby_feedback=on")
+        return standby
+
+    def _start(self, extra: str = "") -> None:
+        # The same max_connections on a standby as on its primary: a hot standby refuses fewer.
+        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300" + extra)
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", opts, "-l",
+                  str(self.root / "server.log"), "-w", "-t", "60", "start")
+        self._wait_ready()
 
     def _wait_ready(self) -> None:
         import psycopg

@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with views_support.projections_running(app):
             yield
+        views_support.close_replica(app)
         ledger.close()
 
     app = FastAPI(

@@ -1,37 +1,56 @@
-"""The campaign report's formats: adapters over `projections.campaign_figures`' one result."""
+"""The campaign report's formats: adapters over the one set of figures (`projections.campaign_figures`).
+
+Figures come from the status view's SQL (`projections.campaign_queries`, whose lists are
+`Listing`s read as they are written) or, for tests and tools, from the pure reference
+over folded states (whose lists are plain lists). Every format writes to a binary file:
+XLSX and CSV stream every row of every list; JSON pages each list (`limit`, `offset`,
+`total`); HTML shows each list's first rows with its count.
+"""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import IO, Any
 
-from application.campaign_settings import CampaignSettings
-from projections.campaign_figures import campaign_figures
-from projections.replayed_states import StatesSource
-from interfaces.report_formats.csv_format import render_csv
+from interfaces.report_formats.csv_format import write_csv
 from interfaces.report_formats.html import render_html
 from interfaces.report_formats.json_format import render_json
-from interfaces.report_formats.xlsx import render_xlsx
+from interfaces.report_formats.xlsx import write_xlsx
+from projections.campaign_figures import with_listings
 
-# format word -> (media type, file suffix, renderer of the figures to bytes)
-FORMATS: dict[str, tuple[str, str, Callable[[Mapping[str, Any]], bytes]]] = {
-    "json": ("application/json", "json", render_json),
-    "csv": ("text/csv; charset=utf-8", "csv", render_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", render_xlsx),
-    "html": ("text/html; charset=utf-8", "html", render_html),
+JSON_LIST_LIMIT = 50
+
+
+def _json(figures: Mapping[str, Any], out: IO[bytes], limit: int | None, offset: int) -> None:
+    out.write(render_json(figures, limit=limit, offset=offset))
+
+
+def _html(figures: Mapping[str, Any], out: IO[bytes], limit: int | None, offset: int) -> None:
+    out.write(render_html(figures))
+
+
+# format word -> (media type, file suffix, writer of the figures to a binary file)
+FORMATS: dict[str, tuple[str, str, Callable[[Mapping[str, Any], IO[bytes], int | None, int], None]]] = {
+    "json": ("application/json", "json", _json),
+    "csv": ("text/csv; charset=utf-8", "csv", lambda f, out, limit, offset: write_csv(f, out)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx",
+             lambda f, out, limit, offset: write_xlsx(f, out)),
+    "html": ("text/html; charset=utf-8", "html", _html),
 }
 
 
-def render(figures: Mapping[str, Any], fmt: str) -> bytes:
-    return FORMATS[fmt][2](figures)
+def write(figures: Mapping[str, Any], fmt: str, out: IO[bytes], *, limit: int | None = None, offset: int = 0) -> None:
+    """Writes the report in `fmt` to `out`; `limit`/`offset` page the lists of the JSON format."""
+    FORMATS[fmt][2](with_listings(figures), out, limit, offset)
 
 
-def campaign_report(
-    source: StatesSource, settings: CampaignSettings, as_of: date, known_at: datetime
-) -> dict[str, Any]:
-    """The campaign's figures on as_of, as known at known_at, from any source of enterprise states."""
-    return campaign_figures(source.states_at(as_of, known_at), as_of, known_at, settings.campaign_for(as_of))
+def render(figures: Mapping[str, Any], fmt: str, *, limit: int | None = None, offset: int = 0) -> bytes:
+    """The report in `fmt` as bytes (small reports; large ones are written to a file with `write`)."""
+    out = io.BytesIO()
+    write(figures, fmt, out, limit=limit, offset=offset)
+    return out.getvalue()
 
 
 def file_name(as_of: date, fmt: str) -> str:

@@ -25,3 +25,12 @@ def cell_text(value: Any, type_: str) -> str:
 def format_time(value: datetime) -> str:
     """A moment as the bureau reads it: Beijing time (UTC+8)."""
     return value.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M:%S") + " 北京时间"
+
+
+# What a spreadsheet takes for the start of a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text a spreadsheet will show as text, never evaluate: a formula-like start gets a leading apostrophe."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

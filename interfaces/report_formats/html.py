@@ -1,7 +1,9 @@
 """The report as a printable Chinese document: one table per part, targets beside figures, shortfalls marked.
 
 A small renderer: every value goes through `html.escape`, so names typed in the field
-cannot inject markup.
+cannot inject markup. A long list (the still unlicensed, the disclosure list...) shows
+its first `HTML_LIST_ROWS` rows and says how many there are and where the rest is (the
+XLSX and CSV downloads carry every row), so the page stays printable at any scale.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ p.empty { color: #666; margin: 0.2em 0 0.6em; }
 p.note { color: #444; font-size: 9.5pt; margin: 0.4em 0; }
 .legend { font-size: 9.5pt; color: #444; text-align: center; }
 .legend span { background: #fbe3e4; color: #9c0006; padding: 0 4px; border-left: 4px solid #c00; }
+p.more { color: #444; font-size: 9.5pt; margin: 0.2em 0 0.8em; }
 """
 
 NUMERIC = frozenset({"int", "ratio", "rate"})
+HTML_LIST_ROWS = 20
 
 
 def render_html(figures: Mapping[str, Any]) -> bytes:
@@ -77,12 +81,18 @@ def _section(section: Section, number: str) -> str:
 
 def _table(table: Table, heading: bool) -> str:
     title = f"<h3>{escape(table.title)}</h3>\n" if heading else ""
-    if not table.rows:
+    total = table.total
+    if not total:
         return f'{title}<p class="empty">{escape(table.empty_note)}</p>'
     head = "".join(f"<th>{escape(c.header)}</th>" for c in table.columns)
-    rows = "\n".join(_row(row, table, flagged) for row, flagged in zip(table.rows, table.flagged, strict=True))
-    return (f'{title}<table data-title="{escape(table.title)}"><thead><tr>{head}</tr></thead><tbody>\n{rows}\n'
-            "</tbody></table>")
+    shown = list(table.entries(HTML_LIST_ROWS if table.source is not None else None))
+    rows = "\n".join(_row(row, table, flagged) for row, flagged in shown)
+    more = ""
+    if len(shown) < total:
+        more = (f'\n<p class="more" data-total="{total}">共 {total} 条，此处列出前 {len(shown)} 条；'
+                "完整名单请下载 XLSX 或 CSV 格式的报告 (the full list is in the XLSX and CSV downloads).</p>")
+    return (f'{title}<table data-title="{escape(table.title)}" data-total="{total}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>\n{rows}\n</tbody></table>{more}")
 
 
 def _row(row: Iterable[Any], table: Table, flagged: bool) -> str:

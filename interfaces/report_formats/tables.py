@@ -7,12 +7,14 @@ format can highlight them. Labels come from the enums' `.label`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from domain.values import Area, ClosureReason, FindingCode, Kind, LicenseType, ProductCategory, Status
+from projections.listing import Listing, listing
 
 TITLE = "产品质量和食品安全专项整治行动情况总结"
 PHASE_OUTSIDE = {"before": "活动开始前", "after": "活动结束后", "between": "阶段之间"}
@@ -28,15 +30,31 @@ class Column:
 
 @dataclass
 class Table:
+    """A table of the report: a few rows held here, or a long list's rows made one by one from its Listing."""
+
     title: str
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
     flagged: list[bool] = field(default_factory=list)  # row i missed a target
     empty_note: str = "无"
+    source: Listing | None = None  # a list of the report, read from the view as the table is written
+    make_row: Callable[[Mapping[str, Any]], tuple[list[Any], bool]] | None = None
 
     def add(self, row: list[Any], flag: bool = False) -> None:
         self.rows.append(row)
         self.flagged.append(flag)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows) if self.source is None else self.source.total
+
+    def entries(self, limit: int | None = None) -> Iterator[tuple[list[Any], bool]]:
+        """(row, flagged) for every row, or for the first `limit` rows."""
+        if self.source is None or self.make_row is None:
+            pairs = zip(self.rows, self.flagged, strict=True)
+            return iter(pairs) if limit is None else islice(pairs, limit)
+        items = self.source if limit is None else self.source.page(limit)
+        return (self.make_row(item) for item in items)
 
 
 @dataclass
@@ -88,13 +106,16 @@ def _ent(item: Mapping[str, Any]) -> list[Any]:
     return [item["town"], item["name"], kind_label(item["kind"])]
 
 
-def _list_table(title: str, cols: tuple[str, ...], items: Iterable[Mapping[str, Any]],
+def _list_table(title: str, cols: tuple[str, ...], items: Listing | Iterable[Mapping[str, Any]],
                 row: Callable[[Mapping[str, Any]], list[Any]],
                 flag: bool | Callable[[Mapping[str, Any]], bool] = False) -> Table:
-    table = Table(title, _cols(*ENTERPRISE_COLS, *cols))
-    for item in items:
-        table.add([*_ent(item), *row(item)], flag(item) if callable(flag) else flag)
-    return table
+    """A table of enterprises from a list of the report; its rows are made as they are written."""
+
+    def make_row(item: Mapping[str, Any]) -> tuple[list[Any], bool]:
+        return [*_ent(item), *row(item)], flag(item) if callable(flag) else flag
+
+    source = items if isinstance(items, Listing) else listing(list(items))  # type: ignore[arg-type]
+    return Table(title, _cols(*ENTERPRISE_COLS, *cols), source=source, make_row=make_row)
 
 
 def _by_town(title: str, by_town: Mapping[str, Mapping[str, Any]], columns: Mapping[str, str],

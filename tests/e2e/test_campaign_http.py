@@ -65,9 +65,9 @@ def test_the_json_report_gives_the_figures_for_today_as_known_now(client, chief,
     assert (r["rectification"]["issued"], r["rectification"]["overdue"]) == (1, 1)
     a = r["annual_review"]
     assert (a["due"], a["reviewed"], a["rate"], a["target"]) == (2, 1, 0.5, 0.9)
-    assert [s["license_no"] for s in a["shortfall"]] == ["CCC1"]
+    assert [s["license_no"] for s in a["shortfall"]["items"]] == ["CCC1"] and a["shortfall"]["total"] == 1
     assert r["sampling"]["by_category"]["plugs"] == {"samples": 1, "failed": 1, "is_food": False}
-    assert [m["sample_no"] for m in r["sampling"]["follow_up"]["without_follow_up"]] == ["CJ-2"]
+    assert [m["sample_no"] for m in r["sampling"]["follow_up"]["without_follow_up"]["items"]] == ["CJ-2"]
 
 
 def test_the_report_as_known_when_only_the_first_enterprise_was_recorded(client, chief, campaign):
@@ -140,3 +140,34 @@ def test_reports_need_a_token_and_a_known_format(client, chief):
     assert client.get("/reports/disclosure").status_code == 401
     refused = client.get("/reports/campaign", params={"format": "pdf"}, headers=chief)
     assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+
+
+def test_disclosure_pages_with_its_total(client, chief, campaign):
+    page = get(client, chief, "/reports/disclosure", after=campaign["after"], limit=1, offset=1).json()
+    assert (page["total"], page["limit"], page["offset"]) == (3, 1, 1)
+    assert [i["name"] for i in page["items"]] == ["张记豆腐坊"]
+    assert get(client, chief, "/reports/disclosure", offset=3).json()["items"] == []
+
+
+def test_each_list_of_the_report_pages_on_its_own(client, chief, campaign):
+    """The two failed samples and the violation: disclosure order is by date; the still-unlicensed water plant."""
+    lists = "/reports/campaign/lists"
+    page = get(client, chief, f"{lists}/disclosure", after=campaign["after"], limit=2).json()
+    assert (page["list"], page["total"], [i["name"] for i in page["items"]]) == (
+        "disclosure", 3, ["清泉桶装水厂", "张记豆腐坊"])
+    unlicensed = get(client, chief, f"{lists}/still_unlicensed").json()
+    assert [(i["name"], i["required_license"]) for i in unlicensed["items"]] == [("清泉桶装水厂", "food_production")]
+    overdue = get(client, chief, f"{lists}/overdue_orders").json()
+    assert [(i["order_no"], i["days_overdue"]) for i in overdue["items"]] == [("O1", 21)]  # 09-10 to 10-01
+    focus = get(client, chief, f"{lists}/focus_two_beans").json()
+    assert [(m["name"], m["samples"], m["failed"]) for m in focus["items"]] == [("张记豆腐坊", 1, 1)]
+    missing = client.get(f"{lists}/nothing_like_this", headers=chief)
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+
+
+def test_the_json_report_pages_its_lists_and_the_xlsx_carries_every_row(client, chief, campaign):
+    r = get(client, chief, "/reports/campaign", after=campaign["after"], limit=1, offset=0).json()
+    assert (r["disclosure"]["total"], len(r["disclosure"]["items"])) == (3, 1)
+    book = load_workbook(io.BytesIO(get(client, chief, "/reports/campaign", format="xlsx", limit=1).content))
+    names = [row[1] for row in book["曝光名单"].iter_rows(values_only=True)]
+    assert {"清泉桶装水厂", "张记豆腐坊", "华强插头厂"} <= set(names)

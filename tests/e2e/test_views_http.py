@@ -58,15 +58,19 @@ def test_reports_count_by_status_town_and_kind_and_name_the_accountable(client, 
     status = client.get("/reports/status", params={"after": last["position"]}, headers=chief).json()
     assert status["total"] == 1 and status["by_town"] == {"石桥镇": {"registered": 1}}
     report = client.get("/reports/accountability", params={"after": last["position"]}, headers=chief).json()
-    [finding] = report["compliant_then_failed"]
+    assert (report["compliant_then_failed"]["total"], report["overdue_orders"]["total"]) == (1, 0)
+    [finding] = report["compliant_then_failed"]["items"]
     assert finding["enterprise_id"] == e and finding["days_between"] == 25 and finding["sample_no"] == "CJ-1"
     inspector_id = finding["inspector_id"]
     assert report["responsible"]["石桥镇"][0]["official_id"] == inspector_id
     # the town's own inspector first, then the unit-wide supervisor; the auditor answers for no town
     assert [(o["name"], o["scope"]) for o in report["responsible"]["石桥镇"]] == [("赵强", "town"), ("李明", "unit")]
-    acts = client.get(f"/officials/{inspector_id}/actions", headers=chief).json()["actions"]
-    assert [a["type"] for a in acts] == ["Inspected", "SampleFailed"]
+    answer = client.get(f"/officials/{inspector_id}/actions", headers=chief).json()
+    acts = answer["actions"]
+    assert [a["type"] for a in acts] == ["Inspected", "SampleFailed"] and answer["total"] == 2
     assert all(a["late_days"] >= 0 for a in acts)
+    second = client.get(f"/officials/{inspector_id}/actions", params={"limit": 1, "offset": 1}, headers=chief).json()
+    assert ([a["type"] for a in second["actions"]], second["total"]) == (["SampleFailed"], 2)
 
 
 def test_after_a_position_not_yet_in_the_log_is_refused(client, chief):

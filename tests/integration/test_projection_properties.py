@@ -116,8 +116,26 @@ def view_enterprise(state: Any, as_of: date) -> dict[str, Any]:
 
 
 def view_accountability(views: Any, as_of: date, known_at: datetime) -> dict[str, Any]:
-    report = views.accountability.report(as_of, known_at)
-    return {k: report[k] for k in ("officials", "overdue_orders", "compliant_then_failed")}
+    report = views.accountability.report(as_of, known_at, limit=None)
+    for name in ("overdue_orders", "compliant_then_failed"):  # a page is a slice of the whole list
+        page = views.accountability.report(as_of, known_at, limit=2, offset=1)[name]
+        assert (page["items"], page["total"]) == (report[name]["items"][1:3], len(report[name]["items"]))
+    return {"officials": report["officials"], "overdue_orders": report["overdue_orders"]["items"],
+            "compliant_then_failed": report["compliant_then_failed"]["items"]}
+
+
+def view_statuses(views: Any, as_of: date, known_at: datetime) -> dict[Any, str]:
+    """Each enterprise's status from the bitemporal timeline (what counts and lists by status read)."""
+    statuses = {}
+    for status in ("registered", "licensed", "under_rectification", "overdue", "closed"):
+        page = views.status.enterprises(as_of, known_at, status=status, limit=500)
+        statuses.update({eid: status for eid, _ in page.items})
+        assert page.total == len(page.items)
+    counted = Counter()
+    for status, _, _, n in views.status.counts(as_of, known_at):
+        counted[status] += n
+    assert counted == Counter(statuses.values())
+    return statuses
 
 
 # -- the property ---------------------------------------------------------------------------
@@ -137,7 +155,8 @@ def check_history(settings: Settings, steps: list[Any], data: st.DataObject) -> 
     views = open_views(settings.model_copy(update={"compliant_then_failed_days": WINDOW_DAYS}))
     try:
         recorded = record_history(ledger, steps)
-        views.catch_up()
+        # Pages of any size must give the same views: event by event, a few at a time, or all at once.
+        views.catch_up(page=data.draw(st.sampled_from([1, 3, 500]), label="page"))
         assert views.status.position() >= recorded.last_position
         history = {eid: ledger.history(eid) for eid in recorded.enterprises.values()}
         moments = instants(recorded.recorded_at)
@@ -149,6 +168,7 @@ def check_history(settings: Settings, steps: list[Any], data: st.DataObject) -> 
             actual = {eid: view_enterprise(states[eid], as_of) if eid in states else None for eid in history}
             assert actual == expected
             assert set(states) <= set(history)
+            assert view_statuses(views, as_of, known_at) == {e: x["status"] for e, x in expected.items() if x}
             assert view_accountability(views, as_of, known_at) == reference_accountability(history, as_of, known_at)
     finally:
         views.close()

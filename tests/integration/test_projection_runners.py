@@ -113,8 +113,18 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     env.update({"ZHIJIAN_DATA_DIR": str(settings.data_dir), "PYTHONPATH": str(ROOT)})
     if settings.database_url:
         env["ZHIJIAN_DATABASE_URL"] = settings.database_url
-    return subprocess.Popen([sys.executable, "-m", "projections.worker"], env=env, cwd=str(ROOT),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log = (settings.data_dir / "worker.log").open("ab")  # each worker appends; read back when a wait fails
+    try:
+        return subprocess.Popen([sys.executable, "-m", "projections.worker"], env=env, cwd=str(ROOT),
+                                stdout=log, stderr=log)
+    finally:
+        log.close()
+
+
+def _worker_log(settings: Settings) -> str:
+    path = settings.data_dir / "worker.log"
+    return path.read_text(errors="replace")[-4000:] if path.exists() else "(no worker log)"
 
 
 def test_a_worker_killed_at_random_moments_leaves_tables_equal_to_a_rebuild_from_zero(settings):
@@ -151,7 +161,11 @@ def test_a_worker_killed_at_random_moments_leaves_tables_equal_to_a_rebuild_from
         assert not failures
         assert kills >= 3
         last = views.log.last_position()
-        wait_until(caught_up(views, last), timeout=60, what="the restarted worker catching up")
+        try:
+            wait_until(caught_up(views, last), timeout=60, what="the restarted worker catching up")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; positions {views.positions()} of {last}; worker log:\n"
+                                 f"{_worker_log(settings)}") from None
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)

@@ -163,8 +163,19 @@ def test_json_keeps_the_figures_with_iso_dates(figures):
     data = json.loads(render(figures, "json"))
     assert (data["as_of"], data["known_at"], data["phase"]) == ("2026-10-01", "2027-02-01T00:00:00+00:00",
                                                                 "implementation")
-    assert data["annual_review"]["shortfall"][0]["granted_on"] == "2026-08-20"
+    assert data["annual_review"]["shortfall"]["items"][0]["granted_on"] == "2026-08-20"
     assert data["sampling"]["by_category"]["plugs"] == {"samples": 1, "failed": 1, "is_food": False}
+
+
+def test_json_pages_every_list_with_its_total(figures):
+    # The shortfall is XZF1 (壬凉皮作坊) then SC2 (丙桶装水厂); the still unlicensed 己肉制品店 then 庚糖果作坊.
+    data = json.loads(render(figures, "json", limit=1, offset=1))
+    shortfall = data["annual_review"]["shortfall"]
+    assert (shortfall["total"], shortfall["limit"], shortfall["offset"]) == (2, 1, 1)
+    assert [(s["name"], s["license_no"]) for s in shortfall["items"]] == [("丙桶装水厂", "SC2")]
+    assert [e["name"] for e in data["licensing"]["still_unlicensed"]["items"]] == ["庚糖果作坊"]
+    assert data["disclosure"]["total"] == len(figures["disclosure"]) and len(data["disclosure"]["items"]) == 1
+    assert json.loads(render(figures, "json", limit=5, offset=2))["annual_review"]["shortfall"]["items"] == []
 
 
 def test_xlsx_replaces_control_characters_that_a_worksheet_cannot_hold(figures):

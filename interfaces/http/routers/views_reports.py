@@ -32,6 +32,19 @@ def _examples(example: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [example]})
 
 
+class ListPage(BaseModel):
+    """A page of a list: `items` from `offset`, at most `limit` of them, out of `total`."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int | None
+    offset: int
+
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="rows per page of each list")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="the first row of each list's page")]
+
+
 class StatusReportPublic(BaseModel):
     model_config = _examples({
         "as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00Z", "total": 3,
@@ -52,17 +65,19 @@ class AccountabilityPublic(BaseModel):
         "as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00Z",
         "officials": [{"official_id": OFFICIAL, "name": "王芳", "actions": {"Inspected": 4, "OrderedToRectify": 1},
                        "orders": {"issued": 1, "verified_on_time": 0, "verified_late": 0, "overdue": 1}}],
-        "overdue_orders": [{"enterprise_id": ENTERPRISE, "order_no": "SQ-2026-031", "deadline": "2026-08-30",
-                            "issued_by": OFFICIAL}],
-        "compliant_then_failed": [{"enterprise_id": ENTERPRISE, "inspector_id": OFFICIAL, "inspected_on": "2026-08-09",
-                                   "sample_no": "CJ-2026-118", "failed_on": "2026-09-03", "days_between": 25}],
+        "overdue_orders": {"items": [{"enterprise_id": ENTERPRISE, "order_no": "SQ-2026-031", "deadline": "2026-08-30",
+                                      "issued_by": OFFICIAL}], "total": 1, "limit": 50, "offset": 0},
+        "compliant_then_failed": {"items": [{"enterprise_id": ENTERPRISE, "inspector_id": OFFICIAL,
+                                             "inspected_on": "2026-08-09", "sample_no": "CJ-2026-118",
+                                             "failed_on": "2026-09-03", "days_between": 25}],
+                                  "total": 1, "limit": 50, "offset": 0},
         "responsible": {"石桥镇": [{"official_id": OFFICIAL, "name": "王芳", "role": "inspector", "scope": "town"}]},
     })
     as_of: str
     known_at: str
     officials: list[dict[str, Any]]
-    overdue_orders: list[dict[str, Any]]
-    compliant_then_failed: list[dict[str, Any]]
+    overdue_orders: ListPage
+    compliant_then_failed: ListPage
     responsible: dict[str, list[dict[str, str]]]
 
 
@@ -80,11 +95,15 @@ class ActionsPublic(BaseModel):
         "official_id": OFFICIAL, "as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00Z",
         "actions": [{"enterprise_id": ENTERPRISE, "type": "Inspected", "version": 2, "occurred_on": "2026-08-09",
                      "recorded_at": "2026-08-15T02:10:00+00:00", "late_days": 6}],
+        "total": 1, "limit": 100, "offset": 0,
     })
     official_id: str
     as_of: str
     known_at: str
     actions: list[ActionPublic]
+    total: int
+    limit: int
+    offset: int
 
 
 @router.get("/reports/status", response_model=StatusReportPublic, responses=problems.responses(401, 422, 503))
@@ -109,13 +128,14 @@ def status_report(views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsO
 @router.get("/reports/accountability", response_model=AccountabilityPublic,
             responses=problems.responses(401, 422, 503))
 def accountability_report(views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsOfParam = None,
-                          known_at: KnownAtParam = None, after: AfterParam = None) -> AccountabilityPublic:
+                          known_at: KnownAtParam = None, after: AfterParam = None, limit: Limit = 50,
+                          offset: Offset = 0) -> AccountabilityPublic:
     """Per official: acts by type and the fate of the orders they issued; overdue orders; inspections found
     compliant shortly before a failed sample (the window is ZHIJIAN_COMPLIANT_THEN_FAILED_DAYS); who was
-    responsible for each town."""
+    responsible for each town. The two lists are paged (`limit`, `offset`, `total`)."""
     wait_for(views, after, ("accountability",))
     day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
-    return AccountabilityPublic(**views.accountability.report(day, moment))
+    return AccountabilityPublic(**views.accountability.report(day, moment, limit=limit, offset=offset))
 
 
 @router.get("/officials/{official_id}/actions", response_model=ActionsPublic, tags=["officials"],
@@ -124,10 +144,14 @@ def official_actions(
     official_id: Annotated[UUID, Path(description="the official's id")], views: ViewsDep, by: CurrentOfficial,
     today: Today, since: Annotated[date | None, Query(description="only acts that occurred on or after")] = None,
     as_of: AsOfParam = None, known_at: KnownAtParam = None, after: AfterParam = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="acts per page")] = 100, offset: Offset = 0,
 ) -> ActionsPublic:
-    """What one official did (not retracted), with how many days late each act was entered."""
+    """What one official did (not retracted), with how many days late each act was entered; paged, in the
+    order the acts occurred."""
     wait_for(views, after, ("accountability",))
     day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
-    acts = views.accountability.actions(day, moment, official_id=official_id, since=since)
+    page = views.accountability.actions(day, moment, official_id=official_id, since=since, limit=limit,
+                                        offset=offset)
     return ActionsPublic(official_id=str(official_id), as_of=day.isoformat(), known_at=moment.isoformat(),
-                         actions=[ActionPublic(**a.as_dict()) for a in acts])
+                         actions=[ActionPublic(**a.as_dict()) for a in page.items], total=page.total, limit=limit,
+                         offset=offset)

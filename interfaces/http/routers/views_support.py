@@ -1,31 +1,78 @@
-"""What the read routes share: the views, as_of / known_at / after, and the 503 when a view lags."""
+"""What the read routes share: the views, as_of / known_at / after, and the 503 when a view lags.
+
+With a read replica (ZHIJIAN_READ_DATABASE_URL) every read of the views is answered
+from the standby, except a read with `after=` that the standby has not replayed within
+ZHIJIAN_REPLICA_WAIT_SECONDS: that one is answered from the primary's views.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any, cast
 
+from eventsourcing.persistence import PersistenceError
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.settings import Settings
 from domain import errors
 from domain.bureau_time import BUREAU_TZ
 from interfaces.http.deps import Today
+from interfaces.http.leader import FileLease
 from interfaces.http.problems import MEDIA_TYPE, TYPE_BASE
 from interfaces.http.schemas import Problem
 from projections import Views, open_views
-from interfaces.http.leader import FileLease
 from projections.embedded import EmbeddedProjections
+from projections.views import open_replica_views
 
-AFTER_TIMEOUT_SECONDS = 5.0
+AFTER_TIMEOUT_SECONDS = 5.0  # the bound on a read's wait for `after=`, replica and primary together
+READ_FROM_HEADER = "Zhijian-Read-From"
+_ROUTED = "zhijian.read_views"  # where a request's ReplicaFirst waits in the ASGI scope, for the header
+log = logging.getLogger("zhijian.http")
+
+
+class ReplicaFirst:
+    """One request's views: the replica's, until `wait_for` finds that the replica has not
+    replayed the position asked for in time; from then on the primary's."""
+
+    def __init__(self, replica: Views, primary: Views, wait_seconds: float) -> None:
+        self.replica, self.primary, self.wait_seconds = replica, primary, wait_seconds
+        self.chosen = replica
+
+    @property
+    def served_by(self) -> str:
+        return "replica" if self.chosen is self.replica else "primary"
+
+    def __getattr__(self, name: str) -> Any:  # status, accountability, log, …: the chosen server's
+        chosen = self.__dict__.get("chosen")
+        if chosen is None:  # not yet initialised (copy, pickle): no delegation, no recursion
+            raise AttributeError(name)
+        return getattr(chosen, name)
+
+    def replica_reaches(self, position: int, names: tuple[str, ...], timeout: float) -> bool:
+        try:
+            return self.replica.wait_for(position, timeout, names)
+        except PersistenceError as e:  # the standby is down, or has not yet replayed the views' tables
+            log.warning("read replica unavailable (%s): answering from the primary", type(e).__name__)
+            return False
 
 
 def views(request: Request) -> Views:
-    return request.app.state.views  # type: ignore[no-any-return]
+    primary: Views = request.app.state.views
+    replica: Views | None = getattr(request.app.state, "replica_views", None)
+    if replica is None:
+        return primary
+    routed = ReplicaFirst(replica, primary, request.app.state.settings.replica_wait_seconds)
+    request.scope[_ROUTED] = routed
+    # The routes read `views.status`, `views.accountability`, … and call wait_for(views, …)
+    # first: the proxy answers those from whichever server wait_for settled on.
+    return cast(Views, routed)
 
 
 ViewsDep = Annotated[Views, Depends(views)]
@@ -67,15 +114,26 @@ def known_at_or_now(known_at: datetime | None) -> datetime:
 
 
 def wait_for(views: Views, position: int | None, names: tuple[str, ...]) -> None:
-    """Waits until the named views have processed `position`; ViewLagging (503) past the bound."""
+    """Waits until the named views have processed `position`; ViewLagging (503) past the bound.
+
+    With a read replica: waits for the replica's views at most ZHIJIAN_REPLICA_WAIT_SECONDS;
+    if they have not reached `position` by then, the request is answered from the primary's
+    views, waited for in what is left of AFTER_TIMEOUT_SECONDS (then 503 as without a replica)."""
     if not position:
         return
-    if position > views.log.last_position():  # every committed write's position is at most the log's last
+    deadline = time.monotonic() + AFTER_TIMEOUT_SECONDS
+    routed = views if isinstance(views, ReplicaFirst) else None
+    primary = routed.primary if routed is not None else views
+    if position > primary.log.last_position():  # every committed write's position is at most the log's last
         raise errors.InvalidValue(
             f"日志中还没有位置 {position} (no event has been recorded at position {position})", field="after"
         )
-    if not views.wait_for(position, AFTER_TIMEOUT_SECONDS, names):
-        raise ViewLagging(position, views.lag())
+    if routed is not None:
+        if routed.replica_reaches(position, names, min(routed.wait_seconds, AFTER_TIMEOUT_SECONDS)):
+            return
+        routed.chosen = primary
+    if not primary.wait_for(position, max(0.0, deadline - time.monotonic()), names):
+        raise ViewLagging(position, primary.lag())
 
 
 async def _lagging(request: Request, exc: Exception) -> JSONResponse:
@@ -90,9 +148,40 @@ async def _lagging(request: Request, exc: Exception) -> JSONResponse:
 
 
 def attach(app: FastAPI, settings: Settings) -> None:
-    """Opens the views for the app (`app.state.views`) and maps a lagging view to 503."""
+    """Opens the views for the app (`app.state.views`, and `app.state.replica_views` on a read
+    replica) and maps a lagging view to 503."""
     app.state.views = open_views(settings)
+    replica = settings.read_replica()
+    app.state.replica_views = open_replica_views(replica, app.state.views) if replica is not None else None
     app.add_exception_handler(ViewLagging, _lagging)
+    if replica is not None:
+        app.add_middleware(ReadFromHeader)
+
+
+def close_replica(app: FastAPI) -> None:
+    if getattr(app.state, "replica_views", None) is not None:
+        app.state.replica_views.close()
+
+
+class ReadFromHeader:
+    """Names the server whose views answered a read (`Zhijian-Read-From: replica` or `primary`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_naming_the_server(message: Message) -> None:
+            routed = scope.get(_ROUTED)
+            if message["type"] == "http.response.start" and routed is not None:
+                served_by = (READ_FROM_HEADER.lower().encode(), routed.served_by.encode())
+                message = {**message, "headers": [*message.get("headers", []), served_by]}
+            await send(message)
+
+        await self.app(scope, receive, send_naming_the_server)
 
 
 @contextmanager
@@ -130,7 +219,13 @@ def projections_running(app: FastAPI) -> Iterator[None]:
 
 
 def projection_lag(app: FastAPI) -> dict[str, int]:
-    return app.state.views.lag()  # type: ignore[no-any-return]
+    """Each view's lag behind the primary's log; with a read replica, also the replica's
+    (`replica:status`, …: log positions the standby has not yet replayed into the views)."""
+    lag: dict[str, int] = app.state.views.lag()
+    replica: Views | None = getattr(app.state, "replica_views", None)
+    if replica is not None:
+        lag |= {f"replica:{name}": n for name, n in replica.lag().items()}
+    return lag
 
 
 __all__ = ["AfterParam", "AsOfParam", "KnownAtParam", "Today", "ViewsDep"]

@@ -1,0 +1,570 @@
+"""The campaign report's figures as aggregate queries over the status view's tables.
+
+`CampaignQueries(tx, as_of, known_at, campaign).figures()` answers exactly what the pure
+reference `projections.campaign_figures.campaign_figures` answers from every
+enterprise's folded state (the definitions live there and in the README; tests hold
+the two equal on random histories and on the demo), without loading any enterprise
+into Python. The counts come from two passes:
+
+- the *standing pass*: each enterprise's one live row of the status timeline at
+  (as_of, known_at) — status, required licence held, first closure, orders by fate —
+  grouped by town, kind, area, closure and the campaign's category flags;
+- the *acts pass*: every live act grouped by town, type, inspection outcome and
+  campaign phase (read from one covering index; on PostgreSQL the acts are partitioned
+  by type), and the *samples pass*: every live sample grouped by town, result, product
+  category and its enterprise's kind and category flags;
+
+plus a query for the annual review and one for the plug/wire follow-up. Each list is a
+`Listing` that knows its total (from the counts) and fetches a page, or streams every
+row, from the same read transaction.
+
+An act is live at (D, K) when recorded by K, not retracted by a retraction recorded by
+K, and occurred on or before D. Category sets (high-risk, focus lists) are tested with
+the enterprise's category bit mask (projections.acts.categories_mask). Text is ordered
+by code point (`{C}`), as Python orders it, on both stores.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from domain.values import FOOD_CATEGORIES, Area, ClosureReason, Kind, ProductCategory
+from projections.acts import CATEGORY_BITS
+from projections.campaign_figures import (
+    ACTS,
+    AREA_ORDER,
+    CATEGORY_ORDER,
+    FATES,
+    FOCUS_LIST,
+    KIND_ORDER,
+    CampaignRules,
+    _counts,
+    _outside_phase,
+    _rate,
+    _ratio,
+)
+from projections.dialect import as_date, as_json
+from projections.listing import Listing, Row
+from projections.recorders import Tx
+
+FOOD_KINDS = tuple(k.value for k in Kind if k.is_food)
+SAMPLES = ("SamplePassed", "SampleFailed")
+# Acts counted by the calendar, by the key it counts them under (closures: the first, from the standing).
+CALENDAR_ACTS = {"Inspected": "inspections", "OrderedToRectify": "orders", "RectificationVerified": "verifications",
+                 "Licensed": "licenses", "LicenseReviewed": "reviews", "SamplePassed": "samples",
+                 "SampleFailed": "samples"}
+FIGURES = ("orders", "passed_on_time", "passed_late", "overdue_orders", "open_orders", "failed_verifications")
+
+
+def live(a: str) -> str:
+    """The act of alias `a` is live at (%(as_of)s, %(known_at)s)."""
+    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
+            f"AND {a}.occurred_on <= %(as_of)s")
+
+
+# Each enterprise's standing at (as_of, known_at): its one live row of the status timeline
+# (status, required licence held, first closure, orders by fate; domain.status.Standing).
+_STANDING = """
+SELECT t.enterprise_id, t.name, t.town, t.kind, t.area, t.categories_mask, t.status, t.licensed, t.closed_on,
+       t.closure_reason, t.orders, t.passed_on_time, t.passed_late, t.overdue_orders, t.open_orders,
+       t.failed_verifications
+  FROM view_status_timeline{sfx} t
+ WHERE t.valid_from <= %(as_of)s AND (t.valid_to IS NULL OR t.valid_to > %(as_of)s)
+   AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s)
+"""
+
+# Live orders with the date of their first passed verification (the overdue list).
+_ORDERS = f"""
+SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.deadline, o.actor_id AS issued_by,
+       v.passed_on
+  FROM view_status_facts{{sfx}} o
+  LEFT JOIN (SELECT enterprise_id, order_no, MIN(occurred_on) AS passed_on FROM view_status_facts{{sfx}} v
+              WHERE v.type = 'RectificationVerified' AND v.passed AND {live('v')}
+              GROUP BY enterprise_id, order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
+ WHERE o.type = 'OrderedToRectify' AND {live('o')}
+"""
+
+# Enterprises closed on as_of.
+_CLOSED = f"SELECT DISTINCT c.enterprise_id FROM view_status_facts{{sfx}} c WHERE c.type = 'Closed' AND {live('c')}"
+
+# Licences live and valid on as_of, held by enterprises not closed then, and whether reviewed for the year.
+_DUE = f"""
+SELECT l.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on AS granted_on, l.valid_until, l.town,
+       CASE WHEN r.enterprise_id IS NULL THEN 0 ELSE 1 END AS reviewed
+  FROM view_status_facts{{sfx}} l
+  LEFT JOIN (SELECT DISTINCT r.enterprise_id, r.license_no FROM view_status_facts{{sfx}} r
+              WHERE r.type = 'LicenseReviewed' AND r.year = %(year)s AND r.passed AND {live('r')}) r
+         ON r.enterprise_id = l.enterprise_id AND r.license_no = l.license_no
+  LEFT JOIN ({_CLOSED}) c ON c.enterprise_id = l.enterprise_id
+ WHERE l.type = 'Licensed' AND {live('l')} AND l.valid_until >= %(as_of)s AND c.enterprise_id IS NULL
+"""
+
+# The payload of an enterprise's first closure dated by as_of (for its decision number).
+_CLOSURE_PAYLOAD = f"""
+(SELECT c.payload FROM view_status_facts{{sfx}} c
+  WHERE c.enterprise_id = t.enterprise_id AND c.type = 'Closed' AND {live('c')}
+  ORDER BY c.occurred_on, c.version LIMIT 1)
+"""
+
+
+class CampaignQueries:
+    """The report at one (as_of, known_at), computed inside one read transaction."""
+
+    def __init__(self, tx: Tx, as_of: date, known_at: datetime, campaign: CampaignRules) -> None:
+        self.tx, self.as_of, self.known_at, self.campaign = tx, as_of, known_at, campaign
+        self.params: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "year": campaign.year,
+                                       "high_bits": _bits(campaign.high_risk_categories)}
+        for i, p in enumerate(campaign.phases):
+            self.params[f"phase{i}_start"], self.params[f"phase{i}_end"] = p.start, p.end
+        for i, f in enumerate(campaign.focus):
+            self.params[f"focus{i}_bits"] = _bits(f.categories)
+        self.food = self._in("food", FOOD_KINDS)
+        self._standings: list[dict[str, Any]] | None = None
+        self._act_counts: list[dict[str, Any]] | None = None
+        self._sample_counts: list[dict[str, Any]] | None = None
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _rows(self, sql: str) -> list[Any]:
+        return self.tx.rows(sql, self.params)
+
+    def _listing(self, total: int, sql: str, order: str, row: Any) -> Listing:
+        params = dict(self.params)
+
+        def fetch(limit: int | None, offset: int) -> Iterable[Row]:
+            if limit is None and not offset:
+                return (row(r) for r in self.tx.stream(f"{sql} ORDER BY {order}", params))
+            window = f" LIMIT {int(limit)}" if limit is not None else " LIMIT -1" if not self.tx.dialect.is_postgres \
+                else ""
+            with self.tx.nested_loops():  # a page walks an ordered index and probes, rather than sorting all
+                return [row(r) for r in self.tx.rows(f"{sql} ORDER BY {order}{window} OFFSET {int(offset)}", params)]
+
+        return Listing(total, fetch)
+
+    def _in(self, name: str, values: Sequence[str]) -> str:
+        """`IN (...)` over named parameters name0, name1... (FALSE for an empty list)."""
+        if not values:
+            return "IN (NULL)"
+        self.params.update({f"{name}{i}": v for i, v in enumerate(values)})
+        return "IN (" + ", ".join(f"%({name}{i})s" for i in range(len(values))) + ")"
+
+    def _phase_of(self, column: str) -> str:
+        """The index of the campaign phase a date falls in (the first that holds), else -1."""
+        whens = " ".join(f"WHEN {column} BETWEEN %(phase{i}_start)s AND %(phase{i}_end)s THEN {i}"
+                         for i in range(len(self.campaign.phases)))
+        return f"CASE {whens} ELSE -1 END" if whens else "-1"
+
+    def _flags(self, alias: str) -> str:
+        """The enterprise's membership of the high-risk categories and of each focus list, as 0/1 columns."""
+        flags = [f"CASE WHEN ({alias}.categories_mask & %(high_bits)s) <> 0 THEN 1 ELSE 0 END AS high"]
+        flags += [f"CASE WHEN ({alias}.categories_mask & %(focus{i}_bits)s) <> 0 THEN 1 ELSE 0 END AS focus{i}"
+                  for i in range(len(self.campaign.focus))]
+        return ", ".join(flags)
+
+    # -- the two passes --------------------------------------------------------------------
+
+    def _standing(self) -> list[dict[str, Any]]:
+        """Enterprises counted by town, kind, area, licence, closure (reason and phase) and category flags,
+        with their orders by fate."""
+        if self._standings is None:
+            keys = 8 + len(self.campaign.focus)
+            rows = self._rows(
+                "SELECT t.town, t.kind, t.area, t.licensed, t.closed_on IS NOT NULL AS closed, t.closure_reason, "
+                f"{self._phase_of('t.closed_on')} AS closure_phase, {self._flags('t')}, COUNT(*) AS n, "
+                + ", ".join(f"SUM(t.{f}) AS {f}" for f in FIGURES)
+                + f" FROM ({_STANDING}) t GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}"
+            )
+            self._standings = [
+                {"town": r["town"], "kind": r["kind"], "area": r["area"], "licensed": bool(r["licensed"]),
+                 "closed": bool(r["closed"]), "reason": r["closure_reason"], "closure_phase": int(r["closure_phase"]),
+                 "high": bool(r["high"]), "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))],
+                 "n": int(r["n"]), **{f: int(r[f] or 0) for f in FIGURES}}
+                for r in rows
+            ]
+        return self._standings
+
+    def _acts(self) -> list[dict[str, Any]]:
+        """Live acts counted by town, type and campaign phase (-1: none), and inspections by outcome."""
+        if self._act_counts is None:
+            types = self._in("act", list(CALENDAR_ACTS))
+            self._act_counts = [
+                {"town": r["town"], "type": r["type"], "outcome": r["outcome"], "phase": int(r["phase"]),
+                 "n": int(r["n"])}
+                for r in self._rows(
+                    f"SELECT f.town, f.type, f.outcome, {self._phase_of('f.occurred_on')} AS phase, COUNT(*) AS n "
+                    f"FROM view_status_facts{{sfx}} f WHERE f.type {types} AND {live('f')} GROUP BY 1, 2, 3, 4")
+            ]
+        return self._act_counts
+
+    def _samples(self) -> list[dict[str, Any]]:
+        """Live samples counted by town, result, product category, and their enterprise's kind and category flags."""
+        if self._sample_counts is None:
+            keys = 5 + len(self.campaign.focus)
+            self._sample_counts = [
+                {"town": r["town"], "type": r["type"], "product_category": r["product_category"],
+                 "food": bool(r["food"]), "high": bool(r["high"]),
+                 "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))], "n": int(r["n"])}
+                for r in self._rows(
+                    f"SELECT f.town, f.type, f.product_category, CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, "
+                    f"{self._flags('f')}, COUNT(*) AS n FROM view_status_facts{{sfx}} f "
+                    f"WHERE f.type IN ('SamplePassed', 'SampleFailed') AND {live('f')} "
+                    f"GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}")
+            ]
+        return self._sample_counts
+
+    # -- the report ------------------------------------------------------------------------
+
+    def figures(self) -> dict[str, Any]:
+        campaign, as_of = self.campaign, self.as_of
+        phase = next((p for p in campaign.phases if p.start <= as_of <= p.end), None)
+        return {
+            "as_of": as_of,
+            "known_at": self.known_at,
+            "year": campaign.year,
+            "phase": phase.key if phase else _outside_phase(as_of, campaign),
+            "towns": sorted({g["town"] for g in self._standing()}),
+            "census": self.census(),
+            "licensing": self.licensing(),
+            "rectification": self.rectification(),
+            "annual_review": self.annual_review(),
+            "sampling": self.sampling(),
+            "focus": self.focus(),
+            "calendar": self.calendar(),
+            "disclosure": self.disclosure(),
+        }
+
+    # -- census --------------------------------------------------------------------------
+
+    def census(self) -> dict[str, Any]:
+        keys = ("registered", "licensed", "closed")
+        cells: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        by_kind: Counter[str] = Counter()
+        for g in self._standing():
+            counts = {"registered": g["n"], "licensed": g["n"] * g["licensed"], "closed": g["n"] * g["closed"]}
+            cells[(g["town"], g["kind"], g["area"])].update(counts)
+            by_town[g["town"]].update(counts)
+            by_kind[g["kind"]] += g["n"]
+        rows = [
+            {"town": town, "kind": kind, "area": area, **_counts(c, keys)}
+            for (town, kind, area), c in sorted(cells.items(), key=lambda i: (i[0][0], KIND_ORDER[i[0][1]],
+                                                                              AREA_ORDER[i[0][2]]))
+        ]
+        total = sum(by_town.values(), Counter())
+        return {
+            **_counts(total, keys),
+            "rows": rows,
+            "by_town": {t: _counts(c, keys) for t, c in sorted(by_town.items())},
+            "by_kind": {k.value: by_kind.get(k.value, 0) for k in Kind},
+        }
+
+    # -- licensing -----------------------------------------------------------------------
+
+    def licensing(self) -> dict[str, Any]:
+        deadline_passed = self.as_of > self.campaign.licensing_deadline
+        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        totals: Counter[str] = Counter()
+        reasons: Counter[str] = Counter()
+        for g in self._standing():
+            food = g["kind"] in FOOD_KINDS
+            counts = {
+                "food": g["n"] * food,
+                "needing": g["n"] * (food and not g["closed"]),
+                "unlicensed": g["n"] * (food and not g["closed"] and not g["licensed"]),
+                "fringe_workshops_open": g["n"] * (g["kind"] == Kind.SMALL_WORKSHOP.value
+                                                   and g["area"] == Area.URBAN_RURAL_FRINGE.value and not g["closed"]),
+                "closures": g["n"] * g["closed"],
+            }
+            totals.update(counts)
+            if g["closed"]:
+                reasons[g["reason"]] += g["n"]
+            if any(counts[k] for k in ("needing", "unlicensed", "fringe_workshops_open", "closures")):
+                by_town[g["town"]].update({k: v for k, v in counts.items() if k != "food"})
+        keys = ("needing", "holding", "unlicensed", "fringe_workshops_open", "closures")
+        for counts in by_town.values():
+            counts["holding"] = counts["needing"] - counts["unlicensed"]
+        needing, unlicensed = totals["needing"], totals["unlicensed"]
+        order = "town{C}, name{C}, enterprise_id{C}"
+        return {
+            "food_enterprises": totals["food"],
+            "needing": needing,
+            "holding": needing - unlicensed,
+            "rate": _rate(needing - unlicensed, needing),
+            "deadline": self.campaign.licensing_deadline,
+            "deadline_passed": deadline_passed,
+            "unlicensed_after_deadline": unlicensed if deadline_passed else 0,
+            "still_unlicensed": self._listing(
+                unlicensed,
+                f"SELECT * FROM ({_STANDING}) t WHERE kind {self.food} AND closed_on IS NULL AND NOT licensed", order,
+                lambda r: {**_ref(r), "area": r["area"], "required_license": Kind(r["kind"]).required_license.value}),
+            "fringe_workshops_open": totals["fringe_workshops_open"],
+            "fringe_workshops": self._listing(
+                totals["fringe_workshops_open"],
+                f"SELECT * FROM ({_STANDING}) t WHERE kind = '{Kind.SMALL_WORKSHOP.value}' "
+                f"AND area = '{Area.URBAN_RURAL_FRINGE.value}' AND closed_on IS NULL", order,
+                lambda r: {**_ref(r), "status": r["status"]}),
+            "closures": totals["closures"],
+            "closures_by_reason": {r.value: reasons[r.value] for r in ClosureReason if reasons[r.value]},
+            "closed_enterprises": self._listing(
+                totals["closures"], f"SELECT t.*, {_CLOSURE_PAYLOAD} AS closure FROM ({_STANDING}) t "
+                "WHERE closed_on IS NOT NULL", order,
+                lambda r: {**_ref(r), "closed_on": as_date(r["closed_on"]), "reason": r["closure_reason"],
+                           "decision_no": as_json(r["closure"]).get("decision_no", "")}),
+            "by_town": {t: _counts(c, keys) for t, c in sorted(by_town.items())},
+        }
+
+    # -- rectification -------------------------------------------------------------------
+
+    def rectification(self) -> dict[str, Any]:
+        keys = ("issued", *FATES, "failed_verifications")
+        total: Counter[str] = Counter()
+        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        for g in self._standing():
+            if not g["orders"]:
+                continue
+            counts = {"issued": g["orders"], "passed_on_time": g["passed_on_time"], "passed_late": g["passed_late"],
+                      "overdue": g["overdue_orders"], "open": g["open_orders"],
+                      "failed_verifications": g["failed_verifications"]}
+            total.update(counts)
+            by_town[g["town"]].update(counts)
+        fate = ("CASE WHEN passed_on IS NOT NULL AND passed_on <= %(as_of)s THEN 'passed' "
+                "WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
+        overdue = self._listing(
+            total["overdue"],
+            f"SELECT o.*, e.name, e.town, e.kind FROM ({_ORDERS}) o "
+            f"JOIN view_enterprises{{sfx}} e ON e.enterprise_id = o.enterprise_id WHERE {fate} = 'overdue'",
+            "o.deadline, e.name{C}, e.town{C}, o.enterprise_id{C}, o.issued_on, o.version",
+            lambda r: {**_ref(r), "order_no": r["order_no"], "issued_on": as_date(r["issued_on"]),
+                       "deadline": as_date(r["deadline"]), "days_overdue": (self.as_of - as_date(r["deadline"])).days,
+                       "issued_by": r["issued_by"]})
+        return {
+            **_counts(total, keys),
+            "overdue_orders": overdue,
+            "by_town": {t: _counts(c, keys) for t, c in sorted(by_town.items())},
+        }
+
+    # -- annual review -------------------------------------------------------------------
+
+    def annual_review(self) -> dict[str, Any]:
+        campaign = self.campaign
+        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        for r in self._rows(f"SELECT town, COUNT(*) AS due, SUM(reviewed) AS reviewed FROM ({_DUE}) d GROUP BY town"):
+            by_town[r["town"]].update({"due": int(r["due"]), "reviewed": int(r["reviewed"] or 0)})
+        due = sum(c["due"] for c in by_town.values())
+        reviewed = sum(c["reviewed"] for c in by_town.values())
+        rate = _rate(reviewed, due)
+        shortfall = self._listing(
+            due - reviewed,
+            f"SELECT d.*, e.name, e.kind FROM ({_DUE}) d JOIN view_enterprises{{sfx}} e "
+            "ON e.enterprise_id = d.enterprise_id WHERE d.reviewed = 0",
+            "d.town{C}, e.name{C}, d.enterprise_id{C}, d.granted_on, d.version",
+            lambda r: {**_ref(r), "license_no": r["license_no"], "license_type": r["license_type"],
+                       "granted_on": as_date(r["granted_on"]), "valid_until": as_date(r["valid_until"])})
+        return {
+            "year": campaign.year,
+            "due": due,
+            "reviewed": reviewed,
+            "rate": rate,
+            "target": campaign.review_target,
+            "meets_target": rate is not None and rate >= campaign.review_target,
+            # How many more reviews would reach the target.
+            "reviews_to_target": max(0, math.ceil(round(campaign.review_target * due, 9)) - reviewed),
+            "shortfall": shortfall,
+            "by_town": {
+                t: {"due": c["due"], "reviewed": c["reviewed"], "rate": _rate(c["reviewed"], c["due"])}
+                for t, c in sorted(by_town.items())
+            },
+        }
+
+    # -- sampling ------------------------------------------------------------------------
+
+    def sampling(self) -> dict[str, Any]:
+        by_category: dict[str, Counter[str]] = defaultdict(Counter)
+        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        for r in self._samples():
+            counts = {"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0}
+            by_category[r["product_category"]].update(counts)
+            by_town[r["town"]].update(counts)
+        total = sum(by_category.values(), Counter())
+        return {
+            "samples": total["samples"],
+            "failed": total["failed"],
+            "by_category": {
+                c: {"samples": n["samples"], "failed": n["failed"], "is_food": ProductCategory(c).is_food}
+                for c, n in sorted(by_category.items(), key=lambda i: CATEGORY_ORDER[i[0]])
+            },
+            "uncovered_categories": [
+                c.value for c in ProductCategory if c in FOOD_CATEGORIES and c.value not in by_category
+            ],
+            "high_risk": self._high_risk(),
+            "follow_up": self._follow_up(),
+            "by_town": {t: _counts(c, ("samples", "failed")) for t, c in sorted(by_town.items())},
+        }
+
+    def _high_risk(self) -> dict[str, Any]:
+        campaign = self.campaign
+        groups: dict[str, Counter[str]] = {"high_risk": Counter(), "other_food": Counter()}
+        for g in self._standing():
+            if g["kind"] in FOOD_KINDS:
+                groups["high_risk" if g["high"] else "other_food"]["enterprises"] += g["n"]
+        for r in self._samples():
+            if r["food"]:
+                group = groups["high_risk" if r["high"] else "other_food"]
+                group.update({"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0})
+        result: dict[str, Any] = {
+            name: {**_counts(c, ("enterprises", "samples", "failed")), "per_enterprise": _ratio(c)}
+            for name, c in groups.items()
+        }
+        high_rate, other_rate = result["high_risk"]["per_enterprise"], result["other_food"]["per_enterprise"]
+        result["categories"] = list(campaign.high_risk_categories)
+        result["sampled_more_often"] = high_rate is not None and (other_rate is None or high_rate > other_rate)
+        return result
+
+    def _follow_up(self) -> dict[str, Any]:
+        categories = self._in("follow", self.campaign.follow_up_categories)
+        # Followed up: the enterprise's last order dated by as_of is dated on or after the sample.
+        failed = (f"FROM view_status_facts{{sfx}} s JOIN view_enterprises{{sfx}} e ON e.enterprise_id = s.enterprise_id "
+                  f"LEFT JOIN (SELECT o.enterprise_id, MAX(o.occurred_on) AS last_order FROM view_status_facts{{sfx}} o "
+                  f"WHERE o.type = 'OrderedToRectify' AND {live('o')} GROUP BY o.enterprise_id) o "
+                  f"ON o.enterprise_id = s.enterprise_id "
+                  f"WHERE s.type = 'SampleFailed' AND {live('s')} AND s.product_category {categories}")
+        followed = "(o.last_order IS NOT NULL AND o.last_order >= s.occurred_on)"
+        r = self._rows(f"SELECT COUNT(*) AS n, SUM(CASE WHEN {followed} THEN 1 ELSE 0 END) AS followed {failed}")[0]
+        n, followed_up = int(r["n"]), int(r["followed"] or 0)
+        return {
+            "categories": list(self.campaign.follow_up_categories),
+            "failed": n,
+            "followed_up": followed_up,
+            "without_follow_up": self._listing(
+                n - followed_up, f"SELECT s.*, e.name, e.kind {failed} AND NOT {followed}",
+                "s.occurred_on, e.name{C}, s.town{C}, s.enterprise_id{C}, s.version",
+                lambda r: {**_ref(r), "sample_no": r["sample_no"], "product": as_json(r["payload"]).get("product", ""),
+                           "product_category": r["product_category"],
+                           "failed_items": list(as_json(r["payload"]).get("failed_items", [])),
+                           "occurred_on": as_date(r["occurred_on"])}),
+        }
+
+    # -- focus lists ---------------------------------------------------------------------
+
+    def focus(self) -> dict[str, Any]:
+        return {lst.key: self._focus_list(n, lst) for n, lst in enumerate(self.campaign.focus)}
+
+    def _focus_list(self, n: int, lst: Any) -> dict[str, Any]:
+        keys = ("enterprises", "samples", "failed", "orders", "closures")
+        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        for g in self._standing():
+            if g["focus"][n]:
+                by_town[g["town"]].update({"enterprises": g["n"], "orders": g["orders"],
+                                           "closures": g["n"] * g["closed"]})
+        listed = set(lst.categories)
+        for r in self._samples():
+            if r["focus"][n] and r["product_category"] in listed:
+                by_town[r["town"]].update({"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0})
+        categories = self._in(f"focus{n}_category", lst.categories)
+        members = (
+            f"SELECT t.enterprise_id, t.name, t.town, t.kind, t.status, COALESCE(s.n, 0) AS samples, "
+            f"COALESCE(s.failed, 0) AS failed, t.orders, CASE WHEN t.closed_on IS NULL THEN 0 ELSE 1 END AS closed "
+            f"FROM ({_STANDING}) t LEFT JOIN (SELECT s.enterprise_id, COUNT(*) AS n, "
+            f"SUM(CASE WHEN s.type = 'SampleFailed' THEN 1 ELSE 0 END) AS failed FROM view_status_facts{{sfx}} s "
+            f"WHERE s.type IN ('SamplePassed', 'SampleFailed') AND {live('s')} AND s.product_category {categories} "
+            f"GROUP BY s.enterprise_id) s ON s.enterprise_id = t.enterprise_id "
+            f"WHERE (t.categories_mask & %(focus{n}_bits)s) <> 0"
+        )
+        towns = {t: _counts(c, keys) for t, c in sorted(by_town.items()) if c["enterprises"]}
+        totals = {k: sum(t[k] for t in towns.values()) for k in keys}
+        return {
+            "label": lst.label,
+            "categories": list(lst.categories),
+            **totals,
+            "by_town": towns,
+            "members": self._listing(
+                totals["enterprises"], f"SELECT * FROM ({members}) m", "town{C}, name{C}, enterprise_id{C}",
+                lambda r: {**_ref(r), "status": r["status"], "samples": int(r["samples"]),
+                           "failed": int(r["failed"]), "orders": int(r["orders"]), "closed": bool(r["closed"])}),
+        }
+
+    def list_named(self, name: str) -> Listing | None:
+        """One list of the report by its API name (campaign_figures.LISTS), computing only its part."""
+        if name in ("still_unlicensed", "fringe_workshops", "closed_enterprises"):
+            return self.licensing()[name]  # type: ignore[no-any-return]
+        if name == "overdue_orders":
+            return self.rectification()["overdue_orders"]  # type: ignore[no-any-return]
+        if name == "review_shortfall":
+            return self.annual_review()["shortfall"]  # type: ignore[no-any-return]
+        if name == "without_follow_up":
+            return self._follow_up()["without_follow_up"]  # type: ignore[no-any-return]
+        if name == "disclosure":
+            return self.disclosure()
+        for n, lst in enumerate(self.campaign.focus):
+            if name == FOCUS_LIST.format(key=lst.key):
+                return self._focus_list(n, lst)["members"]  # type: ignore[no-any-return]
+        return None
+
+    # -- calendar ------------------------------------------------------------------------
+
+    def calendar(self) -> dict[str, Any]:
+        campaign, as_of = self.campaign, self.as_of
+        phases = list(campaign.phases)
+        outside = "outside"
+        activity: dict[str, Counter[str]] = {p.key: Counter() for p in phases}
+        activity[outside] = Counter()
+        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        counted = [(r["town"], r["phase"], CALENDAR_ACTS[r["type"]], r["n"]) for r in self._acts()]
+        counted += [(g["town"], g["closure_phase"], "closures", g["n"]) for g in self._standing() if g["closed"]]
+        for town, phase, act, n in counted:
+            key = phases[phase].key if phase >= 0 else outside
+            activity[key][act] += n
+            by_town[town][key] += n
+
+        def row(key: str, label: str, start: date | None, end: date | None) -> dict[str, Any]:
+            c = activity[key]
+            current = start is not None and end is not None and start <= as_of <= end
+            return {"key": key, "label": label, "start": start, "end": end, "current": current, **_counts(c, ACTS),
+                    "total": sum(c[a] for a in ACTS)}
+
+        keys = [*(p.key for p in phases), outside]
+        return {"phases": [row(p.key, p.label, p.start, p.end) for p in phases],
+                "outside": row(outside, "活动期外", None, None),
+                "by_town": {t: {**_counts(c, keys), "total": sum(c.values())} for t, c in sorted(by_town.items())}}
+
+    # -- disclosure ----------------------------------------------------------------------
+
+    def disclosure(self) -> Listing:
+        where = (f"FROM view_status_facts{{sfx}} f JOIN view_enterprises{{sfx}} e ON e.enterprise_id = f.enterprise_id "
+                 f"WHERE {live('f')} AND (f.type = 'SampleFailed' OR (f.type = 'Inspected' AND f.outcome = 'violation'))")
+        total = sum(r["n"] for r in self._acts()
+                    if r["type"] == "SampleFailed" or (r["type"] == "Inspected" and r["outcome"] == "violation"))
+        return self._listing(
+            total, f"SELECT f.enterprise_id, f.type, f.version, f.occurred_on, f.sample_no, f.product_category, "
+            f"f.payload, e.name, e.town, e.kind, e.product_categories {where}",
+            "f.occurred_on, e.town{C}, e.name{C}, CASE WHEN f.type = 'SampleFailed' THEN 0 ELSE 1 END, "
+            "f.enterprise_id{C}, f.version",
+            _disclosed)
+
+
+def _bits(categories: Iterable[str]) -> int:
+    """The category mask bits of a list of categories (unknown names have none)."""
+    mask = 0
+    for c in categories:
+        mask |= CATEGORY_BITS.get(c, 0)
+    return mask
+
+
+def _ref(r: Any) -> dict[str, Any]:
+    return {"enterprise_id": r["enterprise_id"], "name": r["name"], "town": r["town"], "kind": r["kind"]}
+
+
+def _disclosed(r: Any) -> dict[str, Any]:
+    payload = as_json(r["payload"])
+    if r["type"] == "SampleFailed":
+        return {**_ref(r), "type": "sample_failed", "occurred_on": as_date(r["occurred_on"]),
+                "reference": r["sample_no"], "product_category": r["product_category"],
+                "product": payload.get("product", ""), "items": list(payload.get("failed_items", []))}
+    categories = as_json(r["product_categories"])
+    return {**_ref(r), "type": "violation", "occurred_on": as_date(r["occurred_on"]), "reference": "",
+            "product_category": categories[0] if categories else "", "product": "",
+            "items": list(payload.get("findings", []))}
