@@ -10,4 +10,4 @@ COPY interfaces ./interfaces
 RUN pip install --no-cache-dir --no-deps .
 USER nobody
 EXPOSE 8000
-CMD ["zhijian", "serve", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["zhijian", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -184,19 +184,18 @@ def replay_sf(
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes (each with its own ledger and cache)")] = 1,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = True,
     demo_data: Annotated[bool, typer.Option("--demo", help="seed the demo first and print a demo token")] = False,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API (and, in embedded mode, the projections: in one of the workers)."""
     if demo_data:
         demo()
-    try:
-        from interfaces.http.main import create_app
-    except ImportError:
-        console.print("[yellow]the HTTP API has not landed yet; the demo above is what there is[/yellow]")
-        return
     import uvicorn
 
-    uvicorn.run(create_app(Settings()), host=host, port=port)
+    # An import string and a factory: each worker process builds its own app from the environment.
+    uvicorn.run("interfaces.http.main:create_app", factory=True, host=host, port=port, workers=workers,
+                access_log=access_log)
 
 
 def main() -> None:
