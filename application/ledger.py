@@ -12,7 +12,7 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from application.aggregate_cache import CachedRepository
@@ -75,6 +76,21 @@ class HistoryEntry:
     actor: Actor
     payload: dict[str, Any]
     retracted: Retraction | None
+
+
+@dataclass(frozen=True)
+class HistoryPage(Sequence[HistoryEntry]):
+    """A page of an enterprise's audit trail; a sequence of its entries."""
+
+    entries: list[HistoryEntry]
+    latest_version: int  # the enterprise's version now (its ETag), whatever the page
+    next_after_version: int | None  # where the next page starts; None when this page reaches the end
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.entries[index]
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 @dataclass(frozen=True)
@@ -495,7 +511,8 @@ class Ledger(Application[UUID]):
             raise errors.IdempotencyKeyReused(
                 f"Idempotency-Key {idempotency.key!r} 已用于另一请求 (already used with a different request body)"
             )
-        position = self.store.positions(record.enterprise_id)[record.enterprise_version]
+        version = record.enterprise_version
+        position = self.store.positions(record.enterprise_id, version - 1, version)[version]
         return CommandResult(record.enterprise_id, record.enterprise_version, position, record.recorded_at)
 
     # -- queries ------------------------------------------------------------------------
@@ -521,18 +538,27 @@ class Ledger(Application[UUID]):
             raise errors.NotFound(f"没有这个{_WHAT[what]} (no {what} {aggregate_id})")
         return aggregate
 
-    def history(self, enterprise_id: UUID) -> list[HistoryEntry]:
-        """The enterprise's audit trail: every event, both times, and its retraction if any."""
-        events = list(self.events.get(enterprise_id))
-        if not events or not isinstance(events[0], Enterprise.Event):  # read once: the events say what it is
+    def history(self, enterprise_id: UUID, *, after_version: int = 0, limit: int | None = None) -> HistoryPage:
+        """The enterprise's audit trail in version order: every event, both times, its retraction if any.
+
+        A page: the events after `after_version`, at most `limit` of them (all when None);
+        `next_after_version` says where the next page starts, None at the end. A retraction
+        shows on its target whatever page either is on."""
+        first = next(iter(self.events.get(enterprise_id, lte=1)), None)
+        if not isinstance(first, Enterprise.Event):  # its registration says what it is
             raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
-        positions = self.store.positions(enterprise_id)
-        retractions = {
-            e.event_version: Retraction(e.originator_version, e.reason, e.timestamp, e.actor)
-            for e in events
-            if type(e).__name__ == "Retracted"
-        }
-        return [
+        latest = self.store.last_version(enterprise_id) or 1
+        events = list(self.events.get(enterprise_id, gt=after_version or None, limit=limit))
+        if limit is None:
+            retracting = [e for e in events if isinstance(e, Enterprise.Retracted)]
+        else:  # the retractions of this page's events may be on later pages: read them alone
+            retracting = [self.mapper.to_domain_event(s)
+                          for s in self.store.stored_events(enterprise_id, RETRACTED_TOPIC)]
+        retractions = {e.event_version: Retraction(e.originator_version, e.reason, e.timestamp, e.actor)
+                       for e in retracting}
+        last = events[-1].originator_version if events else after_version
+        positions = self.store.positions(enterprise_id, after_version, last)
+        entries = [
             HistoryEntry(
                 version=e.originator_version,
                 position=positions[e.originator_version],
@@ -545,6 +571,7 @@ class Ledger(Application[UUID]):
             )
             for e in events
         ]
+        return HistoryPage(entries, latest, last if last < latest else None)
 
 
 def snapshot_step(version: int, interval: int) -> int:
@@ -577,6 +604,7 @@ def _caller(official: Any, token: str) -> Caller:
 
 
 _WHAT = {"enterprise": "企业", "official": "人员"}
+RETRACTED_TOPIC = get_topic(Enterprise.Retracted)
 _log = logging.getLogger(__name__)
 _JITTER = random.Random()  # noqa: S311 - backoff jitter, not secrecy; its own state, not the global one
 _ROLE_WORDS = {

@@ -122,13 +122,21 @@ def enterprises_import(
 
 
 @app.command()
-def history(enterprise_id: UUID) -> None:
-    """Print an enterprise's audit trail: every event, its actor, both times."""
+def history(
+    enterprise_id: UUID,
+    after_version: Annotated[int, typer.Option("--after-version", min=0, help="start after this version")] = 0,
+    limit: Annotated[int, typer.Option(min=1, help="events per page")] = 100,
+) -> None:
+    """Print an enterprise's audit trail, a page at a time: every event, its actor, both times."""
     try:
-        entries = _ledger().history(enterprise_id)
+        page = _ledger().history(enterprise_id, after_version=after_version, limit=limit)
     except DomainError as e:
         _fail(e)
-    print_history(entries)
+    print_history(list(page))
+    if page.next_after_version is not None:
+        console.print(f"more / 还有：zhijian history {enterprise_id} --after-version {page.next_after_version}")
+    else:
+        console.print(f"end / 完 (latest version {page.latest_version})")
 
 
 def print_history(entries: list) -> None:
