@@ -12,5 +12,6 @@ COPY interfaces ./interfaces
 RUN pip install --no-cache-dir --no-deps .
 USER nobody
 EXPOSE 8000
-# One process by default; docker-compose.yml runs several workers (--workers N) with shared metrics.
-CMD ["uvicorn", "interfaces.http.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
+# Two worker processes by default; docker-compose.yml runs ZHIJIAN_WORKERS of them with shared metrics. The app
+# writes its own access log (secrets in query strings redacted), so uvicorn's is off.
+CMD ["zhijian", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-access-log"]

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     max_overflow: int = 10
     # Bounded server-side retries of a command that lost a race to a concurrent save.
     command_retries: int = 8
+    # Aggregates (enterprises, officials) kept in memory per process, fast-forwarded on each use.
+    aggregate_cache_size: int = Field(default=4096, ge=1)
+    # A snapshot every this many events of an enterprise or official; 0: none.
+    snapshot_interval: int = Field(default=50, ge=0)
+    # How long a server process trusts what it last read of an official when authenticating:
+    # a token revoked or an official deactivated elsewhere is refused within this bound; 0: at once.
+    auth_recheck_seconds: float = Field(default=1.0, ge=0)
     max_body_bytes: int = 64 * 1024
     compliant_then_failed_days: int = 90
 

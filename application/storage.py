@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
 _REFUSE = "zhijian: stored events are immutable"
 
@@ -75,23 +75,60 @@ class EventStoreAccess:
 
     # -- positions --------------------------------------------------------------------
 
-    def positions(self, originator_id: UUID) -> dict[int, int]:
-        """Version -> notification id (position in the global log) for one aggregate."""
+    def positions(self, originator_id: UUID, after: int = 0, upto: int | None = None) -> dict[int, int]:
+        """Version -> notification id (position in the global log) for one aggregate's versions in (after, upto]."""
+        upto = 2**62 if upto is None else upto
         if self.is_postgres:
             from psycopg import sql
 
             stmt = sql.SQL(
-                "SELECT originator_version, notification_id FROM {}.{} WHERE originator_id = %s"
+                "SELECT originator_version, notification_id FROM {}.{} WHERE originator_id = %s "
+                "AND originator_version > %s AND originator_version <= %s"
             ).format(sql.Identifier(self.schema), sql.Identifier(self.table))
             with self.datastore.transaction(commit=False) as curs:
-                curs.execute(stmt, (originator_id,))
+                curs.execute(stmt, (originator_id, after, upto))
                 return {row["originator_version"]: row["notification_id"] for row in curs.fetchall()}
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                f"SELECT originator_version, rowid FROM {self.table} WHERE originator_id = ?",
-                (originator_id.hex,),
+                f"SELECT originator_version, rowid FROM {self.table} WHERE originator_id = ? "
+                "AND originator_version > ? AND originator_version <= ?",
+                (originator_id.hex, after, upto),
             )
             return {row[0]: row[1] for row in curs.fetchall()}
+
+    def last_version(self, originator_id: UUID) -> int | None:
+        """The aggregate's latest version, or None if it has no event."""
+        if self.is_postgres:
+            from psycopg import sql
+
+            stmt = sql.SQL("SELECT MAX(originator_version) AS v FROM {}.{} WHERE originator_id = %s").format(
+                sql.Identifier(self.schema), sql.Identifier(self.table))
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(stmt, (originator_id,))
+                row = curs.fetchone()
+                return None if row is None or row["v"] is None else int(row["v"])
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT MAX(originator_version) FROM {self.table} WHERE originator_id = ?",
+                         (originator_id.hex,))
+            row = curs.fetchone()
+            return None if row is None or row[0] is None else int(row[0])
+
+    def stored_events(self, originator_id: UUID, topic: str) -> list[StoredEvent]:
+        """One aggregate's stored events of one topic, in version order (e.g. its retractions)."""
+        if self.is_postgres:
+            from psycopg import sql
+
+            stmt = sql.SQL("SELECT originator_version, topic, state FROM {}.{} WHERE originator_id = %s "
+                           "AND topic = %s ORDER BY originator_version").format(
+                sql.Identifier(self.schema), sql.Identifier(self.table))
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(stmt, (originator_id, topic))
+                return [StoredEvent(originator_id, r["originator_version"], r["topic"], bytes(r["state"]))
+                        for r in curs.fetchall()]
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT originator_version, topic, state FROM {self.table} WHERE originator_id = ? "
+                         "AND topic = ? ORDER BY originator_version", (originator_id.hex, topic))
+            return [StoredEvent(originator_id, r[0], r[1], bytes(r[2])) for r in curs.fetchall()]
 
     def existing(self, originator_ids: list[UUID]) -> set[UUID]:
         """Which of these aggregates have any stored event (one query, not one per id)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from application.snapshots import register_snapshot_transcodings
 from domain.actor import Actor
 
 
@@ -42,3 +43,4 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
     # so no per-enum transcoding is needed; see domain/enterprise.py.
     transcoder.register(DateAsISO())
     transcoder.register(ActorAsDict())
+    register_snapshot_transcodings(transcoder)

@@ -21,7 +21,7 @@ from domain.bureau_time import bureau_today
 
 
 def measure_census(settings: Settings, scale: str, store: str, *, rows: int = 50_000, seed: int = 1,
-                   year: int = 2025, batch_rows: int = 200) -> Results:
+                   year: int = 2025, batch_rows: int = 1000) -> Results:
     results = Results("census", scale, store, context={"rows": rows, "batch_rows": batch_rows})
     listing = census_rows(rows, seed, year)
     per_row = sum(3 if r["credit_code"] else 2 for r in listing) / rows

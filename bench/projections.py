@@ -42,7 +42,7 @@ def measure_rebuild(settings: Settings, database_url: str, scale: str, store: st
                            target=">= 0.8x baseline", met=rate >= 0.8 * raw_rate,
                            notes=f"{took:.1f} s for {events:,} events, process start included"))
         results.add(Figure(f"zhijian rebuild {view}: peak RSS", peak, "MB", "none (a size)", 0.0,
-                           notes="ru_maxrss of the rebuild process; flat means it does not grow with the log"))
+                           notes="VmHWM of the rebuild process, polled; flat means it does not grow with the log"))
     results.save()
     return results
 

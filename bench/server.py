@@ -192,18 +192,39 @@ def start_worker(database_url: str, logs: Path) -> Process:
 
 
 def run_cli(database_url: str, *args: str, timeout: float = 3600) -> tuple[str, float, float]:
-    """Runs one zhijian command to its end: (output, seconds, peak RSS in MB from the kernel's rusage)."""
+    """Runs one zhijian command to its end: (output, seconds, its peak RSS in MB).
+
+    The peak is the child's own VmHWM, polled from /proc while it runs: the kernel's
+    rusage (ru_maxrss) of a forked child starts from the parent's size, so it would
+    report this (larger) harness process instead.
+    """
+    import threading
+
     started = time.perf_counter()
     popen = subprocess.Popen([*ZHIJIAN, *args], cwd=ROOT, env=env_for(database_url, COLUMNS="120"),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = [0]
+
+    def watch() -> None:
+        while popen.poll() is None:
+            peak[0] = max(peak[0], _status_kb(popen.pid, "VmHWM"))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     assert popen.stdout is not None
-    output = popen.stdout.read().decode(errors="replace")
-    _, status, usage = os.wait4(popen.pid, 0)
-    popen.returncode = os.waitstatus_to_exitcode(status)
+    try:
+        output = popen.stdout.read().decode(errors="replace")
+        popen.wait(timeout)
+    finally:
+        if popen.poll() is None:
+            popen.kill()
+            popen.wait()
+        watcher.join()
     seconds = time.perf_counter() - started
     if popen.returncode != 0:
         raise RuntimeError(f"zhijian {' '.join(args)} exited with {popen.returncode}:\n{output[-3000:]}")
-    return output, seconds, usage.ru_maxrss / 1024
+    return output, seconds, peak[0] / 1024
 
 
 def appoint_supervisor(database_url: str, name: str = "基准测试") -> str:

@@ -122,13 +122,21 @@ def enterprises_import(
 
 
 @app.command()
-def history(enterprise_id: UUID) -> None:
-    """Print an enterprise's audit trail: every event, its actor, both times."""
+def history(
+    enterprise_id: UUID,
+    after_version: Annotated[int, typer.Option("--after-version", min=0, help="start after this version")] = 0,
+    limit: Annotated[int, typer.Option(min=1, help="events per page")] = 100,
+) -> None:
+    """Print an enterprise's audit trail, a page at a time: every event, its actor, both times."""
     try:
-        entries = _ledger().history(enterprise_id)
+        page = _ledger().history(enterprise_id, after_version=after_version, limit=limit)
     except DomainError as e:
         _fail(e)
-    print_history(entries)
+    print_history(list(page))
+    if page.next_after_version is not None:
+        console.print(f"more / 还有：zhijian history {enterprise_id} --after-version {page.next_after_version}")
+    else:
+        console.print(f"end / 完 (latest version {page.latest_version})")
 
 
 def print_history(entries: list) -> None:
@@ -184,19 +192,18 @@ def replay_sf(
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes (each with its own ledger and cache)")] = 1,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = True,
     demo_data: Annotated[bool, typer.Option("--demo", help="seed the demo first and print a demo token")] = False,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API (and, in embedded mode, the projections: in one of the workers)."""
     if demo_data:
         demo()
-    try:
-        from interfaces.http.main import create_app
-    except ImportError:
-        console.print("[yellow]the HTTP API has not landed yet; the demo above is what there is[/yellow]")
-        return
     import uvicorn
 
-    uvicorn.run(create_app(Settings()), host=host, port=port)
+    # An import string and a factory: each worker process builds its own app from the environment.
+    uvicorn.run("interfaces.http.main:create_app", factory=True, host=host, port=port, workers=workers,
+                access_log=access_log)
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ event's payload here, once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from domain.status import Fact
+from domain.values import ProductCategory
 
 # The typed columns, in ACT_COLUMNS' order.
 TYPED = ("order_no", "deadline", "license_no", "license_type", "valid_until", "passed", "year", "sample_no",
@@ -51,3 +52,16 @@ def typed_columns(fact: Fact) -> tuple[Any, ...]:
 
 def _date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+# Each product category's bit in an enterprise's category mask (ProductCategory's order: new
+# categories are appended, and a view whose schema version changes is projected again).
+CATEGORY_BITS = {c.value: 1 << i for i, c in enumerate(ProductCategory)}
+
+
+def categories_mask(categories: Iterable[str]) -> int:
+    """The set of an enterprise's product categories as one integer, tested in SQL with `mask & bits <> 0`."""
+    mask = 0
+    for c in categories:
+        mask |= CATEGORY_BITS[c]
+    return mask

@@ -1,16 +1,27 @@
 """The campaign report's figures as aggregate queries over the status view's tables.
 
-`campaign_report(tx, as_of, known_at, campaign)` answers exactly what the pure
+`CampaignQueries(tx, as_of, known_at, campaign).figures()` answers exactly what the pure
 reference `projections.campaign_figures.campaign_figures` answers from every
 enterprise's folded state (the definitions live there and in the README; tests hold
 the two equal on random histories and on the demo), without loading any enterprise
-into Python: counts are GROUP BY queries, and each list is a `Listing` that knows its
-total and fetches a page or streams every row from the same read transaction.
+into Python. The counts come from two passes:
+
+- the *standing pass*: each enterprise's one live row of the status timeline at
+  (as_of, known_at) — status, required licence held, first closure, orders by fate —
+  grouped by town, kind, area, closure and the campaign's category flags;
+- the *acts pass*: every live act grouped by town, type, inspection outcome and
+  campaign phase (read from one covering index; on PostgreSQL the acts are partitioned
+  by type), and the *samples pass*: every live sample grouped by town, result, product
+  category and its enterprise's kind and category flags;
+
+plus a query for the annual review and one for the plug/wire follow-up. Each list is a
+`Listing` that knows its total (from the counts) and fetches a page, or streams every
+row, from the same read transaction.
 
 An act is live at (D, K) when recorded by K, not retracted by a retraction recorded by
-K, and occurred on or before D; an enterprise exists when its registration was
-recorded by K and dated on or before D. Text is ordered by code point (`{C}`), as
-Python orders it, on both stores.
+K, and occurred on or before D. Category sets (high-risk, focus lists) are tested with
+the enterprise's category bit mask (projections.acts.categories_mask). Text is ordered
+by code point (`{C}`), as Python orders it, on both stores.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.values import FOOD_CATEGORIES, Area, ClosureReason, Kind, ProductCategory
+from projections.acts import CATEGORY_BITS
 from projections.campaign_figures import (
     ACTS,
     AREA_ORDER,
@@ -40,11 +52,12 @@ from projections.listing import Listing, Row
 from projections.recorders import Tx
 
 FOOD_KINDS = tuple(k.value for k in Kind if k.is_food)
-SAMPLE_TYPES = "('SamplePassed', 'SampleFailed')"
-# Acts counted by the calendar, by the key it counts them under (closures: below, first closure only).
+SAMPLES = ("SamplePassed", "SampleFailed")
+# Acts counted by the calendar, by the key it counts them under (closures: the first, from the standing).
 CALENDAR_ACTS = {"Inspected": "inspections", "OrderedToRectify": "orders", "RectificationVerified": "verifications",
                  "Licensed": "licenses", "LicenseReviewed": "reviews", "SamplePassed": "samples",
                  "SampleFailed": "samples"}
+FIGURES = ("orders", "passed_on_time", "passed_late", "overdue_orders", "open_orders", "failed_verifications")
 
 
 def live(a: str) -> str:
@@ -56,44 +69,36 @@ def live(a: str) -> str:
 # Each enterprise's standing at (as_of, known_at): its one live row of the status timeline
 # (status, required licence held, first closure, orders by fate; domain.status.Standing).
 _STANDING = """
-SELECT t.enterprise_id, t.name, t.town, t.kind, t.area, t.status, t.licensed, t.closed_on, t.closure_reason,
-       t.orders, t.passed_on_time, t.passed_late, t.overdue_orders, t.open_orders, t.failed_verifications
+SELECT t.enterprise_id, t.name, t.town, t.kind, t.area, t.categories_mask, t.status, t.licensed, t.closed_on,
+       t.closure_reason, t.orders, t.passed_on_time, t.passed_late, t.overdue_orders, t.open_orders,
+       t.failed_verifications
   FROM view_status_timeline{sfx} t
  WHERE t.valid_from <= %(as_of)s AND (t.valid_to IS NULL OR t.valid_to > %(as_of)s)
    AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s)
 """
 
-# Live orders with the date of their first passed verification and their failed verifications.
+# Live orders with the date of their first passed verification (the overdue list).
 _ORDERS = f"""
 SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.deadline, o.actor_id AS issued_by,
-       v.passed_on, COALESCE(v.failed, 0) AS failed
+       v.passed_on
   FROM view_status_facts{{sfx}} o
-  LEFT JOIN (SELECT enterprise_id, order_no, MIN(CASE WHEN passed THEN occurred_on END) AS passed_on,
-                    SUM(CASE WHEN passed THEN 0 ELSE 1 END) AS failed
-               FROM view_status_facts{{sfx}} v
-              WHERE v.type = 'RectificationVerified' AND {live('v')}
+  LEFT JOIN (SELECT enterprise_id, order_no, MIN(occurred_on) AS passed_on FROM view_status_facts{{sfx}} v
+              WHERE v.type = 'RectificationVerified' AND v.passed AND {live('v')}
               GROUP BY enterprise_id, order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
  WHERE o.type = 'OrderedToRectify' AND {live('o')}
 """
-_FATE = ("CASE WHEN passed_on IS NOT NULL THEN (CASE WHEN passed_on <= deadline THEN 'passed_on_time' "
-         "ELSE 'passed_late' END) WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
 
 # Licences live and valid on as_of, held by enterprises not closed then, and whether reviewed for the year.
 _DUE = f"""
-SELECT l.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on AS granted_on, l.valid_until,
-       t.name, t.town, t.kind, CASE WHEN r.enterprise_id IS NULL THEN 0 ELSE 1 END AS reviewed
+SELECT l.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on AS granted_on, l.valid_until, l.town,
+       CASE WHEN EXISTS (SELECT 1 FROM view_status_facts{{sfx}} r
+                          WHERE r.type = 'LicenseReviewed' AND r.enterprise_id = l.enterprise_id
+                            AND r.license_no = l.license_no AND r.year = %(year)s AND r.passed AND {live('r')})
+            THEN 1 ELSE 0 END AS reviewed
   FROM view_status_facts{{sfx}} l
-  JOIN ({_STANDING}) t ON t.enterprise_id = l.enterprise_id AND t.closed_on IS NULL
-  LEFT JOIN (SELECT DISTINCT r.enterprise_id, r.license_no FROM view_status_facts{{sfx}} r
-              WHERE r.type = 'LicenseReviewed' AND r.year = %(year)s AND r.passed AND {live('r')}) r
-         ON r.enterprise_id = l.enterprise_id AND r.license_no = l.license_no
  WHERE l.type = 'Licensed' AND {live('l')} AND l.valid_until >= %(as_of)s
-"""
-
-# Samples per enterprise (all categories, or those of a list given as a condition on s).
-_SAMPLES_BY_ENTERPRISE = f"""
-SELECT s.enterprise_id, COUNT(*) AS n, SUM(CASE WHEN s.type = 'SampleFailed' THEN 1 ELSE 0 END) AS failed
-  FROM view_status_facts{{sfx}} s WHERE s.type IN {SAMPLE_TYPES} AND {live('s')} {{extra}} GROUP BY s.enterprise_id
+   AND NOT EXISTS (SELECT 1 FROM view_status_facts{{sfx}} c
+                    WHERE c.type = 'Closed' AND c.enterprise_id = l.enterprise_id AND {live('c')})
 """
 
 # The payload of an enterprise's first closure dated by as_of (for its decision number).
@@ -109,18 +114,24 @@ class CampaignQueries:
 
     def __init__(self, tx: Tx, as_of: date, known_at: datetime, campaign: CampaignRules) -> None:
         self.tx, self.as_of, self.known_at, self.campaign = tx, as_of, known_at, campaign
-        self.params: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "year": campaign.year}
+        self.params: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "year": campaign.year,
+                                       "high_bits": _bits(campaign.high_risk_categories)}
         for i, p in enumerate(campaign.phases):
             self.params[f"phase{i}_start"], self.params[f"phase{i}_end"] = p.start, p.end
+        for i, f in enumerate(campaign.focus):
+            self.params[f"focus{i}_bits"] = _bits(f.categories)
+        self.food = self._in("food", FOOD_KINDS)
+        self._standings: list[dict[str, Any]] | None = None
         self._act_counts: list[dict[str, Any]] | None = None
+        self._sample_counts: list[dict[str, Any]] | None = None
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def _rows(self, sql: str, extra: dict[str, Any] | None = None) -> list[Any]:
-        return self.tx.rows(sql, {**self.params, **(extra or {})})
+    def _rows(self, sql: str) -> list[Any]:
+        return self.tx.rows(sql, self.params)
 
-    def _listing(self, total: int, sql: str, order: str, row: Any, extra: dict[str, Any] | None = None) -> Listing:
-        params = {**self.params, **(extra or {})}
+    def _listing(self, total: int, sql: str, order: str, row: Any) -> Listing:
+        params = dict(self.params)
 
         def fetch(limit: int | None, offset: int) -> Iterable[Row]:
             if limit is None and not offset:
@@ -138,20 +149,83 @@ class CampaignQueries:
         self.params.update({f"{name}{i}": v for i, v in enumerate(values)})
         return "IN (" + ", ".join(f"%({name}{i})s" for i in range(len(values))) + ")"
 
+    def _phase_of(self, column: str) -> str:
+        """The index of the campaign phase a date falls in (the first that holds), else -1."""
+        whens = " ".join(f"WHEN {column} BETWEEN %(phase{i}_start)s AND %(phase{i}_end)s THEN {i}"
+                         for i in range(len(self.campaign.phases)))
+        return f"CASE {whens} ELSE -1 END" if whens else "-1"
+
+    def _flags(self, alias: str) -> str:
+        """The enterprise's membership of the high-risk categories and of each focus list, as 0/1 columns."""
+        flags = [f"CASE WHEN ({alias}.categories_mask & %(high_bits)s) <> 0 THEN 1 ELSE 0 END AS high"]
+        flags += [f"CASE WHEN ({alias}.categories_mask & %(focus{i}_bits)s) <> 0 THEN 1 ELSE 0 END AS focus{i}"
+                  for i in range(len(self.campaign.focus))]
+        return ", ".join(flags)
+
+    # -- the two passes --------------------------------------------------------------------
+
+    def _standing(self) -> list[dict[str, Any]]:
+        """Enterprises counted by town, kind, area, licence, closure (reason and phase) and category flags,
+        with their orders by fate."""
+        if self._standings is None:
+            keys = 8 + len(self.campaign.focus)
+            rows = self._rows(
+                "SELECT t.town, t.kind, t.area, t.licensed, t.closed_on IS NOT NULL AS closed, t.closure_reason, "
+                f"{self._phase_of('t.closed_on')} AS closure_phase, {self._flags('t')}, COUNT(*) AS n, "
+                + ", ".join(f"SUM(t.{f}) AS {f}" for f in FIGURES)
+                + f" FROM ({_STANDING}) t GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}"
+            )
+            self._standings = [
+                {"town": r["town"], "kind": r["kind"], "area": r["area"], "licensed": bool(r["licensed"]),
+                 "closed": bool(r["closed"]), "reason": r["closure_reason"], "closure_phase": int(r["closure_phase"]),
+                 "high": bool(r["high"]), "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))],
+                 "n": int(r["n"]), **{f: int(r[f] or 0) for f in FIGURES}}
+                for r in rows
+            ]
+        return self._standings
+
+    def _acts(self) -> list[dict[str, Any]]:
+        """Live acts counted by town, type and campaign phase (-1: none), and inspections by outcome."""
+        if self._act_counts is None:
+            types = self._in("act", list(CALENDAR_ACTS))
+            self._act_counts = [
+                {"town": r["town"], "type": r["type"], "outcome": r["outcome"], "phase": int(r["phase"]),
+                 "n": int(r["n"])}
+                for r in self._rows(
+                    f"SELECT f.town, f.type, f.outcome, {self._phase_of('f.occurred_on')} AS phase, COUNT(*) AS n "
+                    f"FROM view_status_facts{{sfx}} f WHERE f.type {types} AND {live('f')} GROUP BY 1, 2, 3, 4")
+            ]
+        return self._act_counts
+
+    def _samples(self) -> list[dict[str, Any]]:
+        """Live samples counted by town, result, product category, and their enterprise's kind and category flags."""
+        if self._sample_counts is None:
+            keys = 5 + len(self.campaign.focus)
+            self._sample_counts = [
+                {"town": r["town"], "type": r["type"], "product_category": r["product_category"],
+                 "food": bool(r["food"]), "high": bool(r["high"]),
+                 "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))], "n": int(r["n"])}
+                for r in self._rows(
+                    f"SELECT f.town, f.type, f.product_category, CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, "
+                    f"{self._flags('f')}, COUNT(*) AS n FROM view_status_facts{{sfx}} f "
+                    f"WHERE f.type IN ('SamplePassed', 'SampleFailed') AND {live('f')} "
+                    f"GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}")
+            ]
+        return self._sample_counts
+
     # -- the report ------------------------------------------------------------------------
 
     def figures(self) -> dict[str, Any]:
         campaign, as_of = self.campaign, self.as_of
-        groups = self._groups()
         phase = next((p for p in campaign.phases if p.start <= as_of <= p.end), None)
         return {
             "as_of": as_of,
             "known_at": self.known_at,
             "year": campaign.year,
             "phase": phase.key if phase else _outside_phase(as_of, campaign),
-            "towns": sorted({g["town"] for g in groups}),
-            "census": self.census(groups),
-            "licensing": self.licensing(groups),
+            "towns": sorted({g["town"] for g in self._standing()}),
+            "census": self.census(),
+            "licensing": self.licensing(),
             "rectification": self.rectification(),
             "annual_review": self.annual_review(),
             "sampling": self.sampling(),
@@ -160,23 +234,14 @@ class CampaignQueries:
             "disclosure": self.disclosure(),
         }
 
-    def _groups(self) -> list[dict[str, Any]]:
-        """Enterprises counted by town, kind, area, licensed, closed and closure reason."""
-        rows = self._rows(
-            "SELECT town, kind, area, licensed, closed_on IS NOT NULL AS closed, closure_reason, COUNT(*) AS n "
-            f"FROM ({_STANDING}) t GROUP BY town, kind, area, licensed, closed_on IS NOT NULL, closure_reason"
-        )
-        return [{"town": r["town"], "kind": r["kind"], "area": r["area"], "licensed": bool(r["licensed"]),
-                 "closed": bool(r["closed"]), "reason": r["closure_reason"], "n": int(r["n"])} for r in rows]
-
     # -- census --------------------------------------------------------------------------
 
-    def census(self, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    def census(self) -> dict[str, Any]:
         keys = ("registered", "licensed", "closed")
         cells: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
         by_kind: Counter[str] = Counter()
-        for g in groups:
+        for g in self._standing():
             counts = {"registered": g["n"], "licensed": g["n"] * g["licensed"], "closed": g["n"] * g["closed"]}
             cells[(g["town"], g["kind"], g["area"])].update(counts)
             by_town[g["town"]].update(counts)
@@ -196,12 +261,12 @@ class CampaignQueries:
 
     # -- licensing -----------------------------------------------------------------------
 
-    def licensing(self, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    def licensing(self) -> dict[str, Any]:
         deadline_passed = self.as_of > self.campaign.licensing_deadline
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
         totals: Counter[str] = Counter()
         reasons: Counter[str] = Counter()
-        for g in groups:
+        for g in self._standing():
             food = g["kind"] in FOOD_KINDS
             counts = {
                 "food": g["n"] * food,
@@ -220,7 +285,6 @@ class CampaignQueries:
         for counts in by_town.values():
             counts["holding"] = counts["needing"] - counts["unlicensed"]
         needing, unlicensed = totals["needing"], totals["unlicensed"]
-        food_kinds = self._in("food", FOOD_KINDS)
         order = "town{C}, name{C}, enterprise_id{C}"
         return {
             "food_enterprises": totals["food"],
@@ -232,7 +296,7 @@ class CampaignQueries:
             "unlicensed_after_deadline": unlicensed if deadline_passed else 0,
             "still_unlicensed": self._listing(
                 unlicensed,
-                f"SELECT * FROM ({_STANDING}) t WHERE kind {food_kinds} AND closed_on IS NULL AND NOT licensed", order,
+                f"SELECT * FROM ({_STANDING}) t WHERE kind {self.food} AND closed_on IS NULL AND NOT licensed", order,
                 lambda r: {**_ref(r), "area": r["area"], "required_license": Kind(r["kind"]).required_license.value}),
             "fringe_workshops_open": totals["fringe_workshops_open"],
             "fringe_workshops": self._listing(
@@ -256,17 +320,20 @@ class CampaignQueries:
         keys = ("issued", *FATES, "failed_verifications")
         total: Counter[str] = Counter()
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in self._rows("SELECT town, SUM(orders) AS issued, SUM(passed_on_time) AS passed_on_time, "
-                            "SUM(passed_late) AS passed_late, SUM(overdue_orders) AS overdue, SUM(open_orders) AS open, "
-                            f"SUM(failed_verifications) AS failed_verifications FROM ({_STANDING}) t "
-                            "WHERE orders > 0 GROUP BY town"):
-            counts = {k: int(r[k]) for k in keys}
+        for g in self._standing():
+            if not g["orders"]:
+                continue
+            counts = {"issued": g["orders"], "passed_on_time": g["passed_on_time"], "passed_late": g["passed_late"],
+                      "overdue": g["overdue_orders"], "open": g["open_orders"],
+                      "failed_verifications": g["failed_verifications"]}
             total.update(counts)
-            by_town[r["town"]].update(counts)
+            by_town[g["town"]].update(counts)
+        fate = ("CASE WHEN passed_on IS NOT NULL AND passed_on <= %(as_of)s THEN 'passed' "
+                "WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
         overdue = self._listing(
             total["overdue"],
             f"SELECT o.*, e.name, e.town, e.kind FROM ({_ORDERS}) o "
-            f"JOIN view_enterprises{{sfx}} e ON e.enterprise_id = o.enterprise_id WHERE {_FATE} = 'overdue'",
+            f"JOIN view_enterprises{{sfx}} e ON e.enterprise_id = o.enterprise_id WHERE {fate} = 'overdue'",
             "o.deadline, e.name{C}, e.town{C}, o.enterprise_id{C}, o.issued_on, o.version",
             lambda r: {**_ref(r), "order_no": r["order_no"], "issued_on": as_date(r["issued_on"]),
                        "deadline": as_date(r["deadline"]), "days_overdue": (self.as_of - as_date(r["deadline"])).days,
@@ -274,7 +341,7 @@ class CampaignQueries:
         return {
             **_counts(total, keys),
             "overdue_orders": overdue,
-            "by_town": {t: _counts(c, keys) for t, c in sorted(by_town.items()) if c},
+            "by_town": {t: _counts(c, keys) for t, c in sorted(by_town.items())},
         }
 
     # -- annual review -------------------------------------------------------------------
@@ -289,8 +356,9 @@ class CampaignQueries:
         rate = _rate(reviewed, due)
         shortfall = self._listing(
             due - reviewed,
-            f"SELECT * FROM ({_DUE}) d WHERE reviewed = 0",
-            "town{C}, name{C}, enterprise_id{C}, granted_on, version",
+            f"SELECT d.*, e.name, e.kind FROM ({_DUE}) d JOIN view_enterprises{{sfx}} e "
+            "ON e.enterprise_id = d.enterprise_id WHERE d.reviewed = 0",
+            "d.town{C}, e.name{C}, d.enterprise_id{C}, d.granted_on, d.version",
             lambda r: {**_ref(r), "license_no": r["license_no"], "license_type": r["license_type"],
                        "granted_on": as_date(r["granted_on"]), "valid_until": as_date(r["valid_until"])})
         return {
@@ -300,6 +368,7 @@ class CampaignQueries:
             "rate": rate,
             "target": campaign.review_target,
             "meets_target": rate is not None and rate >= campaign.review_target,
+            # How many more reviews would reach the target.
             "reviews_to_target": max(0, math.ceil(round(campaign.review_target * due, 9)) - reviewed),
             "shortfall": shortfall,
             "by_town": {
@@ -313,11 +382,10 @@ class CampaignQueries:
     def sampling(self) -> dict[str, Any]:
         by_category: dict[str, Counter[str]] = defaultdict(Counter)
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in self._acts():
-            if r["type"] in ("SamplePassed", "SampleFailed"):
-                counts = {"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0}
-                by_category[r["product_category"]].update(counts)
-                by_town[r["town"]].update(counts)
+        for r in self._samples():
+            counts = {"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0}
+            by_category[r["product_category"]].update(counts)
+            by_town[r["town"]].update(counts)
         total = sum(by_category.values(), Counter())
         return {
             "samples": total["samples"],
@@ -336,21 +404,14 @@ class CampaignQueries:
 
     def _high_risk(self) -> dict[str, Any]:
         campaign = self.campaign
-        high = self._in("high", campaign.high_risk_categories)
-        food = self._in("food", FOOD_KINDS)
         groups: dict[str, Counter[str]] = {"high_risk": Counter(), "other_food": Counter()}
-        for r in self._rows(
-            "SELECT CASE WHEN h.enterprise_id IS NULL THEN 0 ELSE 1 END AS high, "
-            "COUNT(*) AS enterprises, SUM(COALESCE(s.n, 0)) AS samples, SUM(COALESCE(s.failed, 0)) AS failed "
-            f"FROM ({_STANDING}) t LEFT JOIN ({_SAMPLES_BY_ENTERPRISE.replace('{extra}', '')}) s "
-            "ON s.enterprise_id = t.enterprise_id "
-            f"LEFT JOIN (SELECT DISTINCT c.enterprise_id FROM view_enterprise_categories{{sfx}} c "
-            f"WHERE c.category {high}) h ON h.enterprise_id = t.enterprise_id "
-            f"WHERE t.kind {food} GROUP BY 1"
-        ):
-            groups["high_risk" if r["high"] else "other_food"].update(
-                {"enterprises": int(r["enterprises"]), "samples": int(r["samples"] or 0),
-                 "failed": int(r["failed"] or 0)})
+        for g in self._standing():
+            if g["kind"] in FOOD_KINDS:
+                groups["high_risk" if g["high"] else "other_food"]["enterprises"] += g["n"]
+        for r in self._samples():
+            if r["food"]:
+                group = groups["high_risk" if r["high"] else "other_food"]
+                group.update({"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0})
         result: dict[str, Any] = {
             name: {**_counts(c, ("enterprises", "samples", "failed")), "per_enterprise": _ratio(c)}
             for name, c in groups.items()
@@ -362,13 +423,11 @@ class CampaignQueries:
 
     def _follow_up(self) -> dict[str, Any]:
         categories = self._in("follow", self.campaign.follow_up_categories)
-        # Followed up: the enterprise's last order dated by as_of is dated on or after the sample.
-        failed = (f"FROM view_status_facts{{sfx}} s JOIN view_enterprises{{sfx}} e ON e.enterprise_id = s.enterprise_id "
-                  f"LEFT JOIN (SELECT o.enterprise_id, MAX(o.occurred_on) AS last_order FROM view_status_facts{{sfx}} o "
-                  f"WHERE o.type = 'OrderedToRectify' AND {live('o')} GROUP BY o.enterprise_id) o "
-                  f"ON o.enterprise_id = s.enterprise_id "
+        failed = (f"FROM view_status_facts{{sfx}} s "
                   f"WHERE s.type = 'SampleFailed' AND {live('s')} AND s.product_category {categories}")
-        followed = "(o.last_order IS NOT NULL AND o.last_order >= s.occurred_on)"
+        # Followed up: an order to the same enterprise dated on or after the sample (and by as_of).
+        followed = (f"EXISTS (SELECT 1 FROM view_status_facts{{sfx}} o WHERE o.type = 'OrderedToRectify' "
+                    f"AND o.enterprise_id = s.enterprise_id AND o.occurred_on >= s.occurred_on AND {live('o')})")
         r = self._rows(f"SELECT COUNT(*) AS n, SUM(CASE WHEN {followed} THEN 1 ELSE 0 END) AS followed {failed}")[0]
         n, followed_up = int(r["n"]), int(r["followed"] or 0)
         return {
@@ -376,8 +435,9 @@ class CampaignQueries:
             "failed": n,
             "followed_up": followed_up,
             "without_follow_up": self._listing(
-                n - followed_up, f"SELECT s.*, e.name, e.town, e.kind {failed} AND NOT {followed}",
-                "s.occurred_on, e.name{C}, e.town{C}, s.enterprise_id{C}, s.version",
+                n - followed_up, f"SELECT s.*, e.name FROM (SELECT s.* {failed} AND NOT {followed}) s "
+                "JOIN view_enterprises{sfx} e ON e.enterprise_id = s.enterprise_id",
+                "s.occurred_on, e.name{C}, s.town{C}, s.enterprise_id{C}, s.version",
                 lambda r: {**_ref(r), "sample_no": r["sample_no"], "product": as_json(r["payload"]).get("product", ""),
                            "product_category": r["product_category"],
                            "failed_items": list(as_json(r["payload"]).get("failed_items", [])),
@@ -390,27 +450,33 @@ class CampaignQueries:
         return {lst.key: self._focus_list(n, lst) for n, lst in enumerate(self.campaign.focus)}
 
     def _focus_list(self, n: int, lst: Any) -> dict[str, Any]:
-        categories = self._in(f"focus{n}_", lst.categories)
-        samples = _SAMPLES_BY_ENTERPRISE.replace("{extra}", f"AND s.product_category {categories}")
+        keys = ("enterprises", "samples", "failed", "orders", "closures")
+        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        for g in self._standing():
+            if g["focus"][n]:
+                by_town[g["town"]].update({"enterprises": g["n"], "orders": g["orders"],
+                                           "closures": g["n"] * g["closed"]})
+        listed = set(lst.categories)
+        for r in self._samples():
+            if r["focus"][n] and r["product_category"] in listed:
+                by_town[r["town"]].update({"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0})
+        categories = self._in(f"focus{n}_category", lst.categories)
         members = (
             f"SELECT t.enterprise_id, t.name, t.town, t.kind, t.status, COALESCE(s.n, 0) AS samples, "
             f"COALESCE(s.failed, 0) AS failed, t.orders, CASE WHEN t.closed_on IS NULL THEN 0 ELSE 1 END AS closed "
-            f"FROM ({_STANDING}) t LEFT JOIN ({samples}) s ON s.enterprise_id = t.enterprise_id "
-            f"WHERE t.enterprise_id IN (SELECT k.enterprise_id FROM view_enterprise_categories{{sfx}} k "
-            f"WHERE k.category {categories})"
+            f"FROM ({_STANDING}) t LEFT JOIN (SELECT s.enterprise_id, COUNT(*) AS n, "
+            f"SUM(CASE WHEN s.type = 'SampleFailed' THEN 1 ELSE 0 END) AS failed FROM view_status_facts{{sfx}} s "
+            f"WHERE s.type IN ('SamplePassed', 'SampleFailed') AND {live('s')} AND s.product_category {categories} "
+            f"GROUP BY s.enterprise_id) s ON s.enterprise_id = t.enterprise_id "
+            f"WHERE (t.categories_mask & %(focus{n}_bits)s) <> 0"
         )
-        by_town = {}
-        for r in self._rows(f"SELECT town, COUNT(*) AS enterprises, SUM(samples) AS samples, SUM(failed) AS failed, "
-                            f"SUM(orders) AS orders, SUM(closed) AS closures FROM ({members}) m GROUP BY town"):
-            by_town[r["town"]] = {k: int(r[k] or 0) for k in ("enterprises", "samples", "failed", "orders",
-                                                              "closures")}
-        totals = {k: sum(t[k] for t in by_town.values()) for k in ("enterprises", "samples", "failed", "orders",
-                                                                   "closures")}
+        towns = {t: _counts(c, keys) for t, c in sorted(by_town.items()) if c["enterprises"]}
+        totals = {k: sum(t[k] for t in towns.values()) for k in keys}
         return {
             "label": lst.label,
             "categories": list(lst.categories),
             **totals,
-            "by_town": dict(sorted(by_town.items())),
+            "by_town": towns,
             "members": self._listing(
                 totals["enterprises"], f"SELECT * FROM ({members}) m", "town{C}, name{C}, enterprise_id{C}",
                 lambda r: {**_ref(r), "status": r["status"], "samples": int(r["samples"]),
@@ -420,7 +486,7 @@ class CampaignQueries:
     def list_named(self, name: str) -> Listing | None:
         """One list of the report by its API name (campaign_figures.LISTS), computing only its part."""
         if name in ("still_unlicensed", "fringe_workshops", "closed_enterprises"):
-            return self.licensing(self._groups())[name]  # type: ignore[no-any-return]
+            return self.licensing()[name]  # type: ignore[no-any-return]
         if name == "overdue_orders":
             return self.rectification()["overdue_orders"]  # type: ignore[no-any-return]
         if name == "review_shortfall":
@@ -436,28 +502,6 @@ class CampaignQueries:
 
     # -- calendar ------------------------------------------------------------------------
 
-    def _acts(self) -> list[dict[str, Any]]:
-        """Live acts counted by town, type, product category, inspection outcome and campaign phase (-1: none).
-
-        One pass over the acts serves the calendar, the sampling figures and the disclosure count."""
-        if self._act_counts is None:
-            types = self._in("act", list(CALENDAR_ACTS))
-            self._act_counts = [
-                {"town": r["town"], "type": r["type"], "product_category": r["product_category"],
-                 "outcome": r["outcome"], "phase": int(r["phase"]), "n": int(r["n"])}
-                for r in self._rows(
-                    f"SELECT f.town, f.type, f.product_category, f.outcome, {self._phase_of('f.occurred_on')} AS phase, "
-                    f"COUNT(*) AS n FROM view_status_facts{{sfx}} f WHERE f.type {types} AND {live('f')} "
-                    "GROUP BY 1, 2, 3, 4, 5")
-            ]
-        return self._act_counts
-
-    def _phase_of(self, column: str) -> str:
-        """The index of the campaign phase a date falls in (the first that holds), else -1."""
-        whens = " ".join(f"WHEN {column} BETWEEN %(phase{i}_start)s AND %(phase{i}_end)s THEN {i}"
-                         for i in range(len(self.campaign.phases)))
-        return f"CASE {whens} ELSE -1 END" if whens else "-1"
-
     def calendar(self) -> dict[str, Any]:
         campaign, as_of = self.campaign, self.as_of
         phases = list(campaign.phases)
@@ -465,13 +509,12 @@ class CampaignQueries:
         activity: dict[str, Counter[str]] = {p.key: Counter() for p in phases}
         activity[outside] = Counter()
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        closures = self._rows(f"SELECT t.town, 'Closed' AS type, {self._phase_of('t.closed_on')} AS phase, "
-                              f"COUNT(*) AS n FROM ({_STANDING}) t WHERE t.closed_on IS NOT NULL GROUP BY 1, 3")
-        for r in [*self._acts(), *closures]:
-            key = phases[int(r["phase"])].key if int(r["phase"]) >= 0 else outside
-            act = CALENDAR_ACTS.get(r["type"], "closures")
-            activity[key][act] += int(r["n"])
-            by_town[r["town"]][key] += int(r["n"])
+        counted = [(r["town"], r["phase"], CALENDAR_ACTS[r["type"]], r["n"]) for r in self._acts()]
+        counted += [(g["town"], g["closure_phase"], "closures", g["n"]) for g in self._standing() if g["closed"]]
+        for town, phase, act, n in counted:
+            key = phases[phase].key if phase >= 0 else outside
+            activity[key][act] += n
+            by_town[town][key] += n
 
         def row(key: str, label: str, start: date | None, end: date | None) -> dict[str, Any]:
             c = activity[key]
@@ -499,6 +542,14 @@ class CampaignQueries:
             _disclosed)
 
 
+def _bits(categories: Iterable[str]) -> int:
+    """The category mask bits of a list of categories (unknown names have none)."""
+    mask = 0
+    for c in categories:
+        mask |= CATEGORY_BITS.get(c, 0)
+    return mask
+
+
 def _ref(r: Any) -> dict[str, Any]:
     return {"enterprise_id": r["enterprise_id"], "name": r["name"], "town": r["town"], "kind": r["kind"]}
 
@@ -513,9 +564,3 @@ def _disclosed(r: Any) -> dict[str, Any]:
     return {**_ref(r), "type": "violation", "occurred_on": as_date(r["occurred_on"]), "reference": "",
             "product_category": categories[0] if categories else "", "product": "",
             "items": list(payload.get("findings", []))}
-
-
-def campaign_report(tx: Tx, as_of: date, known_at: datetime, campaign: CampaignRules) -> dict[str, Any]:
-    """The campaign's figures at (as_of, known_at); lists are Listings reading from `tx` (keep it open)."""
-    return CampaignQueries(tx, as_of, known_at, campaign).figures()
-

@@ -38,7 +38,8 @@ class Dialect:
         return _NAMED.sub(r":\1", statement).replace("%s", "?")
 
     def ddl(self, statement: str) -> str:
-        """A CREATE statement in this dialect's types."""
+        """A CREATE statement in this dialect's types (`{C}`: sorted by code point, see code_point_order)."""
+        statement = statement.replace("{C}", self.code_point_order)
         if self.is_postgres:
             return statement
         return (

@@ -100,7 +100,7 @@ class ViewRecorder:
         return self.max_tracking_id(APPLICATION_NAME) or 0  # type: ignore[attr-defined]
 
     def _view_ddl(self) -> list[str]:
-        return [self.dialect.ddl(s) for t in self.tables.tables for s in t.create(self.suffix)]
+        return [self.dialect.ddl(s) for t in self.tables.tables for s in t.create(self.suffix, self.dialect.is_postgres)]
 
     def _drop_if_stale(self, tx: Tx) -> None:
         """Drops this view's live tables if they were made for another schema version (they are rebuilt from the log)."""
@@ -151,6 +151,9 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
             # linear. Point lookups still use indexes (IN lists and per-row subqueries are not joins).
             curs.execute("SET LOCAL jit = off")
             curs.execute("SET LOCAL enable_nestloop = off")
+            # Grouping a province's acts by town, type and category needs more than the default
+            # 4 MB in memory, or it sorts on disk (measured: 850 ms instead of 320 ms).
+            curs.execute("SET LOCAL work_mem = '64MB'")
             yield Tx(curs, self.dialect, self.suffix)
 
 

@@ -1,11 +1,11 @@
-"""The status view: every enterprise's registration, its acts, and a bitemporal timeline of its status.
+"""The status view: every enterprise's registration, its acts, and a bitemporal timeline of its standing.
 
-Tables (projections/tables.py): `view_enterprises` and `view_enterprise_categories` (what
-each registration says), `view_status_facts` (every act, typed, marked when retracted)
-and `view_status_timeline` (status over valid time × transaction time).
+Tables (projections/tables.py): `view_enterprises` (what each registration says),
+`view_status_facts` (every act, typed, marked when retracted) and `view_status_timeline`
+(each enterprise's standing over valid time × transaction time).
 
 Valid time comes from the facts' `occurred_on`; transaction time from when they were
-recorded. A status-changing event re-computes that enterprise's status timeline
+recorded. A standing-changing event re-computes that enterprise's timeline
 (domain.status.standing_timeline), closes the rows it supersedes (tx_to = the event's
 recorded_at) and inserts the changed intervals (tx_from = recorded_at). Rows are never
 deleted, so "as of D, as known at K" is one indexed query:
@@ -31,7 +31,7 @@ from uuid import UUID
 
 from domain.status import STATUS_ACTS, EnterpriseState, Fact, Standing, fold, live_facts, standing_timeline
 from domain.text import search_form
-from projections.acts import TYPED, typed_columns
+from projections.acts import TYPED, categories_mask, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, is_enterprise_event
 from projections.recorders import Tx, ViewRecorder
@@ -69,12 +69,13 @@ class _Enterprise:
 
 
 FACT_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id", "town",
-                "payload", *TYPED)
+                "kind", "categories_mask", "payload", *TYPED)
 ENTERPRISE_COLUMNS = ("enterprise_id", "name", "credit_code", "address", "town", "area", "kind",
-                      "product_categories", "registered_on", "recorded_at", "registered_by")
-TIMELINE_COLUMNS = ("enterprise_id", "valid_from", "valid_to", "tx_from", "tx_to", "town", "kind", "area", "name",
-                    "credit_code", "search", "status", "licensed", "closed_on", "closure_reason", "orders",
-                    "passed_on_time", "passed_late", "overdue_orders", "open_orders", "failed_verifications")
+                      "product_categories", "categories_mask", "registered_on", "recorded_at", "registered_by")
+TIMELINE_COLUMNS = ("enterprise_id", "valid_from", "valid_to", "tx_from", "tx_to", "town", "kind", "area",
+                    "categories_mask", "name", "credit_code", "search", "status", "licensed", "closed_on",
+                    "closure_reason", "orders", "passed_on_time", "passed_late", "overdue_orders", "open_orders",
+                    "failed_verifications")
 
 
 def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
@@ -83,23 +84,22 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
     if not events:
         return
     facts = [(str(event.originator_id), enterprise_fact(event), position) for event, position in events]
-    towns = _towns(tx, facts)
-    fact_rows, retractions, registrations, categories = [], [], [], []
+    enterprise = _registrations(tx, facts)
+    fact_rows, retractions, registrations = [], [], []
     for eid, fact, position in facts:
+        town, kind, mask = enterprise[eid]
         fact_rows.append((eid, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at, fact.actor_id,
-                          towns[eid], to_json(fact.payload), *typed_columns(fact)))
+                          town, kind, mask, to_json(fact.payload), *typed_columns(fact)))
         if fact.type == "Retracted":
             retractions.append((fact.recorded_at, eid, int(fact.payload["event_version"])))
         elif fact.type == "Registered":
             p = fact.payload
             registrations.append((eid, p["name"], p.get("credit_code"), p.get("address", ""), p["town"], p["area"],
-                                  p["kind"], to_json(list(p.get("product_categories", ()))), fact.occurred_on,
+                                  p["kind"], to_json(list(p.get("product_categories", ()))), mask, fact.occurred_on,
                                   fact.recorded_at, fact.actor_id))
-            categories += [(eid, c) for c in p.get("product_categories", ())]
     # The timelines read what was stored before this page, so they are worked out before it is written.
     closes, inserts = _timelines(tx, [(eid, fact) for eid, fact, _ in facts], registrations)
     tx.insert("view_enterprises", ENTERPRISE_COLUMNS, registrations)
-    tx.insert("view_enterprise_categories", ("enterprise_id", "category"), categories)
     tx.insert("view_status_facts", FACT_COLUMNS, fact_rows)
     tx.execute_many("UPDATE view_status_facts{sfx} SET retracted_at = %s WHERE enterprise_id = %s AND version = %s",
                     retractions)
@@ -112,14 +112,16 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
     tx.insert("view_status_timeline", TIMELINE_COLUMNS, inserts)
 
 
-def _towns(tx: Tx, facts: list[tuple[str, Fact, int]]) -> dict[str, str]:
-    """Each enterprise's town: from its registration in this page, or as stored."""
-    towns = {eid: fact.payload["town"] for eid, fact, _ in facts if fact.type == "Registered"}
-    for chunk in _chunks(sorted({eid for eid, _, _ in facts} - set(towns))):
+def _registrations(tx: Tx, facts: list[tuple[str, Fact, int]]) -> dict[str, tuple[str, str, int]]:
+    """Each enterprise's town, kind and category mask: from its registration in this page, or as stored."""
+    found = {eid: (fact.payload["town"], fact.payload["kind"], categories_mask(fact.payload.get("product_categories", ())))
+             for eid, fact, _ in facts if fact.type == "Registered"}
+    for chunk in _chunks(sorted({eid for eid, _, _ in facts} - set(found))):
         marks = ", ".join(["%s"] * len(chunk))
-        towns.update((r["enterprise_id"], r["town"]) for r in tx.rows(
-            f"SELECT enterprise_id, town FROM view_enterprises{{sfx}} WHERE enterprise_id IN ({marks})", chunk))
-    return towns
+        found.update((r["enterprise_id"], (r["town"], r["kind"], int(r["categories_mask"]))) for r in tx.rows(
+            f"SELECT enterprise_id, town, kind, categories_mask FROM view_enterprises{{sfx}} "
+            f"WHERE enterprise_id IN ({marks})", chunk))
+    return found
 
 
 def _timelines(
@@ -129,7 +131,8 @@ def _timelines(
     touched = {eid for eid, f in facts if f.type in STATUS_ACTS or f.type == "Retracted"}
     enterprises: dict[str, _Enterprise] = defaultdict(_Enterprise)
     for r in registrations:
-        enterprises[r[0]].attributes = {"name": r[1], "credit_code": r[2], "town": r[4], "area": r[5], "kind": r[6]}
+        enterprises[r[0]].attributes = {"name": r[1], "credit_code": r[2], "town": r[4], "area": r[5], "kind": r[6],
+                                        "categories_mask": r[8]}
     _load(tx, sorted(touched - {r[0] for r in registrations}), enterprises)
     for eid, fact in facts:
         if eid not in touched:
@@ -150,8 +153,9 @@ def _timelines(
         closes += enterprise.closed
         a = enterprise.attributes
         search = search_key(a["name"], a["credit_code"])
-        inserts += [(eid, r.valid_from, r.valid_to, r.tx_from, r.tx_to, a["town"], a["kind"], a["area"], a["name"],
-                     a["credit_code"], search, *_standing_columns(r.standing)) for r in enterprise.inserted]
+        inserts += [(eid, r.valid_from, r.valid_to, r.tx_from, r.tx_to, a["town"], a["kind"], a["area"],
+                     a["categories_mask"], a["name"], a["credit_code"], search, *_standing_columns(r.standing))
+                    for r in enterprise.inserted]
     return closes, inserts
 
 
@@ -174,7 +178,7 @@ def _standing(r: Any) -> Standing:
 # What the standing timeline reads of a stored act: its typed columns, not its payload.
 _STATUS_COLUMNS = ("f.enterprise_id, f.version, f.type, f.occurred_on, f.recorded_at, f.actor_id, f.order_no, "
                    "f.deadline, f.passed, f.license_type, f.valid_until, f.reason, e.name, e.credit_code, e.town, "
-                   "e.area, e.kind")
+                   "e.area, e.kind, e.categories_mask")
 _STATUS_TYPES = ", ".join(f"'{t}'" for t in sorted(STATUS_ACTS))
 _ROW_COLUMNS = ("row_id, enterprise_id, valid_from, valid_to, status, licensed, closed_on, closure_reason, orders, "
                 "passed_on_time, passed_late, overdue_orders, open_orders, failed_verifications")
@@ -198,7 +202,8 @@ def _load(tx: Tx, ids: list[str], into: dict[str, _Enterprise]) -> None:
             enterprise.facts.append(Fact(int(r["version"]), r["type"], as_date(r["occurred_on"]),
                                          as_datetime(r["recorded_at"]), r["actor_id"], payload))
             if r["type"] == "Registered":
-                enterprise.attributes = {k: r[k] for k in ("name", "credit_code", "town", "area", "kind")}
+                enterprise.attributes = {k: r[k] for k in ("name", "credit_code", "town", "area", "kind",
+                                                           "categories_mask")}
         for r in tx.rows(f"SELECT {_ROW_COLUMNS} FROM view_status_timeline{{sfx}} "
                          f"WHERE enterprise_id IN ({marks}) AND tx_to IS NULL", chunk):
             row = _Row(as_date(r["valid_from"]), as_date(r["valid_to"]), _standing(r), row_id=int(r["row_id"]))

@@ -188,6 +188,10 @@ class HistoryEventPublic(BaseModel):
 class HistoryPublic(BaseModel):
     enterprise_id: UUID
     events: list[HistoryEventPublic]
+    latest_version: int = Field(description="the enterprise's version now (also the ETag), whatever the page")
+    next_after_version: int | None = Field(
+        description="pass as after_version for the next page; null when this page reaches the end")
+    limit: int
 
 
 class OpenOrderPublic(BaseModel):

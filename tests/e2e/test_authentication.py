@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
 
+from application import aggregate_cache
+from application.bootstrap import build_ledger
 from domain.actor import SYSTEM
 from tests.e2e.conftest import ENTERPRISE, TODAY, bearer
 from tests.e2e.shared_app import app, client, settings  # noqa: F401 - one app per store
@@ -69,3 +72,40 @@ def test_no_plaintext_token_reaches_the_database_the_events_or_the_logs(client, 
     else:
         for path in Path(settings.data_dir).rglob("*"):
             assert token.encode() not in path.read_bytes(), path
+
+
+def test_with_no_recheck_bound_a_revocation_by_another_ledger_is_refused_at_the_next_request(
+        app, client, ledger, settings, enterprise, monkeypatch):
+    monkeypatch.setattr(app.state.settings, "auth_recheck_seconds", 0.0)
+    appointed = ledger.appoint_official(by=SYSTEM, today=TODAY, name="王芳", unit="石桥镇质监站", role="inspector")
+    second = ledger.issue_token(appointed.official_id, by=SYSTEM, today=TODAY)
+    assert inspect(client, enterprise, bearer(appointed.token)).status_code == 201  # the official is cached now
+    other = build_ledger(settings)  # as the CLI does: its own ledger, its own cache
+    try:
+        other.revoke_token(appointed.official_id, appointed.token, by=SYSTEM, today=TODAY)
+        assert inspect(client, enterprise, bearer(appointed.token)).status_code == 401
+        assert inspect(client, enterprise, bearer(second)).status_code == 201
+        other.deactivate_official(appointed.official_id, by=SYSTEM, today=TODAY)
+        assert client.get(f"/enterprises/{enterprise}/history", headers=bearer(second)).status_code == 401
+    finally:
+        other.close()
+
+
+def test_a_revocation_by_another_ledger_is_refused_once_the_recheck_bound_has_passed(
+        app, client, ledger, settings, enterprise, monkeypatch):
+    bound = 30.0
+    monkeypatch.setattr(app.state.settings, "auth_recheck_seconds", bound)
+    appointed = ledger.appoint_official(by=SYSTEM, today=TODAY, name="王芳", unit="石桥镇质监站", role="inspector")
+    second = ledger.issue_token(appointed.official_id, by=SYSTEM, today=TODAY)
+    assert inspect(client, enterprise, bearer(appointed.token)).status_code == 201
+    other = build_ledger(settings)
+    try:
+        other.revoke_token(appointed.official_id, appointed.token, by=SYSTEM, today=TODAY)
+        other.deactivate_official(appointed.official_id, by=SYSTEM, today=TODAY)
+    finally:
+        other.close()
+    assert inspect(client, enterprise, bearer(appointed.token)).status_code == 201  # within the bound: from memory
+    later = time.monotonic() + bound
+    monkeypatch.setattr(aggregate_cache.time, "monotonic", lambda: later)  # the bound has passed
+    assert inspect(client, enterprise, bearer(appointed.token)).status_code == 401
+    assert inspect(client, enterprise, bearer(second)).status_code == 401

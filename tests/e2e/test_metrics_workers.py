@@ -1,4 +1,4 @@
-"""Several worker processes (uvicorn --workers 2, the way docker-compose.yml runs the API) on PostgreSQL: with
+"""Several worker processes (zhijian serve --workers 2, the way docker-compose.yml runs the API) on PostgreSQL: with
 PROMETHEUS_MULTIPROC_DIR, a scrape of any worker counts every worker's requests; logs are JSON lines."""
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def test_a_scrape_of_any_worker_counts_the_requests_every_worker_answered(pg_ser
            "ZHIJIAN_DATA_DIR": str(tmp_path / "var"), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "interfaces.http.main:create_app", "--factory", "--workers", "2",
-         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        [sys.executable, "-m", "interfaces.cli", "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

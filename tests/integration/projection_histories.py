@@ -21,8 +21,13 @@ from domain.errors import DomainError
 TODAY = date.today()
 START = TODAY - timedelta(days=150)
 TOWNS = ("石桥镇", "河口镇")
-KINDS = ("small_workshop", "food_producer")
-LICENSE_TYPES = {"small_workshop": "workshop_registration", "food_producer": "food_production"}
+# Enterprise n: its kind, area and categories (so the report's focus lists, high-risk
+# groups, fringe workshops and plug follow-ups all have members).
+KINDS = ("small_workshop", "food_producer", "sales_point", "ccc_product_maker")
+AREAS = ("urban_rural_fringe", "rural", "urban", "rural")
+CATEGORIES = (("bean_products",), ("aquatic_products", "meat_products"), ("drinking_water", "bean_sprouts"), ("plugs",))
+LICENSE_TYPES = {"small_workshop": "workshop_registration", "food_producer": "food_production",
+                 "sales_point": "food_business", "ccc_product_maker": "ccc"}
 ACTS = (
     "inspect_compliant", "inspect_deficient", "order", "verify_pass", "verify_fail", "license", "review",
     "sample_pass", "sample_fail", "close", "retract", "retract",
@@ -57,7 +62,8 @@ def record_history(ledger: Any, steps: list[tuple[int, str, int, int, int]]) -> 
         if which not in out.enterprises:
             registered = ledger.register_enterprise(
                 by=out.officials[0], today=TODAY, occurred_on=START + timedelta(days=pick), name=f"企业{which}",
-                town=TOWNS[which % 2], area="rural", kind=KINDS[which % 2], product_categories=["bean_products"],
+                town=TOWNS[which % 2], area=AREAS[which % 4], kind=KINDS[which % 4],
+                product_categories=list(CATEGORIES[which % 4]),
             )
             _keep(out, registered)
             out.enterprises[which] = registered.enterprise_id
@@ -68,6 +74,12 @@ def record_history(ledger: Any, steps: list[tuple[int, str, int, int, int]]) -> 
         except DomainError:
             pass  # the ledger refused it: no event
     return out
+
+
+def _sampled(which: int, pick: int) -> str:
+    """A category the enterprise makes: its first or its last, by pick."""
+    categories = CATEGORIES[which % 4]
+    return categories[0] if pick % 2 == 0 else categories[-1]
 
 
 def _keep(out: Recorded, result: Any) -> None:
@@ -88,13 +100,13 @@ def _command(  # noqa: PLR0911 - one branch per act
     if act.startswith("verify"):
         return ledger.verify_rectification(eid, **common, order_no=f"O{pick % 3}", passed=act == "verify_pass")
     if act == "license":
-        return ledger.grant_license(eid, **common, license_type=LICENSE_TYPES[KINDS[which % 2]],
+        return ledger.grant_license(eid, **common, license_type=LICENSE_TYPES[KINDS[which % 4]],
                                     license_no=f"L{pick % 2}", valid_until=on + timedelta(days=span))
     if act == "review":
         return ledger.review_license(eid, **common, license_no=f"L{pick % 2}", year=on.year)
     if act.startswith("sample"):
         passed = act == "sample_pass"
-        return ledger.record_sample(eid, **common, sample_no=f"S{pick}", product_category="bean_products",
+        return ledger.record_sample(eid, **common, sample_no=f"S{pick}", product_category=_sampled(which, pick),
                                     result="pass" if passed else "fail", failed_items=[] if passed else ["苯甲酸"])
     if act == "close":
         return ledger.close_enterprise(eid, **common, reason="voluntary")

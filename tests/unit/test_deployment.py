@@ -26,7 +26,7 @@ def test_the_compose_file_runs_postgresql_the_api_with_several_workers_and_the_p
     assert set(services) == {"db", "api", "projections"}
     assert re.fullmatch(r"postgres:\d+\.\d+-\w+", services["db"]["image"])  # a pinned minor version
     api = " ".join(services["api"]["command"])
-    assert "interfaces.http.main:create_app --factory" in api and "--workers" in api and "--no-access-log" in api
+    assert api.startswith("zhijian serve ") and "--workers" in api and "--no-access-log" in api
     assert services["projections"]["command"] == ["zhijian", "project"]
     for name, service in services.items():
         assert service["healthcheck"]["test"], name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from application.ledger import HistoryEntry
 from domain import errors
@@ -33,11 +33,18 @@ def register_enterprise(body: EnterpriseCreate, ledger: LedgerDep, command: Regi
 
 
 @router.get("/{enterprise_id}/history", response_model=HistoryPublic, responses=problems.responses(401, 404, 422))
-def history(enterprise_id: EnterpriseId, ledger: LedgerDep, by: CurrentOfficial, response: Response):
-    """Its audit trail: every event in order, who recorded it, both times, and whether it was retracted."""
-    entries = ledger.history(enterprise_id)
-    response.headers["ETag"] = etag(entries[-1].version)
-    return HistoryPublic(enterprise_id=enterprise_id, events=[event_public(h) for h in entries])
+def history(
+    enterprise_id: EnterpriseId, ledger: LedgerDep, by: CurrentOfficial, response: Response,
+    after_version: Annotated[int, Query(ge=0, le=2**31, description="the page starts after this version")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="events per page")] = 200,
+):
+    """Its audit trail in version order, a page at a time: every event, who recorded it, both times, and whether
+    (and by whom, why) it was retracted, whichever page the retraction is on. `next_after_version` gives the next
+    page; the ETag is the enterprise's latest version."""
+    page = ledger.history(enterprise_id, after_version=after_version, limit=limit)
+    response.headers["ETag"] = etag(page.latest_version)
+    return HistoryPublic(enterprise_id=enterprise_id, events=[event_public(h) for h in page],
+                         latest_version=page.latest_version, next_after_version=page.next_after_version, limit=limit)
 
 
 @router.get("/{enterprise_id}/history/{version}", response_model=HistoryEventPublic,
@@ -45,10 +52,10 @@ def history(enterprise_id: EnterpriseId, ledger: LedgerDep, by: CurrentOfficial,
 def history_event(enterprise_id: EnterpriseId, version: Annotated[int, Path(ge=1, le=2**31)], ledger: LedgerDep,
                   by: CurrentOfficial):
     """One event of the audit trail: what a command's Location points to."""
-    entry = next((h for h in ledger.history(enterprise_id) if h.version == version), None)
-    if entry is None:
+    page = ledger.history(enterprise_id, after_version=version - 1, limit=1)
+    if not page or page[0].version != version:
         raise errors.NotFound(f"企业没有第 {version} 号事件 (the enterprise has no event {version})")
-    return event_public(entry)
+    return event_public(page[0])
 
 
 def event_public(h: HistoryEntry) -> HistoryEventPublic:

@@ -24,6 +24,7 @@ from application.settings import Settings
 from domain import errors
 from domain.bureau_time import BUREAU_TZ
 from interfaces.http.deps import Today
+from interfaces.http.leader import FileLease
 from interfaces.http.problems import MEDIA_TYPE, TYPE_BASE
 from interfaces.http.schemas import Problem
 from projections import Views, open_views
@@ -185,13 +186,35 @@ class ReadFromHeader:
 
 @contextmanager
 def projections_running(app: FastAPI) -> Iterator[None]:
-    """Runs the projections in this process for the app's lifetime (see projections/embedded.py)."""
-    embedded = EmbeddedProjections(app.state.settings, app.state.views).start()
-    app.state.projections = embedded
+    """Runs the projections in this process for the app's lifetime (see projections/embedded.py).
+
+    With several server processes, one runs them: on PostgreSQL every process starts the
+    runners and they elect themselves per view (advisory locks); on SQLite only the holder
+    of the data folder's `projections.lock` starts them, the others serve and stand by to
+    take over (interfaces/http/leader.py).
+    """
+    settings: Settings = app.state.settings
+    app.state.projections = None
+
+    def start() -> None:
+        app.state.projections = EmbeddedProjections(settings, app.state.views).start()
+
+    def stop() -> None:
+        if app.state.projections is not None:
+            app.state.projections.stop()
+
+    lease = None
+    if settings.is_postgres:
+        start()
+    else:
+        lease = FileLease(settings.data_dir / "projections.lock", on_acquired=start, on_release=stop).start()
     try:
         yield
     finally:
-        embedded.stop()
+        if lease is not None:
+            lease.stop()
+        else:
+            stop()
         app.state.views.close()
 
 
