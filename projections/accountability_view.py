@@ -18,6 +18,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.bureau_time import BUREAU_TZ
+from domain.enterprise import ORDERED_TO_RECTIFY, RECTIFICATION_VERIFIED, RETRACTED, SAMPLE_FAILED, INSPECTED
+from domain.official import Official
 from projections.acts import TYPED, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, event_type, is_enterprise_event, is_official_event, payload_of
@@ -48,13 +50,24 @@ def apply_accountability_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
             enterprise_id = str(event.originator_id)
             actions.append((enterprise_id, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at,
                             fact.actor_id, event.actor.name, *typed_columns(fact)))
-            if fact.type == "Retracted":
+            if fact.type == RETRACTED:
                 retractions.append((fact.recorded_at, fact.version, enterprise_id, int(fact.payload["event_version"])))
-        elif is_official_event(event):
+        elif is_official_event(event) and OFFICIAL_EVENTS[event_type(event)]:
             _flush(tx, actions, retractions)
             actions, retractions = [], []
             _record_assignment(tx, event)
     _flush(tx, actions, retractions)
+
+
+# Which of an official's events change who is responsible where (the view keeps those);
+# tokens do not. An official's event without an entry is an error.
+OFFICIAL_EVENTS = {
+    Official.Appointed.__name__: True,
+    Official.Reassigned.__name__: True,
+    Official.Deactivated.__name__: True,
+    Official.TokenIssued.__name__: False,
+    Official.TokenRevoked.__name__: False,
+}
 
 
 ACTION_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id",
@@ -71,8 +84,6 @@ def _flush(tx: Tx, actions: list[tuple[Any, ...]], retractions: list[tuple[Any, 
 
 def _record_assignment(tx: Tx, event: Any) -> None:
     kind = event_type(event)
-    if kind not in ("Appointed", "Reassigned", "Deactivated"):
-        return
     official_id = str(event.originator_id)
     previous = tx.rows(
         "SELECT name, unit, role, towns, active FROM view_official_assignments{sfx} WHERE official_id = %s "
@@ -83,7 +94,7 @@ def _record_assignment(tx: Tx, event: Any) -> None:
     row = dict(previous[0]) if previous else {}
     row.update({k: p[k] for k in ("name", "unit", "role") if k in p})
     towns = p["towns"] if "towns" in p else as_json(row.get("towns", "[]"))
-    active = kind != "Deactivated" and bool(row.get("active", True))
+    active = kind != Official.Deactivated.__name__ and bool(row.get("active", True))
     tx.execute(
         "INSERT INTO view_official_assignments{sfx} (official_id, version, name, unit, role, towns, active, "
         "occurred_on, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -135,9 +146,9 @@ _ORDERS = f"""
 SELECT o.enterprise_id, o.order_no, o.deadline, o.occurred_on AS issued_on, o.actor_id AS issued_by, v.passed_on
   FROM view_actions{{sfx}} o
   LEFT JOIN (SELECT v.enterprise_id, v.order_no, MIN(v.occurred_on) AS passed_on FROM view_actions{{sfx}} v
-              WHERE v.type = 'RectificationVerified' AND v.passed AND {live('v')}
+              WHERE v.type = '{RECTIFICATION_VERIFIED}' AND v.passed AND {live('v')}
               GROUP BY v.enterprise_id, v.order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
- WHERE o.type = 'OrderedToRectify' AND {live('o')}
+ WHERE o.type = '{ORDERED_TO_RECTIFY}' AND {live('o')}
 """
 _FATE = ("CASE WHEN passed_on IS NOT NULL THEN (CASE WHEN passed_on <= deadline THEN 'verified_on_time' "
          "ELSE 'verified_late' END) WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
@@ -273,8 +284,8 @@ class AccountabilityView:
         within = ("f.occurred_on <= i.occurred_on + CAST(%(window)s AS INTEGER)" if tx.dialect.is_postgres
                   else "f.occurred_on <= date(i.occurred_on, '+' || %(window)s || ' days')")
         where = (f"FROM view_actions{{sfx}} i JOIN view_actions{{sfx}} f ON f.enterprise_id = i.enterprise_id "
-                 f"AND f.type = 'SampleFailed' AND {live('f')} AND f.occurred_on >= i.occurred_on AND {within} "
-                 f"WHERE i.type = 'Inspected' AND i.outcome = 'compliant' AND {live('i')}")
+                 f"AND f.type = '{SAMPLE_FAILED}' AND {live('f')} AND f.occurred_on >= i.occurred_on AND {within} "
+                 f"WHERE i.type = '{INSPECTED}' AND i.outcome = 'compliant' AND {live('i')}")
         total = int(tx.rows(f"SELECT COUNT(*) AS n {where}", params)[0]["n"])
         window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         rows = tx.rows(

@@ -7,10 +7,22 @@ event's payload here, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from domain.enterprise import (
+    CLOSED,
+    INSPECTED,
+    LICENSE_REVIEWED,
+    LICENSED,
+    ORDERED_TO_RECTIFY,
+    RECTIFICATION_VERIFIED,
+    REGISTERED,
+    RETRACTED,
+    SAMPLE_FAILED,
+    SAMPLE_PASSED,
+)
 from domain.status import Fact
 from domain.values import ProductCategory
 
@@ -18,36 +30,49 @@ from domain.values import ProductCategory
 TYPED = ("order_no", "deadline", "license_no", "license_type", "valid_until", "passed", "year", "sample_no",
          "product_category", "outcome", "reason")
 
-SAMPLES = ("SamplePassed", "SampleFailed")
-
-
 def typed_columns(fact: Fact) -> tuple[Any, ...]:
     """The typed columns of one act (None where a column does not apply)."""
-    p: Mapping[str, Any] = fact.payload
-    values: dict[str, Any] = {}
-    if fact.type in ("OrderedToRectify", "RectificationVerified"):
-        values["order_no"] = p["order_no"]
-        if fact.type == "OrderedToRectify":
-            values["deadline"] = _date(p["deadline"])
-        else:
-            values["passed"] = bool(p["passed"])
-    elif fact.type in ("Licensed", "LicenseReviewed"):
-        values["license_no"] = p["license_no"]
-        if fact.type == "Licensed":
-            values["license_type"] = p["license_type"]
-            values["valid_until"] = _date(p["valid_until"])
-        else:
-            values["year"] = int(p["year"])
-            values["passed"] = bool(p.get("passed", True))
-    elif fact.type in SAMPLES:
-        values["sample_no"] = p["sample_no"]
-        values["product_category"] = p["product_category"]
-        values["passed"] = fact.type == "SamplePassed"
-    elif fact.type == "Inspected":
-        values["outcome"] = p["outcome"]
-    elif fact.type == "Closed":
-        values["reason"] = p["reason"]
+    values = TYPED_BY_EVENT[fact.type](fact.payload)
     return tuple(values.get(name) for name in TYPED)
+
+
+def _order(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"order_no": p["order_no"], "deadline": _date(p["deadline"])}
+
+
+def _verification(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"order_no": p["order_no"], "passed": bool(p["passed"])}
+
+
+def _licence(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"license_no": p["license_no"], "license_type": p["license_type"], "valid_until": _date(p["valid_until"])}
+
+
+def _review(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"license_no": p["license_no"], "year": int(p["year"]), "passed": bool(p.get("passed", True))}
+
+
+def _sample(passed: bool) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    return lambda p: {"sample_no": p["sample_no"], "product_category": p["product_category"], "passed": passed}
+
+
+def _none(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+# What each event puts in the typed columns (a registration and a retraction: nothing).
+TYPED_BY_EVENT: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    REGISTERED: _none,
+    INSPECTED: lambda p: {"outcome": p["outcome"]},
+    ORDERED_TO_RECTIFY: _order,
+    RECTIFICATION_VERIFIED: _verification,
+    LICENSED: _licence,
+    LICENSE_REVIEWED: _review,
+    SAMPLE_PASSED: _sample(True),
+    SAMPLE_FAILED: _sample(False),
+    CLOSED: lambda p: {"reason": p["reason"]},
+    RETRACTED: _none,
+}
 
 
 def _date(value: Any) -> date:

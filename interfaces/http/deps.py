@@ -13,7 +13,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from application.ledger import CommandResult, Idempotency, Ledger
+from application.ledger import Ledger
+from application.results import CommandResult, Idempotency
 from domain import errors
 from domain.bureau_time import bureau_today
 from domain.official import Caller
