@@ -20,7 +20,7 @@ from uuid import UUID
 from domain.bureau_time import BUREAU_TZ
 from domain.enterprise import ORDERED_TO_RECTIFY, RECTIFICATION_VERIFIED, RETRACTED, SAMPLE_FAILED, INSPECTED
 from domain.official import Official
-from projections.acts import TYPED, typed_columns
+from projections.acts import TYPED, live, orders_with_fates, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, event_type, is_enterprise_event, is_official_event, payload_of
 from projections.recorders import Tx, ViewRecorder
@@ -28,14 +28,7 @@ from projections.recorders import Tx, ViewRecorder
 # late_days compares the bureau's day an act was recorded (UTC+8) with the day it occurred.
 BUREAU_TIME = BUREAU_TZ
 
-ORDER_FATES = ("verified_on_time", "verified_late", "overdue")
-
-
-def live(alias: str) -> str:
-    """An act of table alias `alias` live at (%(as_of)s, %(known_at)s)."""
-    a = alias
-    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
-            f"AND {a}.occurred_on <= %(as_of)s")
+ORDER_FATES = ("passed_on_time", "passed_late", "overdue")
 
 
 # -- the projection ------------------------------------------------------------------------
@@ -141,17 +134,7 @@ class Page:
         return {"items": self.items, "total": self.total, "limit": self.limit, "offset": self.offset}
 
 
-# Orders live at (as_of, known_at) with the date of their first passed verification and their fate then.
-_ORDERS = f"""
-SELECT o.enterprise_id, o.order_no, o.deadline, o.occurred_on AS issued_on, o.actor_id AS issued_by, v.passed_on
-  FROM view_actions{{sfx}} o
-  LEFT JOIN (SELECT v.enterprise_id, v.order_no, MIN(v.occurred_on) AS passed_on FROM view_actions{{sfx}} v
-              WHERE v.type = '{RECTIFICATION_VERIFIED}' AND v.passed AND {live('v')}
-              GROUP BY v.enterprise_id, v.order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
- WHERE o.type = '{ORDERED_TO_RECTIFY}' AND {live('o')}
-"""
-_FATE = ("CASE WHEN passed_on IS NOT NULL THEN (CASE WHEN passed_on <= deadline THEN 'verified_on_time' "
-         "ELSE 'verified_late' END) WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
+ORDERS = orders_with_fates("view_actions")
 
 
 class AccountabilityView:
@@ -237,7 +220,7 @@ class AccountabilityView:
         params = {"as_of": as_of, "known_at": known_at, "window": self.window_days}
         with self.recorder.read() as tx:
             officials = self._officials_acts(tx, params)
-            for r in tx.rows(f"SELECT issued_by, {_FATE} AS fate, COUNT(*) AS n FROM ({_ORDERS}) orders "
+            for r in tx.rows(f"SELECT issued_by, fate, COUNT(*) AS n FROM ({ORDERS}) orders "
                              "GROUP BY issued_by, fate", params):
                 counts = officials[r["issued_by"]]["orders"]
                 counts["issued"] += int(r["n"])
@@ -263,7 +246,7 @@ class AccountabilityView:
                          f"WHERE {live('a')} GROUP BY a.actor_id, a.type", params):
             entry = officials.setdefault(r["actor_id"], {
                 "official_id": r["actor_id"], "name": r["name"], "actions": {},
-                "orders": {"issued": 0, "verified_on_time": 0, "verified_late": 0, "overdue": 0},
+                "orders": {"issued": 0, "passed_on_time": 0, "passed_late": 0, "overdue": 0},
             })
             entry["actions"][r["type"]] = int(r["n"])
         for entry in officials.values():
@@ -271,7 +254,7 @@ class AccountabilityView:
         return officials
 
     def _overdue(self, tx: Tx, params: dict[str, Any], limit: int | None, offset: int) -> Page:
-        where = f"FROM ({_ORDERS}) orders WHERE {_FATE} = 'overdue'"
+        where = f"FROM ({ORDERS}) orders WHERE fate = 'overdue'"
         total = int(tx.rows(f"SELECT COUNT(*) AS n {where}", params)[0]["n"])
         window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         rows = tx.rows(f"SELECT enterprise_id, order_no, deadline, issued_by {where} "

@@ -90,3 +90,29 @@ def categories_mask(categories: Iterable[str]) -> int:
     for c in categories:
         mask |= CATEGORY_BITS[c]
     return mask
+
+
+def live(a: str) -> str:
+    """SQL: the act of table alias `a` is live at (%(as_of)s, %(known_at)s): recorded by known_at, not
+    retracted by a retraction recorded by known_at, and occurred on or before as_of."""
+    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
+            f"AND {a}.occurred_on <= %(as_of)s")
+
+
+def orders_with_fates(table: str) -> str:
+    """SQL over an acts table (view_status_facts or view_actions): each order live at (as_of, known_at),
+    with the date of its first passed verification (`passed_on`) and its fate then (`fate`): passed_on_time,
+    passed_late, overdue or open, as domain.status.Order.fate decides it."""
+    return f"""
+SELECT o.*, CASE WHEN o.passed_on IS NOT NULL THEN (CASE WHEN o.passed_on <= o.deadline THEN 'passed_on_time'
+                                                         ELSE 'passed_late' END)
+                 WHEN o.deadline < %(as_of)s THEN 'overdue' ELSE 'open' END AS fate
+  FROM (SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.deadline,
+               o.actor_id AS issued_by, v.passed_on
+          FROM {table}{{sfx}} o
+          LEFT JOIN (SELECT v.enterprise_id, v.order_no, MIN(v.occurred_on) AS passed_on FROM {table}{{sfx}} v
+                      WHERE v.type = '{RECTIFICATION_VERIFIED}' AND v.passed AND {live('v')}
+                      GROUP BY v.enterprise_id, v.order_no) v
+                 ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
+         WHERE o.type = '{ORDERED_TO_RECTIFY}' AND {live('o')}) o
+"""

@@ -43,7 +43,7 @@ from domain.enterprise import (
     SAMPLE_PASSED,
 )
 from domain.values import FOOD_CATEGORIES, Area, ClosureReason, Kind, ProductCategory
-from projections.acts import CATEGORY_BITS
+from projections.acts import CATEGORY_BITS, live, orders_with_fates
 from projections.campaign_figures import (
     ACTS,
     AREA_ORDER,
@@ -68,12 +68,6 @@ CALENDAR_ACTS = {INSPECTED: "inspections", ORDERED_TO_RECTIFY: "orders", RECTIFI
 FIGURES = ("orders", "passed_on_time", "passed_late", "overdue_orders", "open_orders", "failed_verifications")
 
 
-def live(a: str) -> str:
-    """The act of alias `a` is live at (%(as_of)s, %(known_at)s)."""
-    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
-            f"AND {a}.occurred_on <= %(as_of)s")
-
-
 # Each enterprise's standing at (as_of, known_at): its one live row of the status timeline
 # (status, required licence held, first closure, orders by fate; domain.status.Standing).
 _STANDING = """
@@ -85,16 +79,8 @@ SELECT t.enterprise_id, t.name, t.town, t.kind, t.area, t.categories_mask, t.sta
    AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s)
 """
 
-# Live orders with the date of their first passed verification (the overdue list).
-_ORDERS = f"""
-SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.deadline, o.actor_id AS issued_by,
-       v.passed_on
-  FROM view_status_facts{{sfx}} o
-  LEFT JOIN (SELECT enterprise_id, order_no, MIN(occurred_on) AS passed_on FROM view_status_facts{{sfx}} v
-              WHERE v.type = '{RECTIFICATION_VERIFIED}' AND v.passed AND {live('v')}
-              GROUP BY enterprise_id, order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
- WHERE o.type = '{ORDERED_TO_RECTIFY}' AND {live('o')}
-"""
+# Live orders with their fate on as_of (the overdue list).
+_ORDERS = orders_with_fates("view_status_facts")
 
 # Licences live and valid on as_of, held by enterprises not closed then, and whether reviewed for the year.
 _DUE = f"""
@@ -336,12 +322,10 @@ class CampaignQueries:
                       "failed_verifications": g["failed_verifications"]}
             total.update(counts)
             by_town[g["town"]].update(counts)
-        fate = ("CASE WHEN passed_on IS NOT NULL AND passed_on <= %(as_of)s THEN 'passed' "
-                "WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
         overdue = self._listing(
             total["overdue"],
             f"SELECT o.*, e.name, e.town, e.kind FROM ({_ORDERS}) o "
-            f"JOIN view_enterprises{{sfx}} e ON e.enterprise_id = o.enterprise_id WHERE {fate} = 'overdue'",
+            "JOIN view_enterprises{sfx} e ON e.enterprise_id = o.enterprise_id WHERE o.fate = 'overdue'",
             "o.deadline, e.name{C}, e.town{C}, o.enterprise_id{C}, o.issued_on, o.version",
             lambda r: {**_ref(r), "order_no": r["order_no"], "issued_on": as_date(r["issued_on"]),
                        "deadline": as_date(r["deadline"]), "days_overdue": (self.as_of - as_date(r["deadline"])).days,

@@ -68,7 +68,7 @@ def reference_accountability(histories: dict[Any, list[Any]], as_of: date, known
     for _, h in acts:
         o = officials.setdefault(str(h.actor.official_id), {
             "official_id": str(h.actor.official_id), "name": h.actor.name, "actions": Counter(),
-            "orders": Counter(issued=0, verified_on_time=0, verified_late=0, overdue=0),
+            "orders": Counter(issued=0, passed_on_time=0, passed_late=0, overdue=0),
         })
         o["actions"][h.type] += 1
     overdue = []
@@ -79,7 +79,7 @@ def reference_accountability(histories: dict[Any, list[Any]], as_of: date, known
         counts = officials[issuer]["orders"]
         counts["issued"] += 1
         if passes:
-            counts["verified_on_time" if min(passes) <= deadline else "verified_late"] += 1
+            counts["passed_on_time" if min(passes) <= deadline else "passed_late"] += 1
         elif deadline < as_of:
             counts["overdue"] += 1
             overdue.append({"enterprise_id": str(eid), "order_no": no, "deadline": deadline.isoformat(),

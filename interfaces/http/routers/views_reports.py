@@ -64,7 +64,7 @@ class AccountabilityPublic(BaseModel):
     model_config = _examples({
         "as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00Z",
         "officials": [{"official_id": OFFICIAL, "name": "王芳", "actions": {"Inspected": 4, "OrderedToRectify": 1},
-                       "orders": {"issued": 1, "verified_on_time": 0, "verified_late": 0, "overdue": 1}}],
+                       "orders": {"issued": 1, "passed_on_time": 0, "passed_late": 0, "overdue": 1}}],
         "overdue_orders": {"items": [{"enterprise_id": ENTERPRISE, "order_no": "SQ-2026-031", "deadline": "2026-08-30",
                                       "issued_by": OFFICIAL}], "total": 1, "limit": 50, "offset": 0},
         "compliant_then_failed": {"items": [{"enterprise_id": ENTERPRISE, "inspector_id": OFFICIAL,
