@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from application.bootstrap import build_ledger
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
-from application.demo import seed_demo
+from seeding.demo import seed_demo
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.recording_clock import simulated

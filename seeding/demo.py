@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate, event
 
 from application.ledger import Ledger
+from application.markers import DemoSeeded
 from domain.actor import SYSTEM
 from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.credit_code import ALPHABET, check_character
@@ -89,21 +89,6 @@ def campaign_year(today: date) -> int:
 def valid_credit_code(rng: random.Random) -> str:
     body = "91" + "3501" + f"{rng.randint(0, 99):02d}" + "".join(rng.choice(ALPHABET) for _ in range(9))
     return body + check_character(body)
-
-
-class DemoSeeded(Aggregate):
-    """Marks that the demo was seeded, and remembers its officials."""
-
-    ID = uuid5(NAMESPACE_URL, "/zhijian/demo")
-
-    @staticmethod
-    def create_id() -> UUID:
-        return DemoSeeded.ID
-
-    @event("Seeded")
-    def __init__(self, officials: dict[str, UUID], enterprises: int) -> None:
-        self.officials = officials
-        self.enterprises = enterprises
 
 
 @dataclass
