@@ -11,10 +11,11 @@ view is already past it, and its supervisor restarts it from the new position.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.persistence import InfrastructureFactory, OperationalError, Tracking
 from eventsourcing.utils import Environment
 
 from application.settings import Settings
@@ -50,9 +51,27 @@ class Rebuild:
         catch_up(self.log, PROJECTIONS[self.view](view=self.new), page=PAGE, progress=progress)
         return self.new
 
-    def switch_over(self) -> int:
-        """Catches up and swaps the new tables in, in one transaction; returns the view's position."""
+    def switch_over(self, attempts: int = 5) -> int:
+        """Catches up and swaps the new tables in, in one transaction; returns the view's position.
+
+        The transaction takes the live tables' locks and renames the new ones; on PostgreSQL
+        that can deadlock with autovacuum analysing the freshly loaded tables (seen at
+        province scale). Nothing is half done then (the transaction rolls back), so it is
+        tried again. The new tables are analysed first, so the planner knows them at once.
+        """
         assert self.new is not None, "build() first"
+        self._analyse(NEW)
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._switch_over()
+            except OperationalError as e:
+                if "deadlock" not in str(e) or attempt == attempts:
+                    raise
+                time.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")
+
+    def _switch_over(self) -> int:
+        assert self.new is not None
         live = self.recorder_class(self.factory.datastore)
         live.create_table()  # type: ignore[attr-defined]
         apply_page = PROJECTIONS[self.view].apply_page
@@ -68,6 +87,14 @@ class Rebuild:
                 position = items[-1][1]
             self._swap(tx)
         return position
+
+    def _analyse(self, suffix: str) -> None:
+        """Fresh statistics for the view's tables (PostgreSQL; SQLite plans without them)."""
+        if not self.recorder_class.dialect.is_postgres:
+            return
+        with self.factory.datastore.transaction(commit=True) as curs:
+            for name in self.tables.names(suffix):
+                curs.execute(f"ANALYZE {name}")
 
     def _tracked(self, tx: Tx) -> int:
         rows = tx.rows(
