@@ -97,10 +97,10 @@ def test_the_read_endpoints_are_in_the_openapi_schema_with_examples(client):
 
 
 def test_after_a_position_the_views_have_not_reached_answers_503_with_the_lag(client, app, chief, monkeypatch):
-    from interfaces.http.routers import views_support
+    from interfaces.http import read_side
 
     app.state.projections.stop()
-    monkeypatch.setattr(views_support, "AFTER_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(read_side, "AFTER_TIMEOUT_SECONDS", 0.2)
     response = client.post("/enterprises", json={**ENTERPRISE}, headers=chief)
     position = response.json()["position"]
     lagging = client.get("/reports/status", params={"after": position}, headers=chief)
