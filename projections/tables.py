@@ -166,7 +166,7 @@ class ViewTables:
 
 STATUS = ViewTables("status", (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))
 ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ASSIGNMENTS))
-VIEWS = {"status": STATUS, "accountability": ACCOUNTABILITY}
+# The views themselves (tables, projection, queries) are listed once, in projections/registry.py.
 
 # Which schema version each view's tables were created with.
 SCHEMA_TABLE = "view_schema"

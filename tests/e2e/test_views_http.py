@@ -97,12 +97,25 @@ def test_the_read_endpoints_are_in_the_openapi_schema_with_examples(client):
 
 
 def test_after_a_position_the_views_have_not_reached_answers_503_with_the_lag(client, app, chief, monkeypatch):
-    from interfaces.http.routers import views_support
+    from interfaces.http import read_side
 
     app.state.projections.stop()
-    monkeypatch.setattr(views_support, "AFTER_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(read_side, "AFTER_TIMEOUT_SECONDS", 0.2)
     response = client.post("/enterprises", json={**ENTERPRISE}, headers=chief)
     position = response.json()["position"]
     lagging = client.get("/reports/status", params={"after": position}, headers=chief)
     assert lagging.status_code == 503 and lagging.headers["content-type"].startswith("application/problem+json")
     assert lagging.json()["lag"]["status"] >= 1
+
+
+def test_a_bad_read_is_refused_at_once_even_with_an_after_the_views_have_not_reached(client, app, chief, monkeypatch):
+    from interfaces.http import read_side
+
+    app.state.projections.stop()
+    monkeypatch.setattr(read_side, "AFTER_TIMEOUT_SECONDS", 60.0)  # a wait would end in 503, not 422
+    position = client.post("/enterprises", json={**ENTERPRISE}, headers=chief).json()["position"]
+    refused = client.get("/reports/accountability", params={"after": position, "limit": 0}, headers=chief)
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["limit"]
+    missing = client.get("/enterprises/6f1c2f7e-8d0b-4c39-9a51-2b1f5c0d7a10", params={"after": position},
+                         headers=chief)
+    assert missing.status_code == 404  # known missing before any wait for the views
