@@ -140,9 +140,8 @@ ORDERS = orders_with_fates("view_actions")
 class AccountabilityView:
     """Questions about officials' acts, answered at (as_of, known_at)."""
 
-    def __init__(self, recorder: ViewRecorder, compliant_then_failed_days: int = 90) -> None:
+    def __init__(self, recorder: ViewRecorder) -> None:
         self.recorder = recorder
-        self.window_days = compliant_then_failed_days
 
     def position(self) -> int:
         return self.recorder.position()
@@ -215,9 +214,14 @@ class AccountabilityView:
         unit_wide.sort(key=lambda o: o["official_id"])
         return {t: [*sorted(v, key=lambda o: o["official_id"]), *unit_wide] for t, v in sorted(bound.items())}
 
-    def report(self, as_of: date, known_at: datetime, *, limit: int | None = 50, offset: int = 0) -> dict[str, Any]:
-        """The accountability findings at (as_of, known_at), in the API's shape; lists paged by limit/offset."""
-        params = {"as_of": as_of, "known_at": known_at, "window": self.window_days}
+    def report(self, as_of: date, known_at: datetime, *, window_days: int, limit: int | None = 50,
+               offset: int = 0) -> dict[str, Any]:
+        """The accountability findings at (as_of, known_at), in the API's shape; lists paged by limit/offset.
+
+        `window_days` is the campaign's `compliant_then_failed_days` (the campaign file's
+        `[accountability]`): an inspection found compliant is listed when a sample failed at
+        the same enterprise within that many days after it."""
+        params = {"as_of": as_of, "known_at": known_at, "window": int(window_days)}
         with self.recorder.read() as tx:
             officials = self._officials_acts(tx, params)
             for r in tx.rows(f"SELECT issued_by, fate, COUNT(*) AS n FROM ({ORDERS}) orders "

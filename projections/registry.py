@@ -46,8 +46,8 @@ class ViewSpec:
 
     tables: ViewTables
     projection: type[ViewProjection]
-    # The view's questions on an open recorder, given the settings some of them take.
-    open_queries: Callable[[ViewRecorder, Settings], ViewQueries]
+    # The view's questions on an open recorder (what a question needs of the campaign, it is given per call).
+    open_queries: Callable[[ViewRecorder], ViewQueries]
 
     @property
     def name(self) -> str:
@@ -66,9 +66,8 @@ def _recorder_class(tables: ViewTables, backend: str) -> type[ViewRecorder]:
 
 
 VIEWS: tuple[ViewSpec, ...] = (
-    ViewSpec(STATUS, StatusProjection, lambda recorder, settings: StatusView(recorder)),
-    ViewSpec(ACCOUNTABILITY, AccountabilityProjection,
-             lambda recorder, settings: AccountabilityView(recorder, settings.compliant_then_failed_days)),
+    ViewSpec(STATUS, StatusProjection, StatusView),
+    ViewSpec(ACCOUNTABILITY, AccountabilityProjection, AccountabilityView),
 )
 VIEW_NAMES: tuple[str, ...] = tuple(spec.name for spec in VIEWS)
 _BY_NAME = {spec.name: spec for spec in VIEWS}

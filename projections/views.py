@@ -107,7 +107,7 @@ class Views:
 
 def _queries(settings: Settings, *, create_tables: bool = True) -> tuple[Any, dict[str, ViewQueries]]:
     factory, recorders = open_recorders(settings, create_tables=create_tables)
-    return factory, {spec.name: spec.open_queries(recorders[spec.name], settings) for spec in VIEWS}
+    return factory, {spec.name: spec.open_queries(recorders[spec.name]) for spec in VIEWS}
 
 
 def open_views(settings: Settings) -> Views:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
+
+from application.campaign_settings import load_campaign_settings
 
 from tests.e2e.conftest import ENTERPRISE, register
 
@@ -62,6 +65,12 @@ def test_reports_count_by_status_town_and_kind_and_name_the_accountable(client, 
     [finding] = report["compliant_then_failed"]["items"]
     assert finding["enterprise_id"] == e and finding["days_between"] == 25 and finding["sample_no"] == "CJ-1"
     inspector_id = finding["inspector_id"]
+    # the window is the campaign file's: 25 days apart is outside a 20-day window, inside a 25-day one
+    for days, expected in ((20, 0), (25, 1)):
+        client.app.state.campaign_settings = replace(load_campaign_settings(), compliant_then_failed_days=days)
+        narrowed = client.get("/reports/accountability", headers=chief).json()
+        assert narrowed["compliant_then_failed"]["total"] == expected, days
+    del client.app.state.campaign_settings
     assert report["responsible"]["石桥镇"][0]["official_id"] == inspector_id
     # the town's own inspector first, then the unit-wide supervisor; the auditor answers for no town
     assert [(o["name"], o["scope"]) for o in report["responsible"]["石桥镇"]] == [("赵强", "town"), ("李明", "unit")]

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from application.campaign_settings import CampaignSettings, load_campaign_settings
 from domain import errors
 from interfaces.http import problems
-from interfaces.http.deps import CurrentOfficial
+from interfaces.http.deps import CurrentOfficial, campaign_settings
 from interfaces.http.read_side import ReadAt, waits_for
 from interfaces.report_formats import FORMATS, JSON_LIST_LIMIT, file_name, render, write
 from interfaces.report_formats.json_format import jsonable
@@ -47,16 +45,6 @@ LIST_EXAMPLE = {"as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00+00:00", 
                            "town": "石桥镇", "kind": "small_workshop", "area": "rural",
                            "required_license": "workshop_registration"}],
                 "total": 1, "limit": 50, "offset": 0}
-
-
-@lru_cache(maxsize=1)
-def _deployment_campaign_settings() -> CampaignSettings:
-    return load_campaign_settings()
-
-
-def campaign_settings(request: Request) -> CampaignSettings:
-    """The app's campaign settings if it was given some, else the deployment's file (read once)."""
-    return getattr(request.app.state, "campaign_settings", None) or _deployment_campaign_settings()
 
 
 @router.get("/campaign", response_class=Response, responses=CAMPAIGN_RESPONSES)

@@ -7,11 +7,11 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from interfaces.http import problems
-from interfaces.http.deps import CurrentOfficial
+from interfaces.http.deps import CurrentOfficial, campaign_settings
 from interfaces.http.read_side import ReadAt, waits_for
 
 router = APIRouter(tags=["reports"])
@@ -117,13 +117,16 @@ def status_report(by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")
 
 @router.get("/reports/accountability", response_model=AccountabilityPublic,
             responses=problems.responses(401, 422, 503))
-def accountability_report(by: CurrentOfficial, at: Annotated[ReadAt, waits_for("accountability")],
+def accountability_report(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_for("accountability")],
                           limit: Limit = 50, offset: Offset = 0) -> AccountabilityPublic:
     """Per official: acts by type and the fate of the orders they issued; overdue orders; inspections found
-    compliant shortly before a failed sample (the window is ZHIJIAN_COMPLIANT_THEN_FAILED_DAYS); who was
-    responsible for each town. The two lists are paged (`limit`, `offset`, `total`)."""
+    compliant shortly before a failed sample (the window is the campaign file's
+    `[accountability] compliant_then_failed_days`); who was responsible for each town. The two lists are
+    paged (`limit`, `offset`, `total`)."""
     views, day, moment = at.views, at.as_of, at.known_at
-    return AccountabilityPublic(**views.accountability.report(day, moment, limit=limit, offset=offset))
+    window = campaign_settings(request).campaign_for(day).compliant_then_failed_days
+    return AccountabilityPublic(**views.accountability.report(day, moment, window_days=window, limit=limit,
+                                                              offset=offset))
 
 
 @router.get("/officials/{official_id}/actions", response_model=ActionsPublic, tags=["officials"],
