@@ -1,20 +1,19 @@
-"""The enforcement ledger: one method per command, each taking the acting official and today.
+"""The enforcement ledger: every act recorded through one path, `record` (or `register` for a new enterprise).
 
-Methods return plain values (ids, versions, positions), never aggregates. Library
-errors are translated into the domain's typed errors here.
+A command is a value (application/commands.py); who acts and what day it is come with
+it. Methods return plain values (application/results.py), never aggregates. Library
+errors are translated into the domain's typed errors here. Officials and their tokens:
+application/officials.py.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 import random
-import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -27,79 +26,26 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.domain import Aggregate
-from eventsourcing.utils import get_topic
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.utils import get_topic
 
 from application.aggregate_cache import CachedRepository
+from application.commands import EnterpriseCommand, Register
 from application.idempotency import IdempotencyRecord, fingerprint
+from application.officials import OfficialsMixin
+from application.results import CommandResult, HistoryEntry, HistoryPage, Idempotency, Retraction
 from application.snapshots import ExactSnapshot
 from application.storage import EventStoreAccess
 from application.transcodings import register_transcodings
 from domain import errors
-from domain.actor import Actor
+from domain.acts import Act
 from domain.enterprise import CreditCodeIndex, Enterprise
-from domain.official import Caller, Official, TokenIndex, hash_token
+from domain.official import Caller, Official
+from domain.permissions import authorise
 from domain.status import ENVELOPE
-from domain.values import ClosureReason, FindingCode, LicenseType, Outcome, ProductCategory, Role, SampleResult
 
 
-
-@dataclass(frozen=True)
-class CommandResult:
-    enterprise_id: UUID
-    version: int
-    position: int
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class Idempotency:
-    key: str
-    request: Any  # what the client sent, fingerprinted to refuse a reused key
-
-
-@dataclass(frozen=True)
-class Retraction:
-    version: int
-    reason: str
-    recorded_at: datetime
-    actor: Actor
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    version: int
-    position: int
-    type: str
-    occurred_on: date
-    recorded_at: datetime
-    actor: Actor
-    payload: dict[str, Any]
-    retracted: Retraction | None
-
-
-@dataclass(frozen=True)
-class HistoryPage(Sequence[HistoryEntry]):
-    """A page of an enterprise's audit trail; a sequence of its entries."""
-
-    entries: list[HistoryEntry]
-    latest_version: int  # the enterprise's version now (its ETag), whatever the page
-    next_after_version: int | None  # where the next page starts; None when this page reaches the end
-
-    def __getitem__(self, index: Any) -> Any:
-        return self.entries[index]
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-
-@dataclass(frozen=True)
-class Appointment:
-    official_id: UUID
-    token: str
-
-
-class Ledger(Application[UUID]):
+class Ledger(OfficialsMixin, Application[UUID]):
     """The zhijian application: enterprises and officials, stored immutably.
 
     Aggregates are loaded from a bounded LRU, fast-forwarded with the events recorded
@@ -192,110 +138,16 @@ class Ledger(Application[UUID]):
         events = list(self.events.get(aggregate_id))
         return project_aggregate(None, events) if events else None
 
-    # -- officials -------------------------------------------------------------------
-
-    def appoint_official(
-        self, *, by: Actor, today: date, name: str, unit: str, role: Role, towns: Iterable[str] = ()
-    ) -> Appointment:
-        official = Official.appoint(actor=by, today=today, name=name, unit=unit, role=role, towns=towns)
-        token, index = self._new_token(official, by, today)
-        self.save(official, index)
-        return Appointment(official.id, token)
-
-    def issue_token(self, official_id: UUID, *, by: Actor, today: date) -> str:
-        official = self._official(official_id)
-        token, index = self._new_token(official, by, today)
-        self.save(official, index)
-        return token
-
-    def _new_token(self, official: Official, by: Actor, today: date) -> tuple[str, TokenIndex]:
-        token = "zj_" + secrets.token_urlsafe(32)
-        token_hash = hash_token(token)
-        official.issue_token(actor=by, today=today, token_hash=token_hash)
-        return token, TokenIndex(token_hash=token_hash, official_id=official.id)
-
-    def revoke_token(self, official_id: UUID, token: str, *, by: Actor, today: date) -> None:
-        official = self._official(official_id)
-        official.revoke_token(actor=by, today=today, token_hash=hash_token(token))
-        self.save(official)
-
-    def reassign_official(
-        self, official_id: UUID, *, by: Actor, today: date, towns: Iterable[str] | None = None, role: Role | None = None
-    ) -> None:
-        official = self._official(official_id)
-        official.reassign(actor=by, today=today, towns=towns, role=role)
-        self.save(official)
-
-    def deactivate_official(self, official_id: UUID, *, by: Actor, today: date, reason: str = "") -> None:
-        official = self._official(official_id)
-        official.deactivate(actor=by, today=today, reason=reason)
-        self.save(official)
-
-    def _official(self, official_id: UUID) -> Official:
-        return self._get(Official, official_id, "official")
-
-    def authenticate(self, token: str) -> Caller:
-        """The active official holding this token, or Unauthenticated; what the store holds now."""
-        official_id = self._token_owner(token)
-        try:
-            official = self.repository.get(official_id)  # fast-forwarded: a revocation counts at once
-        except AggregateNotFoundError:
-            raise _refused() from None
-        return _caller(official, token)
-
-    def recently_authenticated(self, token: str, within: float) -> Caller | None:
-        """As `authenticate`, from memory alone: None unless the token's official was read from the store less
-        than `within` seconds ago (then ask `authenticate`). Never waits, never asks the store.
-
-        A refusal from memory is final: revoked tokens and deactivated officials stay so.
-        """
-        try:
-            official_id = self._token_owners.get(hash_token(token))
-        except KeyError:
-            return None
-        official = self.repository.recent(official_id, within)
-        return None if official is None else _caller(official, token)
-
-    def _token_owner(self, token: str) -> UUID:
-        token_hash = hash_token(token)
-        try:
-            return self._token_owners.get(token_hash)
-        except KeyError:
-            pass
-        index = self._created_once(TokenIndex.create_id(token_hash))
-        if not isinstance(index, TokenIndex):
-            raise _refused()
-        self._token_owners.put(token_hash, index.official_id)
-        return index.official_id
-
     # -- enterprise commands -----------------------------------------------------------
 
-    def register_enterprise(
-        self,
-        *,
-        by: Caller,
-        today: date,
-        occurred_on: date,
-        name: str,
-        town: str,
-        area: Any,
-        kind: Any,
-        product_categories: Iterable[ProductCategory] = (),
-        credit_code: str | None = None,
-        credit_code_verified_by_hand: bool = False,
-        address: str = "",
-        notes: str = "",
-        idempotency: Idempotency | None = None,
-    ) -> CommandResult:
-        self._authorise(by, "Registered", town)
+    def register(self, command: Register, *, by: Caller, today: date,
+                 idempotency: Idempotency | None = None) -> CommandResult:
+        """登记建档: registers a new enterprise; its credit code (if any) at most once."""
+        authorise(by, command.act, command.town)
         replay = self._replay(by, idempotency)
         if replay is not None:
             return replay
-        enterprise = Enterprise.register(
-            actor=by.as_actor, today=today, occurred_on=occurred_on, name=name, town=town, area=area, kind=kind,
-            product_categories=product_categories, credit_code=credit_code,
-            credit_code_verified_by_hand=credit_code_verified_by_hand, address=address, notes=notes,
-        )
+        enterprise = command.create(by.as_actor, today)
         extra: list[Aggregate] = []
         if enterprise.credit_code:
             extra.append(CreditCodeIndex(credit_code=enterprise.credit_code, enterprise_id=enterprise.id))
@@ -318,115 +170,27 @@ class Ledger(Application[UUID]):
             f"(credit code already registered to enterprise {index.enterprise_id})"
         )
 
-    def inspect(
-        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, outcome: Outcome,
-        findings: Iterable[FindingCode] = (), notes: str = "",
-        expected_version: int | None = None, idempotency: Idempotency | None = None,
+    def record(
+        self,
+        enterprise_id: UUID,
+        command: EnterpriseCommand,
+        *,
+        by: Caller,
+        today: date,
+        expected_version: int | None = None,
+        idempotency: Idempotency | None = None,
     ) -> CommandResult:
-        return self._execute(
-            enterprise_id, by, "Inspected", expected_version, idempotency,
-            lambda e: e.inspect(actor=by.as_actor, today=today, occurred_on=occurred_on, outcome=outcome,
-                                findings=findings, notes=notes),
-        )
-
-    def order_to_rectify(
-        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, order_no: str, deadline: date,
-        items: Iterable[str], notes: str = "",
-        expected_version: int | None = None, idempotency: Idempotency | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            enterprise_id, by, "OrderedToRectify", expected_version, idempotency,
-            lambda e: e.order_to_rectify(actor=by.as_actor, today=today, occurred_on=occurred_on, order_no=order_no,
-                                         deadline=deadline, items=items, notes=notes),
-        )
-
-    def verify_rectification(
-        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, order_no: str, passed: bool,
-        notes: str = "", expected_version: int | None = None, idempotency: Idempotency | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            enterprise_id, by, "RectificationVerified", expected_version, idempotency,
-            lambda e: e.verify_rectification(actor=by.as_actor, today=today, occurred_on=occurred_on,
-                                             order_no=order_no, passed=passed, notes=notes),
-        )
-
-    def grant_license(
-        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, license_type: LicenseType,
-        license_no: str, valid_until: date, notes: str = "",
-        expected_version: int | None = None, idempotency: Idempotency | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            enterprise_id, by, "Licensed", expected_version, idempotency,
-            lambda e: e.grant_license(actor=by.as_actor, today=today, occurred_on=occurred_on,
-                                      license_type=license_type, license_no=license_no, valid_until=valid_until,
-                                      notes=notes),
-        )
-
-    def review_license(
-        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, license_no: str, year: int,
-        passed: bool = True, notes: str = "",
-        expected_version: int | None = None, idempotency: Idempotency | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            enterprise_id, by, "LicenseReviewed", expected_version, idempotency,
-            lambda e: e.review_license(actor=by.as_actor, today=today, occurred_on=occurred_on,
-                                       license_no=license_no, year=year, passed=passed, notes=notes),
-        )
-
-    def record_sample(
-        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, sample_no: str,
-        product_category: ProductCategory, result: SampleResult, product: str = "",
-        failed_items: Iterable[str] = (), lab: str = "", notes: str = "",
-        expected_version: int | None = None, idempotency: Idempotency | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            enterprise_id, by, "SampleTaken", expected_version, idempotency,
-            lambda e: e.record_sample(actor=by.as_actor, today=today, occurred_on=occurred_on, sample_no=sample_no,
-                                      product_category=product_category, result=result, product=product,
-                                      failed_items=failed_items, lab=lab, notes=notes),
-        )
-
-    def close_enterprise(
-        self, enterprise_id: UUID, *, by: Caller, today: date, occurred_on: date, reason: ClosureReason,
-        decision_no: str = "", notes: str = "",
-        expected_version: int | None = None, idempotency: Idempotency | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            enterprise_id, by, "Closed", expected_version, idempotency,
-            lambda e: e.close(actor=by.as_actor, today=today, occurred_on=occurred_on, reason=reason,
-                              decision_no=decision_no, notes=notes),
-        )
-
-    def retract(
-        self, enterprise_id: UUID, *, by: Caller, today: date, event_version: int, reason: str,
-        occurred_on: date | None = None,
-        expected_version: int | None = None, idempotency: Idempotency | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            enterprise_id, by, "Retracted", expected_version, idempotency,
-            lambda e: e.retract(actor=by.as_actor, today=today, occurred_on=occurred_on or today,
-                                event_version=event_version, reason=reason),
-        )
+        """Records one act on an enterprise: load, authorise, decide, save (see `_execute`)."""
+        return self._execute(enterprise_id, by, command.act, expected_version, idempotency,
+                             lambda e: command.apply(e, by.as_actor, today))
 
     # -- the command cycle -------------------------------------------------------------
-
-    def _authorise(self, by: Caller, act: str, town: str) -> None:
-        if not by.active:
-            raise errors.NotPermitted(f"{by.name} 已停用 (official is deactivated)")
-        if act not in _ROLE_WORDS or not by.may(act):
-            raise errors.NotPermitted(
-                f"{by.role.label}无权{_ROLE_WORDS.get(act, act)} (role {by.role.value} may not record {act})"
-            )
-        if not by.covers(town):
-            raise errors.NotPermitted(
-                f"{town} 不在 {by.name} 的辖区 {'、'.join(by.towns)} 内 (town {town} is outside the official's towns)"
-            )
 
     def _execute(
         self,
         enterprise_id: UUID,
         by: Caller,
-        act: str,
+        act: Act,
         expected_version: int | None,
         idempotency: Idempotency | None,
         decide: Callable[[Enterprise], None],
@@ -447,7 +211,7 @@ class Ledger(Application[UUID]):
             while lost < max(1, self.command_retries):
                 enterprise = self._enterprise(enterprise_id) if fresh else self._last_known(enterprise_id)
                 try:
-                    self._authorise(by, act, enterprise.town)
+                    authorise(by, act, enterprise.town)
                     replay = self._replay(by, idempotency)
                     if replay is not None:
                         return replay
@@ -588,33 +352,7 @@ def snapshot_step(version: int, interval: int) -> int:
     return step
 
 
-def _refused() -> errors.Unauthenticated:
-    return errors.Unauthenticated("令牌无效、已吊销或人员已停用 (token unknown, revoked, or official deactivated)")
-
-
-def _caller(official: Any, token: str) -> Caller:
-    """The official as the caller presenting `token`, if they are active and hold it; Unauthenticated otherwise."""
-    if not isinstance(official, Official):
-        raise _refused()
-    token_hash = hash_token(token)
-    held = [h for h in official.token_hashes if hmac.compare_digest(h, token_hash)]
-    if not official.active or not held:
-        raise _refused()
-    return official.as_caller
-
-
 _WHAT = {"enterprise": "企业", "official": "人员"}
 RETRACTED_TOPIC = get_topic(Enterprise.Retracted)
 _log = logging.getLogger(__name__)
 _JITTER = random.Random()  # noqa: S311 - backoff jitter, not secrecy; its own state, not the global one
-_ROLE_WORDS = {
-    "Registered": "登记建档",
-    "Inspected": "检查",
-    "SampleTaken": "抽样",
-    "OrderedToRectify": "责令整改",
-    "RectificationVerified": "整改复查",
-    "Licensed": "发证",
-    "LicenseReviewed": "年审",
-    "Closed": "关停",
-    "Retracted": "更正",
-}

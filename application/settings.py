@@ -35,7 +35,6 @@ class Settings(BaseSettings):
     # a token revoked or an official deactivated elsewhere is refused within this bound; 0: at once.
     auth_recheck_seconds: float = Field(default=1.0, ge=0)
     max_body_bytes: int = 64 * 1024
-    compliant_then_failed_days: int = 90
 
     @property
     def is_postgres(self) -> bool:

@@ -1,8 +1,8 @@
 """Snapshots whose state comes back exactly as it was taken.
 
 The library's snapshot stores an aggregate's `__dict__` as JSON, and JSON loses what our
-aggregates hold: the Enterprise's `acts: dict[int, Act]` and `retracted: dict[int, int]`
-would come back with string keys (and `Act`, a dataclass, would not encode at all), and
+aggregates hold: the Enterprise's `acts: dict[int, LiveAct]` and `retracted: dict[int, int]`
+would come back with string keys (and `LiveAct`, a dataclass, would not encode at all), and
 members of our `str` enums (`Kind`, `Area`, `Role`...) would come back as plain strings.
 `ExactSnapshot.take` wraps those values in small markers, each with a registered
 transcoding, so decoding rebuilds the same types; the snapshot's `mutate` is the
@@ -23,7 +23,7 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic, resolve_topic
 
-from domain.enterprise import Act
+from domain.enterprise import LiveAct
 
 
 @dataclass(frozen=True)
@@ -121,17 +121,17 @@ class _SetAsList(Transcoding):
         return frozenset(data[1]) if data[0] else set(data[1])
 
 
-class _ActAsDict(Transcoding):
-    type = Act
+class _LiveActAsDict(Transcoding):
+    type = LiveAct
     name = "zj_act"
 
-    def encode(self, obj: Act) -> dict[str, Any]:
+    def encode(self, obj: LiveAct) -> dict[str, Any]:
         return {"type": obj.type, "occurred_on": obj.occurred_on, "data": exact(obj.data)}
 
-    def decode(self, data: dict[str, Any]) -> Act:
-        return Act(data["type"], data["occurred_on"], data["data"])
+    def decode(self, data: dict[str, Any]) -> LiveAct:
+        return LiveAct(data["type"], data["occurred_on"], data["data"])
 
 
 def register_snapshot_transcodings(transcoder: JSONTranscoder) -> None:
-    for transcoding in (_MemberAsTopic(), _PairsAsList(), _TupleAsList(), _SetAsList(), _ActAsDict()):
+    for transcoding in (_MemberAsTopic(), _PairsAsList(), _TupleAsList(), _SetAsList(), _LiveActAsDict()):
         transcoder.register(transcoding)

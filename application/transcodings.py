@@ -11,6 +11,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from application.markers import register_moved_topics
 from application.snapshots import register_snapshot_transcodings
 from domain.actor import Actor
 
@@ -44,3 +45,4 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
     transcoder.register(ActorAsDict())
     register_snapshot_transcodings(transcoder)
+    register_moved_topics()

@@ -64,6 +64,7 @@ from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
 from domain.enterprise import Enterprise
 from domain.official import Caller
+from application.commands import Inspect
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {"tiny": 1.5, "small": 3.0, "medium": 9.0, "large": 18.0, "province": 18.0}  # seconds per mode, all rounds
@@ -404,8 +405,7 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
         mine = enterprises[i::threads]
 
         def command(n: int) -> bool:
-            ledger.inspect(mine[n % len(mine)], by=chief, today=bureau_today(), occurred_on=registered_on,
-                           outcome="compliant")
+            ledger.record(mine[n % len(mine)], Inspect(occurred_on=registered_on, outcome="compliant"), by=chief, today=bureau_today())
             return True
 
         return command

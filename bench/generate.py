@@ -47,16 +47,18 @@ from bench.figures import RESULTS, Figure, Results
 from bench.province import SCALES, PlannedAct, Province, plan_province
 from domain.actor import SYSTEM, Actor
 from domain.bureau_time import BUREAU_TZ, bureau_date
+from domain.acts import Act
 from domain.enterprise import CreditCodeIndex, Enterprise
 from domain.errors import DomainError
 from domain.official import Caller
+from domain.permissions import may
 from domain.recording_clock import simulated
 
 DEFAULT_YEAR = 2025
-# The act names the roles are checked against (domain/official.py PERMITTED_ACTS).
-ACT_NAMES = {"register": "Registered", "inspect": "Inspected", "sample": "SampleTaken", "order": "OrderedToRectify",
-             "verify": "RectificationVerified", "license": "Licensed", "review": "LicenseReviewed", "close": "Closed",
-             "retract": "Retracted"}
+# The acts the roles are checked against (domain/permissions.py), by the plan's words.
+ACTS = {"register": Act.REGISTER, "inspect": Act.INSPECT, "sample": Act.RECORD_SAMPLE, "order": Act.ORDER_TO_RECTIFY,
+        "verify": Act.VERIFY_RECTIFICATION, "license": Act.GRANT_LICENSE, "review": Act.REVIEW_LICENSE,
+        "close": Act.CLOSE, "retract": Act.RETRACT}
 # Left out of the digest: random by design (token hashes and the index found by them).
 UNDIGESTED_TYPES = {"TokenIndex.Indexed"}
 UNDIGESTED_FIELDS_OF = {"Official.TokenIssued": ("token_hash", "timestamp")}
@@ -193,8 +195,8 @@ class Generator:
         today = bureau_date(moment)
         planned = self.p.enterprises[act.enterprise]
         caller = self.callers[act.by]
-        # The ledger's authorisation, as Ledger._authorise decides it: role, then towns.
-        if not caller.may(ACT_NAMES[act.act]) or not caller.covers(planned.town):
+        # The ledger's authorisation (domain/permissions.py): role, then towns.
+        if not may(caller, ACTS[act.act]) or not caller.covers(planned.town):
             raise GeneratorBug(f"{caller.name} ({caller.role.value}, {caller.towns}) may not {act.act} in {planned.town}")
         actor = caller.as_actor
         try:

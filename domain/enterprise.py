@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from domain import credit_code as credit_codes
 from domain import errors
+from domain.acts import Act
 from domain.actor import Actor
 from domain.recording_clock import RecordedInOrder, recording_time
 from domain.text import refuse_control_characters
@@ -36,12 +37,12 @@ from domain.values import (
 )
 
 # Acts a closed enterprise still accepts: checking that it stays closed, and corrections.
-ALLOWED_WHEN_CLOSED = frozenset({"Inspected", "Retracted"})
+ALLOWED_WHEN_CLOSED = frozenset({Act.INSPECT, Act.RETRACT})
 
 
 @dataclass
-class Act:
-    """A live (not retracted) event, as the rules need it."""
+class LiveAct:
+    """A live (not retracted) event, as the rules need it: its event's name, date and what rules ask of it."""
 
     type: str
     occurred_on: date
@@ -62,8 +63,97 @@ def _texts(values: Iterable[str]) -> list[str]:
 class Enterprise(RecordedInOrder, Aggregate):
     """One registered enterprise (企业/小作坊/销售点) and what the bureau did to it."""
 
+    # -- its events: each the record of one act, with who did it and when it happened -------
+
     class Event(Aggregate.Event):
         create_timestamp = staticmethod(recording_time)
+        act: ClassVar[Act]
+        label: ClassVar[str]  # what people call the record (the timeline, the accountability tables)
+        actor: Actor
+        occurred_on: date
+
+    class Registered(Event, Aggregate.Created):
+        act = Act.REGISTER
+        label = "登记建档"
+        name: str
+        credit_code: str | None
+        credit_code_verified_by_hand: bool
+        address: str
+        town: str
+        area: str
+        kind: str
+        product_categories: list[str]
+        notes: str
+
+    class Inspected(Event):
+        act = Act.INSPECT
+        label = "检查"
+        outcome: str
+        findings: list[str]
+        notes: str
+
+    class OrderedToRectify(Event):
+        act = Act.ORDER_TO_RECTIFY
+        label = "责令限期整改"
+        order_no: str
+        deadline: date
+        items: list[str]
+        notes: str
+
+    class RectificationVerified(Event):
+        act = Act.VERIFY_RECTIFICATION
+        label = "整改复查"
+        order_no: str
+        passed: bool
+        notes: str
+
+    class Licensed(Event):
+        act = Act.GRANT_LICENSE
+        label = "取得许可证"
+        license_type: str
+        license_no: str
+        valid_until: date
+        notes: str
+
+    class LicenseReviewed(Event):
+        act = Act.REVIEW_LICENSE
+        label = "年审"
+        license_no: str
+        year: int
+        passed: bool
+        notes: str
+
+    class SamplePassed(Event):
+        act = Act.RECORD_SAMPLE
+        label = "抽检合格"
+        sample_no: str
+        product_category: str
+        product: str
+        lab: str
+        notes: str
+
+    class SampleFailed(Event):
+        act = Act.RECORD_SAMPLE
+        label = "抽检不合格"
+        sample_no: str
+        product_category: str
+        product: str
+        failed_items: list[str]
+        lab: str
+        notes: str
+
+    class Closed(Event):
+        act = Act.CLOSE
+        label = "关停/取缔"
+        reason: str
+        decision_no: str
+        notes: str
+
+    class Retracted(Event):
+        act = Act.RETRACT
+        label = "更正"
+        event_version: int
+        reason: str
 
     # -- registration --------------------------------------------------------------
 
@@ -108,7 +198,7 @@ class Enterprise(RecordedInOrder, Aggregate):
             notes=notes,
         )
 
-    @event("Registered")
+    @event(Registered)
     def __init__(
         self,
         *,
@@ -133,34 +223,35 @@ class Enterprise(RecordedInOrder, Aggregate):
         self.kind = Kind(kind)
         self.product_categories = [ProductCategory(c) for c in product_categories]
         self.registered_on = occurred_on
-        self.acts: dict[int, Act] = {}
+        self.acts: dict[int, LiveAct] = {}
         self.retracted: dict[int, int] = {}  # voided version -> version of the retraction
 
     # -- the rules' view of the state ---------------------------------------------
 
-    def live(self, type_: str) -> Iterable[tuple[int, Act]]:
-        return ((v, a) for v, a in self.acts.items() if a.type == type_)
+    def live(self, event_class: type[Event]) -> Iterable[tuple[int, LiveAct]]:
+        name = event_class.__name__
+        return ((v, a) for v, a in self.acts.items() if a.type == name)
 
     @property
     def closed_on(self) -> date | None:
-        dates = [a.occurred_on for _, a in self.live("Closed")]
+        dates = [a.occurred_on for _, a in self.live(self.Closed)]
         return min(dates) if dates else None
 
-    def order(self, order_no: str) -> Act | None:
-        return next((a for _, a in self.live("OrderedToRectify") if a.data["order_no"] == order_no), None)
+    def order(self, order_no: str) -> LiveAct | None:
+        return next((a for _, a in self.live(self.OrderedToRectify) if a.data["order_no"] == order_no), None)
 
     def order_is_open(self, order_no: str) -> bool:
         return self.order(order_no) is not None and not any(
-            a.data["order_no"] == order_no and a.data["passed"] for _, a in self.live("RectificationVerified")
+            a.data["order_no"] == order_no and a.data["passed"] for _, a in self.live(self.RectificationVerified)
         )
 
-    def license(self, license_no: str) -> Act | None:
-        return next((a for _, a in self.live("Licensed") if a.data["license_no"] == license_no), None)
+    def license(self, license_no: str) -> LiveAct | None:
+        return next((a for _, a in self.live(self.Licensed) if a.data["license_no"] == license_no), None)
 
     def _sample_numbers(self) -> set[str]:
-        return {a.data["sample_no"] for t in ("SamplePassed", "SampleFailed") for _, a in self.live(t)}
+        return {a.data["sample_no"] for t in (self.SamplePassed, self.SampleFailed) for _, a in self.live(t)}
 
-    def _check_dated(self, occurred_on: date, today: date, act: str) -> None:
+    def _check_dated(self, occurred_on: date, today: date, act: Act) -> None:
         _check_not_future(occurred_on, today)
         if occurred_on < self.registered_on:
             raise errors.BeforeRegistration(
@@ -187,16 +278,16 @@ class Enterprise(RecordedInOrder, Aggregate):
         notes: str = "",
     ) -> None:
         refuse_control_characters(locals())
-        self._check_dated(occurred_on, today, "Inspected")
+        self._check_dated(occurred_on, today, Act.INSPECT)
         outcome = Outcome(outcome)
         codes = sorted({FindingCode(f).value for f in findings})
         if outcome is Outcome.VIOLATION and not codes:
             raise errors.ViolationWithoutFindings("结论为违法违规时须至少列出一项问题 (a violation lists at least one finding)")
         self._inspected(actor=actor, occurred_on=occurred_on, outcome=outcome.value, findings=codes, notes=notes)
 
-    @event("Inspected")
+    @event(Inspected)
     def _inspected(self, actor: Actor, occurred_on: date, outcome: str, findings: list[str], notes: str) -> None:
-        self._record("Inspected", occurred_on, outcome=outcome, findings=findings, inspector_id=actor.official_id)
+        self._record(self.Inspected, occurred_on, outcome=outcome, findings=findings, inspector_id=actor.official_id)
 
     def order_to_rectify(
         self,
@@ -218,18 +309,18 @@ class Enterprise(RecordedInOrder, Aggregate):
             raise errors.DeadlineNotAfterOrder(
                 f"整改期限 {deadline} 须晚于下达日期 {occurred_on} (deadline must be after the order's date)"
             )
-        self._check_dated(occurred_on, today, "OrderedToRectify")
+        self._check_dated(occurred_on, today, Act.ORDER_TO_RECTIFY)
         if self.order(order_no) is not None:
             raise errors.DuplicateOrderNo(f"整改通知书编号 {order_no} 已存在 (order number {order_no} is already used)")
         self._ordered_to_rectify(
             actor=actor, occurred_on=occurred_on, order_no=order_no, deadline=deadline, items=item_list, notes=notes
         )
 
-    @event("OrderedToRectify")
+    @event(OrderedToRectify)
     def _ordered_to_rectify(
         self, actor: Actor, occurred_on: date, order_no: str, deadline: date, items: list[str], notes: str
     ) -> None:
-        self._record("OrderedToRectify", occurred_on, order_no=order_no, deadline=deadline)
+        self._record(self.OrderedToRectify, occurred_on, order_no=order_no, deadline=deadline)
 
     def verify_rectification(
         self,
@@ -242,7 +333,7 @@ class Enterprise(RecordedInOrder, Aggregate):
         notes: str = "",
     ) -> None:
         refuse_control_characters(locals())
-        self._check_dated(occurred_on, today, "RectificationVerified")
+        self._check_dated(occurred_on, today, Act.VERIFY_RECTIFICATION)
         order = self.order(order_no)
         if order is None or not self.order_is_open(order_no):
             raise errors.OrderNotOpen(
@@ -254,9 +345,9 @@ class Enterprise(RecordedInOrder, Aggregate):
             )
         self._rectification_verified(actor=actor, occurred_on=occurred_on, order_no=order_no, passed=bool(passed), notes=notes)
 
-    @event("RectificationVerified")
+    @event(RectificationVerified)
     def _rectification_verified(self, actor: Actor, occurred_on: date, order_no: str, passed: bool, notes: str) -> None:
-        self._record("RectificationVerified", occurred_on, order_no=order_no, passed=passed)
+        self._record(self.RectificationVerified, occurred_on, order_no=order_no, passed=passed)
 
     def grant_license(
         self,
@@ -276,7 +367,7 @@ class Enterprise(RecordedInOrder, Aggregate):
             raise errors.ValidUntilNotAfterGrant(
                 f"有效期至 {valid_until} 须晚于发证日期 {occurred_on} (valid_until must be after the grant)"
             )
-        self._check_dated(occurred_on, today, "Licensed")
+        self._check_dated(occurred_on, today, Act.GRANT_LICENSE)
         if license_type is not self.kind.required_license:
             raise errors.LicenseTypeMismatch(
                 f"{self.kind.label}应持{self.kind.required_license.label}，不是{license_type.label} "
@@ -293,11 +384,11 @@ class Enterprise(RecordedInOrder, Aggregate):
             notes=notes,
         )
 
-    @event("Licensed")
+    @event(Licensed)
     def _licensed(
         self, actor: Actor, occurred_on: date, license_type: str, license_no: str, valid_until: date, notes: str
     ) -> None:
-        self._record("Licensed", occurred_on, license_no=license_no, license_type=license_type, valid_until=valid_until)
+        self._record(self.Licensed, occurred_on, license_no=license_no, license_type=license_type, valid_until=valid_until)
 
     def review_license(
         self,
@@ -311,23 +402,23 @@ class Enterprise(RecordedInOrder, Aggregate):
         notes: str = "",
     ) -> None:
         refuse_control_characters(locals())
-        self._check_dated(occurred_on, today, "LicenseReviewed")
+        self._check_dated(occurred_on, today, Act.REVIEW_LICENSE)
         held = self.license(license_no)
         if held is None:
             raise errors.LicenseNotHeld(f"企业未持有证书 {license_no} (the enterprise holds no license {license_no})")
         if occurred_on < held.occurred_on:
             raise errors.ReviewBeforeGrant(f"年审日期早于发证日期 {held.occurred_on} (review dated before the grant)")
-        if any(a.data["license_no"] == license_no and a.data["year"] == year for _, a in self.live("LicenseReviewed")):
+        if any(a.data["license_no"] == license_no and a.data["year"] == year for _, a in self.live(self.LicenseReviewed)):
             raise errors.DuplicateReview(f"证书 {license_no} 的 {year} 年度年审已记录 (already reviewed for {year})")
         self._license_reviewed(
             actor=actor, occurred_on=occurred_on, license_no=license_no, year=int(year), passed=bool(passed), notes=notes
         )
 
-    @event("LicenseReviewed")
+    @event(LicenseReviewed)
     def _license_reviewed(
         self, actor: Actor, occurred_on: date, license_no: str, year: int, passed: bool, notes: str
     ) -> None:
-        self._record("LicenseReviewed", occurred_on, license_no=license_no, year=year)
+        self._record(self.LicenseReviewed, occurred_on, license_no=license_no, year=year)
 
     def record_sample(
         self,
@@ -350,7 +441,7 @@ class Enterprise(RecordedInOrder, Aggregate):
         failed = _texts(failed_items)
         if result is SampleResult.FAIL and not failed:
             raise errors.FailedSampleWithoutItems("不合格样品须列出不合格项目 (a failed sample lists its failed items)")
-        self._check_dated(occurred_on, today, "SampleTaken")
+        self._check_dated(occurred_on, today, Act.RECORD_SAMPLE)
         if sample_no in self._sample_numbers():
             raise errors.DuplicateSampleNo(f"抽样编号 {sample_no} 已存在 (sample number {sample_no} is already used)")
         if result is SampleResult.PASS:
@@ -364,13 +455,13 @@ class Enterprise(RecordedInOrder, Aggregate):
                 product=product, failed_items=failed, lab=lab, notes=notes,
             )
 
-    @event("SamplePassed")
+    @event(SamplePassed)
     def _sample_passed(
         self, actor: Actor, occurred_on: date, sample_no: str, product_category: str, product: str, lab: str, notes: str
     ) -> None:
-        self._record("SamplePassed", occurred_on, sample_no=sample_no)
+        self._record(self.SamplePassed, occurred_on, sample_no=sample_no)
 
-    @event("SampleFailed")
+    @event(SampleFailed)
     def _sample_failed(
         self,
         actor: Actor,
@@ -382,7 +473,7 @@ class Enterprise(RecordedInOrder, Aggregate):
         lab: str,
         notes: str,
     ) -> None:
-        self._record("SampleFailed", occurred_on, sample_no=sample_no)
+        self._record(self.SampleFailed, occurred_on, sample_no=sample_no)
 
     def close(
         self,
@@ -396,19 +487,19 @@ class Enterprise(RecordedInOrder, Aggregate):
     ) -> None:
         refuse_control_characters(locals())
         reason = ClosureReason(reason)
-        self._check_dated(occurred_on, today, "Closed")
+        self._check_dated(occurred_on, today, Act.CLOSE)
         self._closed(actor=actor, occurred_on=occurred_on, reason=reason.value, decision_no=decision_no, notes=notes)
 
-    @event("Closed")
+    @event(Closed)
     def _closed(self, actor: Actor, occurred_on: date, reason: str, decision_no: str, notes: str) -> None:
-        self._record("Closed", occurred_on)
+        self._record(self.Closed, occurred_on)
 
     def retract(self, *, actor: Actor, today: date, occurred_on: date, event_version: int, reason: str) -> None:
         refuse_control_characters(locals())
         reason = (reason or "").strip()
         if not reason:
             raise errors.ReasonRequired("更正须说明理由 (a retraction gives a reason)")
-        self._check_dated(occurred_on, today, "Retracted")
+        self._check_dated(occurred_on, today, Act.RETRACT)
         target = self.acts.get(event_version)
         if event_version == 1:
             raise errors.CannotRetract("建档事件不能更正 (the registration cannot be retracted)")
@@ -427,26 +518,49 @@ class Enterprise(RecordedInOrder, Aggregate):
             )
         self._retracted(actor=actor, occurred_on=occurred_on, event_version=event_version, reason=reason)
 
-    def _dependants(self, target: Act) -> list[int]:
+    def _dependants(self, target: LiveAct) -> list[int]:
         """Live acts that refer to the target: a verification to its order, a review to its license."""
-        if target.type == "OrderedToRectify":
-            key, refs = "order_no", "RectificationVerified"
-        elif target.type == "Licensed":
-            key, refs = "license_no", "LicenseReviewed"
+        refs: type[Enterprise.Event]
+        if target.type == self.OrderedToRectify.__name__:
+            key, refs = "order_no", self.RectificationVerified
+        elif target.type == self.Licensed.__name__:
+            key, refs = "license_no", self.LicenseReviewed
         else:
             return []
         return sorted(v for v, a in self.live(refs) if a.data[key] == target.data[key])
 
-    @event("Retracted")
+    @event(Retracted)
     def _retracted(self, actor: Actor, occurred_on: date, event_version: int, reason: str) -> None:
         self.acts.pop(event_version, None)
         self.retracted[event_version] = self.version + 1  # the version this event is about to get
 
     # -- helpers ---------------------------------------------------------------------
 
-    def _record(self, type_: str, occurred_on: date, **data: Any) -> None:
+    def _record(self, event_class: type[Event], occurred_on: date, **data: Any) -> None:
         # self.version is the version of the previous event while an event is applied.
-        self.acts[self.version + 1] = Act(type_, occurred_on, data)
+        self.acts[self.version + 1] = LiveAct(event_class.__name__, occurred_on, data)
+
+
+# Every event an enterprise records, by its name (its class's name: how the log's topics
+# and the views' rows name it). Code that handles events keys on these names and is
+# tested to handle every one (tests/unit/test_events_handled.py).
+EVENTS: dict[str, type[Enterprise.Event]] = {
+    cls.__name__: cls
+    for cls in (Enterprise.Registered, Enterprise.Inspected, Enterprise.OrderedToRectify,
+                Enterprise.RectificationVerified, Enterprise.Licensed, Enterprise.LicenseReviewed,
+                Enterprise.SamplePassed, Enterprise.SampleFailed, Enterprise.Closed, Enterprise.Retracted)
+}
+REGISTERED = Enterprise.Registered.__name__
+INSPECTED = Enterprise.Inspected.__name__
+ORDERED_TO_RECTIFY = Enterprise.OrderedToRectify.__name__
+RECTIFICATION_VERIFIED = Enterprise.RectificationVerified.__name__
+LICENSED = Enterprise.Licensed.__name__
+LICENSE_REVIEWED = Enterprise.LicenseReviewed.__name__
+SAMPLE_PASSED = Enterprise.SamplePassed.__name__
+SAMPLE_FAILED = Enterprise.SampleFailed.__name__
+CLOSED = Enterprise.Closed.__name__
+RETRACTED = Enterprise.Retracted.__name__
+SAMPLES = (SAMPLE_PASSED, SAMPLE_FAILED)
 
 
 def _check_not_future(occurred_on: date, today: date) -> None:

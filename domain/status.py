@@ -21,11 +21,23 @@ timeline of valid-time intervals (`status_timeline`) is exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.enterprise import (
+    CLOSED,
+    INSPECTED,
+    LICENSE_REVIEWED,
+    LICENSED,
+    ORDERED_TO_RECTIFY,
+    RECTIFICATION_VERIFIED,
+    REGISTERED,
+    RETRACTED,
+    SAMPLE_FAILED,
+    SAMPLE_PASSED,
+)
 from domain.values import Kind, Status
 
 
@@ -85,6 +97,11 @@ class Order:
         if passed_on is not None and passed_on <= as_of:
             return "passed_on_time" if passed_on <= self.deadline else "passed_late"
         return "overdue" if self.deadline < as_of else "open"
+
+
+# What an order to rectify came to on a date (Order.fate); the campaign report, accountability
+# and the overview's chart count orders under these names.
+FATES = ("passed_on_time", "passed_late", "overdue", "open")
 
 
 @dataclass(frozen=True)
@@ -184,7 +201,7 @@ def status_on(state: EnterpriseState, as_of: date) -> str:
 def fold(facts: Iterable[Fact], as_of: date) -> EnterpriseState | None:
     """The enterprise's state on as_of from its live facts; None if not registered by then."""
     ordered = sorted((f for f in facts if f.occurred_on <= as_of), key=lambda f: (f.occurred_on, f.version))
-    registered = next((f for f in ordered if f.type == "Registered"), None)
+    registered = next((f for f in ordered if f.type == REGISTERED), None)
     if registered is None:
         return None
     p = registered.payload
@@ -194,46 +211,80 @@ def fold(facts: Iterable[Fact], as_of: date) -> EnterpriseState | None:
         registered_on=registered.occurred_on, registered_by=registered.actor_id, status=Status.REGISTERED.value,
     )
     for f in ordered:
-        state = _apply(state, f)
+        state = FOLD[f.type](state, f)
     return replace(state, status=status_on(state, as_of))
 
 
-def _apply(state: EnterpriseState, f: Fact) -> EnterpriseState:  # noqa: PLR0911 - one branch per event type
+def _inspected(state: EnterpriseState, f: Fact) -> EnterpriseState:
     p = f.payload
-    if f.type == "Inspected":
-        inspection = Inspection(f.version, f.occurred_on, p["outcome"], tuple(p.get("findings", ())), f.actor_id)
-        return replace(state, inspections=(*state.inspections, inspection))
-    if f.type == "OrderedToRectify":
-        order = Order(f.version, p["order_no"], f.occurred_on, _d(p["deadline"]), f.actor_id)
-        return replace(state, orders=(*state.orders, order))
-    if f.type == "RectificationVerified":
-        v = Verification(f.version, f.occurred_on, bool(p["passed"]), f.actor_id)
-        orders = tuple(
-            replace(o, verifications=(*o.verifications, v)) if o.order_no == p["order_no"] else o for o in state.orders
-        )
-        return replace(state, orders=orders)
-    if f.type == "Licensed":
-        lic = License(f.version, p["license_no"], p["license_type"], f.occurred_on, _d(p["valid_until"]), f.actor_id)
-        return replace(state, licenses=(*state.licenses, lic))
-    if f.type == "LicenseReviewed":
-        r = Review(f.version, int(p["year"]), f.occurred_on, bool(p.get("passed", True)), f.actor_id)
-        licenses = tuple(
-            replace(lic, reviews=(*lic.reviews, r)) if lic.license_no == p["license_no"] else lic
-            for lic in state.licenses
-        )
-        return replace(state, licenses=licenses)
-    if f.type in ("SamplePassed", "SampleFailed"):
-        sample = Sample(
-            f.version, p["sample_no"], f.occurred_on, p["product_category"], p.get("product", ""),
-            "pass" if f.type == "SamplePassed" else "fail", tuple(p.get("failed_items", ())), p.get("lab", ""),
-            f.actor_id,
-        )
-        return replace(state, samples=(*state.samples, sample))
-    if f.type == "Closed":
-        if state.closure is not None:
-            return state
-        return replace(state, closure=Closure(f.version, f.occurred_on, p["reason"], p.get("decision_no", ""), f.actor_id))
-    return state  # Registered (handled above), Retracted (applied by the caller's choice of facts)
+    inspection = Inspection(f.version, f.occurred_on, p["outcome"], tuple(p.get("findings", ())), f.actor_id)
+    return replace(state, inspections=(*state.inspections, inspection))
+
+
+def _ordered(state: EnterpriseState, f: Fact) -> EnterpriseState:
+    p = f.payload
+    order = Order(f.version, p["order_no"], f.occurred_on, _d(p["deadline"]), f.actor_id)
+    return replace(state, orders=(*state.orders, order))
+
+
+def _verified(state: EnterpriseState, f: Fact) -> EnterpriseState:
+    p = f.payload
+    v = Verification(f.version, f.occurred_on, bool(p["passed"]), f.actor_id)
+    orders = tuple(replace(o, verifications=(*o.verifications, v)) if o.order_no == p["order_no"] else o
+                   for o in state.orders)
+    return replace(state, orders=orders)
+
+
+def _licensed(state: EnterpriseState, f: Fact) -> EnterpriseState:
+    p = f.payload
+    lic = License(f.version, p["license_no"], p["license_type"], f.occurred_on, _d(p["valid_until"]), f.actor_id)
+    return replace(state, licenses=(*state.licenses, lic))
+
+
+def _reviewed(state: EnterpriseState, f: Fact) -> EnterpriseState:
+    p = f.payload
+    r = Review(f.version, int(p["year"]), f.occurred_on, bool(p.get("passed", True)), f.actor_id)
+    licenses = tuple(replace(lic, reviews=(*lic.reviews, r)) if lic.license_no == p["license_no"] else lic
+                     for lic in state.licenses)
+    return replace(state, licenses=licenses)
+
+
+def _sampled(state: EnterpriseState, f: Fact) -> EnterpriseState:
+    p = f.payload
+    sample = Sample(
+        f.version, p["sample_no"], f.occurred_on, p["product_category"], p.get("product", ""),
+        "pass" if f.type == SAMPLE_PASSED else "fail", tuple(p.get("failed_items", ())), p.get("lab", ""),
+        f.actor_id,
+    )
+    return replace(state, samples=(*state.samples, sample))
+
+
+def _closed(state: EnterpriseState, f: Fact) -> EnterpriseState:
+    if state.closure is not None:
+        return state  # the first closure stands
+    p = f.payload
+    return replace(state, closure=Closure(f.version, f.occurred_on, p["reason"], p.get("decision_no", ""), f.actor_id))
+
+
+def _unchanged(state: EnterpriseState, f: Fact) -> EnterpriseState:
+    return state
+
+
+# How each event changes the state, in (occurred_on, version) order. The registration
+# founds the state (see `fold`); a retraction works through the choice of facts
+# (`live_facts`), so neither changes it here. An event without an entry is an error.
+FOLD: dict[str, Callable[[EnterpriseState, Fact], EnterpriseState]] = {
+    REGISTERED: _unchanged,
+    INSPECTED: _inspected,
+    ORDERED_TO_RECTIFY: _ordered,
+    RECTIFICATION_VERIFIED: _verified,
+    LICENSED: _licensed,
+    LICENSE_REVIEWED: _reviewed,
+    SAMPLE_PASSED: _sampled,
+    SAMPLE_FAILED: _sampled,
+    CLOSED: _closed,
+    RETRACTED: _unchanged,
+}
 
 
 def _d(value: Any) -> date:
@@ -245,16 +296,16 @@ def breakpoints(facts: Iterable[Fact]) -> list[date]:
     points: set[date] = set()
     for f in facts:
         points.add(f.occurred_on)
-        if f.type == "OrderedToRectify":
+        if f.type == ORDERED_TO_RECTIFY:
             points.add(_d(f.payload["deadline"]) + timedelta(days=1))
-        elif f.type == "Licensed":
+        elif f.type == LICENSED:
             points.add(_d(f.payload["valid_until"]) + timedelta(days=1))
     return sorted(points)
 
 
 # The acts that can change an enterprise's standing (its status, licence, closure and the
 # fate of its orders); the others (inspections, samples, reviews) never do.
-STATUS_ACTS = frozenset({"Registered", "OrderedToRectify", "RectificationVerified", "Licensed", "Closed"})
+STATUS_ACTS = frozenset({REGISTERED, ORDERED_TO_RECTIFY, RECTIFICATION_VERIFIED, LICENSED, CLOSED})
 
 
 @dataclass(frozen=True)
@@ -282,23 +333,23 @@ def standing_timeline(facts: Iterable[Fact]) -> list[tuple[date, date | None, St
     of one fold per breakpoint, because the status view recomputes it for every such event.
     """
     relevant = sorted((f for f in facts if f.type in STATUS_ACTS), key=lambda f: (f.occurred_on, f.version))
-    registration = next((f for f in relevant if f.type == "Registered"), None)
+    registration = next((f for f in relevant if f.type == REGISTERED), None)
     if registration is None:
         return []
     required = Kind(registration.payload["kind"]).required_license.value
-    closure = next((f for f in relevant if f.type == "Closed"), None)
+    closure = next((f for f in relevant if f.type == CLOSED), None)
     # As the fold attaches them: a verification counts for the orders of its number that precede it.
     verifications = [(f.occurred_on, f.version, f.payload["order_no"], bool(f.payload["passed"]))
-                     for f in relevant if f.type == "RectificationVerified"]
+                     for f in relevant if f.type == RECTIFICATION_VERIFIED]
     orders = []
     for f in relevant:
-        if f.type == "OrderedToRectify":
+        if f.type == ORDERED_TO_RECTIFY:
             attached = [(on, passed) for on, v, no, passed in verifications
                         if no == f.payload["order_no"] and (on, v) > (f.occurred_on, f.version)]
             orders.append((f.occurred_on, _d(f.payload["deadline"]), min((on for on, p in attached if p), default=None),
                            [on for on, p in attached if not p]))
     licences = [(f.occurred_on, _d(f.payload["valid_until"]), f.payload.get("license_type")) for f in relevant
-                if f.type == "Licensed"]
+                if f.type == LICENSED]
 
     def standing(day: date) -> Standing:
         fates = {"passed_on_time": 0, "passed_late": 0, "overdue": 0, "open": 0}
@@ -347,8 +398,8 @@ def standing_timeline(facts: Iterable[Fact]) -> list[tuple[date, date | None, St
 def live_facts(facts: Iterable[Fact], known_at: datetime) -> list[Fact]:
     """Facts recorded by known_at, less those voided by a retraction recorded by known_at."""
     known = [f for f in facts if f.recorded_at <= known_at]
-    voided = {int(f.payload["event_version"]) for f in known if f.type == "Retracted"}
-    return [f for f in known if f.type != "Retracted" and f.version not in voided]
+    voided = {int(f.payload["event_version"]) for f in known if f.type == RETRACTED}
+    return [f for f in known if f.type != RETRACTED and f.version not in voided]
 
 
 # Fields of an event that are its envelope, not its payload.

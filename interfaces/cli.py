@@ -156,7 +156,7 @@ def print_history(entries: list) -> None:
 @app.command()
 def demo() -> None:
     """Seed a realistic demo campaign (once) and show one enterprise's history."""
-    from application.demo import seed_demo
+    from seeding.demo import seed_demo
 
     ledger = _ledger()
     result = seed_demo(ledger, bureau_today())
@@ -176,8 +176,8 @@ def replay_sf(
         "tests/fixtures/sf-food-inspections"),
     limit: Annotated[int | None, typer.Option(help="only the first N businesses")] = None,
 ) -> None:
-    """Replay San Francisco's published food inspections through the ledger (see application/sf_replay.py)."""
-    from application.sf_replay import read_businesses, replay
+    """Replay San Francisco's published food inspections through the ledger (see seeding/sf_replay.py)."""
+    from seeding.sf_replay import read_businesses, replay
 
     ledger = _ledger()
     businesses = read_businesses(folder, limit=limit)

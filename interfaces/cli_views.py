@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from projections.registry import VIEW_NAMES
+
 
 def register(app: typer.Typer) -> None:
     """Adds the projection commands to the main CLI."""
@@ -14,14 +16,14 @@ def register(app: typer.Typer) -> None:
 
 
 def project() -> None:
-    """Run the projection worker (status and accountability views) until SIGTERM or Ctrl-C."""
+    """Run the projection worker (every view) until SIGTERM or Ctrl-C."""
     from projections.worker import main
 
     main()
 
 
 def rebuild(
-    view: Annotated[str | None, typer.Argument(help="status | accountability; all views when omitted")] = None,
+    view: Annotated[str | None, typer.Argument(help=f"{' | '.join(VIEW_NAMES)}; all views when omitted")] = None,
 ) -> None:
     """Rebuild a view from zero into new tables and switch over when caught up (writes go on meanwhile)."""
     from rich.console import Console
@@ -29,7 +31,6 @@ def rebuild(
 
     from application.settings import Settings
     from projections.rebuild import Rebuild
-    from projections.views import VIEW_NAMES
 
     console = Console()
     names = [view] if view else list(VIEW_NAMES)

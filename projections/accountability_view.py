@@ -18,7 +18,10 @@ from typing import Any
 from uuid import UUID
 
 from domain.bureau_time import BUREAU_TZ
-from projections.acts import TYPED, typed_columns
+from domain.enterprise import ORDERED_TO_RECTIFY, RECTIFICATION_VERIFIED, RETRACTED, SAMPLE_FAILED, INSPECTED
+from domain.official import Official
+from domain.status import FATES
+from projections.acts import TYPED, live, orders_with_fates, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, event_type, is_enterprise_event, is_official_event, payload_of
 from projections.recorders import Tx, ViewRecorder
@@ -26,14 +29,7 @@ from projections.recorders import Tx, ViewRecorder
 # late_days compares the bureau's day an act was recorded (UTC+8) with the day it occurred.
 BUREAU_TIME = BUREAU_TZ
 
-ORDER_FATES = ("verified_on_time", "verified_late", "overdue")
-
-
-def live(alias: str) -> str:
-    """An act of table alias `alias` live at (%(as_of)s, %(known_at)s)."""
-    a = alias
-    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
-            f"AND {a}.occurred_on <= %(as_of)s")
+ORDER_FATES = tuple(f for f in FATES if f != "open")  # an official's orders that came to something
 
 
 # -- the projection ------------------------------------------------------------------------
@@ -48,13 +44,24 @@ def apply_accountability_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
             enterprise_id = str(event.originator_id)
             actions.append((enterprise_id, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at,
                             fact.actor_id, event.actor.name, *typed_columns(fact)))
-            if fact.type == "Retracted":
+            if fact.type == RETRACTED:
                 retractions.append((fact.recorded_at, fact.version, enterprise_id, int(fact.payload["event_version"])))
-        elif is_official_event(event):
+        elif is_official_event(event) and OFFICIAL_EVENTS[event_type(event)]:
             _flush(tx, actions, retractions)
             actions, retractions = [], []
             _record_assignment(tx, event)
     _flush(tx, actions, retractions)
+
+
+# Which of an official's events change who is responsible where (the view keeps those);
+# tokens do not. An official's event without an entry is an error.
+OFFICIAL_EVENTS = {
+    Official.Appointed.__name__: True,
+    Official.Reassigned.__name__: True,
+    Official.Deactivated.__name__: True,
+    Official.TokenIssued.__name__: False,
+    Official.TokenRevoked.__name__: False,
+}
 
 
 ACTION_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id",
@@ -71,8 +78,6 @@ def _flush(tx: Tx, actions: list[tuple[Any, ...]], retractions: list[tuple[Any, 
 
 def _record_assignment(tx: Tx, event: Any) -> None:
     kind = event_type(event)
-    if kind not in ("Appointed", "Reassigned", "Deactivated"):
-        return
     official_id = str(event.originator_id)
     previous = tx.rows(
         "SELECT name, unit, role, towns, active FROM view_official_assignments{sfx} WHERE official_id = %s "
@@ -83,7 +88,7 @@ def _record_assignment(tx: Tx, event: Any) -> None:
     row = dict(previous[0]) if previous else {}
     row.update({k: p[k] for k in ("name", "unit", "role") if k in p})
     towns = p["towns"] if "towns" in p else as_json(row.get("towns", "[]"))
-    active = kind != "Deactivated" and bool(row.get("active", True))
+    active = kind != Official.Deactivated.__name__ and bool(row.get("active", True))
     tx.execute(
         "INSERT INTO view_official_assignments{sfx} (official_id, version, name, unit, role, towns, active, "
         "occurred_on, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -130,25 +135,14 @@ class Page:
         return {"items": self.items, "total": self.total, "limit": self.limit, "offset": self.offset}
 
 
-# Orders live at (as_of, known_at) with the date of their first passed verification and their fate then.
-_ORDERS = f"""
-SELECT o.enterprise_id, o.order_no, o.deadline, o.occurred_on AS issued_on, o.actor_id AS issued_by, v.passed_on
-  FROM view_actions{{sfx}} o
-  LEFT JOIN (SELECT v.enterprise_id, v.order_no, MIN(v.occurred_on) AS passed_on FROM view_actions{{sfx}} v
-              WHERE v.type = 'RectificationVerified' AND v.passed AND {live('v')}
-              GROUP BY v.enterprise_id, v.order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
- WHERE o.type = 'OrderedToRectify' AND {live('o')}
-"""
-_FATE = ("CASE WHEN passed_on IS NOT NULL THEN (CASE WHEN passed_on <= deadline THEN 'verified_on_time' "
-         "ELSE 'verified_late' END) WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
+ORDERS = orders_with_fates("view_actions")
 
 
 class AccountabilityView:
     """Questions about officials' acts, answered at (as_of, known_at)."""
 
-    def __init__(self, recorder: ViewRecorder, compliant_then_failed_days: int = 90) -> None:
+    def __init__(self, recorder: ViewRecorder) -> None:
         self.recorder = recorder
-        self.window_days = compliant_then_failed_days
 
     def position(self) -> int:
         return self.recorder.position()
@@ -221,12 +215,17 @@ class AccountabilityView:
         unit_wide.sort(key=lambda o: o["official_id"])
         return {t: [*sorted(v, key=lambda o: o["official_id"]), *unit_wide] for t, v in sorted(bound.items())}
 
-    def report(self, as_of: date, known_at: datetime, *, limit: int | None = 50, offset: int = 0) -> dict[str, Any]:
-        """The accountability findings at (as_of, known_at), in the API's shape; lists paged by limit/offset."""
-        params = {"as_of": as_of, "known_at": known_at, "window": self.window_days}
+    def report(self, as_of: date, known_at: datetime, *, window_days: int, limit: int | None = 50,
+               offset: int = 0) -> dict[str, Any]:
+        """The accountability findings at (as_of, known_at), in the API's shape; lists paged by limit/offset.
+
+        `window_days` is the campaign's `compliant_then_failed_days` (the campaign file's
+        `[accountability]`): an inspection found compliant is listed when a sample failed at
+        the same enterprise within that many days after it."""
+        params = {"as_of": as_of, "known_at": known_at, "window": int(window_days)}
         with self.recorder.read() as tx:
             officials = self._officials_acts(tx, params)
-            for r in tx.rows(f"SELECT issued_by, {_FATE} AS fate, COUNT(*) AS n FROM ({_ORDERS}) orders "
+            for r in tx.rows(f"SELECT issued_by, fate, COUNT(*) AS n FROM ({ORDERS}) orders "
                              "GROUP BY issued_by, fate", params):
                 counts = officials[r["issued_by"]]["orders"]
                 counts["issued"] += int(r["n"])
@@ -252,7 +251,7 @@ class AccountabilityView:
                          f"WHERE {live('a')} GROUP BY a.actor_id, a.type", params):
             entry = officials.setdefault(r["actor_id"], {
                 "official_id": r["actor_id"], "name": r["name"], "actions": {},
-                "orders": {"issued": 0, "verified_on_time": 0, "verified_late": 0, "overdue": 0},
+                "orders": {"issued": 0, "passed_on_time": 0, "passed_late": 0, "overdue": 0},
             })
             entry["actions"][r["type"]] = int(r["n"])
         for entry in officials.values():
@@ -260,7 +259,7 @@ class AccountabilityView:
         return officials
 
     def _overdue(self, tx: Tx, params: dict[str, Any], limit: int | None, offset: int) -> Page:
-        where = f"FROM ({_ORDERS}) orders WHERE {_FATE} = 'overdue'"
+        where = f"FROM ({ORDERS}) orders WHERE fate = 'overdue'"
         total = int(tx.rows(f"SELECT COUNT(*) AS n {where}", params)[0]["n"])
         window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         rows = tx.rows(f"SELECT enterprise_id, order_no, deadline, issued_by {where} "
@@ -273,8 +272,8 @@ class AccountabilityView:
         within = ("f.occurred_on <= i.occurred_on + CAST(%(window)s AS INTEGER)" if tx.dialect.is_postgres
                   else "f.occurred_on <= date(i.occurred_on, '+' || %(window)s || ' days')")
         where = (f"FROM view_actions{{sfx}} i JOIN view_actions{{sfx}} f ON f.enterprise_id = i.enterprise_id "
-                 f"AND f.type = 'SampleFailed' AND {live('f')} AND f.occurred_on >= i.occurred_on AND {within} "
-                 f"WHERE i.type = 'Inspected' AND i.outcome = 'compliant' AND {live('i')}")
+                 f"AND f.type = '{SAMPLE_FAILED}' AND {live('f')} AND f.occurred_on >= i.occurred_on AND {within} "
+                 f"WHERE i.type = '{INSPECTED}' AND i.outcome = 'compliant' AND {live('i')}")
         total = int(tx.rows(f"SELECT COUNT(*) AS n {where}", params)[0]["n"])
         window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         rows = tx.rows(

@@ -7,10 +7,22 @@ event's payload here, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from domain.enterprise import (
+    CLOSED,
+    INSPECTED,
+    LICENSE_REVIEWED,
+    LICENSED,
+    ORDERED_TO_RECTIFY,
+    RECTIFICATION_VERIFIED,
+    REGISTERED,
+    RETRACTED,
+    SAMPLE_FAILED,
+    SAMPLE_PASSED,
+)
 from domain.status import Fact
 from domain.values import ProductCategory
 
@@ -18,36 +30,49 @@ from domain.values import ProductCategory
 TYPED = ("order_no", "deadline", "license_no", "license_type", "valid_until", "passed", "year", "sample_no",
          "product_category", "outcome", "reason")
 
-SAMPLES = ("SamplePassed", "SampleFailed")
-
-
 def typed_columns(fact: Fact) -> tuple[Any, ...]:
     """The typed columns of one act (None where a column does not apply)."""
-    p: Mapping[str, Any] = fact.payload
-    values: dict[str, Any] = {}
-    if fact.type in ("OrderedToRectify", "RectificationVerified"):
-        values["order_no"] = p["order_no"]
-        if fact.type == "OrderedToRectify":
-            values["deadline"] = _date(p["deadline"])
-        else:
-            values["passed"] = bool(p["passed"])
-    elif fact.type in ("Licensed", "LicenseReviewed"):
-        values["license_no"] = p["license_no"]
-        if fact.type == "Licensed":
-            values["license_type"] = p["license_type"]
-            values["valid_until"] = _date(p["valid_until"])
-        else:
-            values["year"] = int(p["year"])
-            values["passed"] = bool(p.get("passed", True))
-    elif fact.type in SAMPLES:
-        values["sample_no"] = p["sample_no"]
-        values["product_category"] = p["product_category"]
-        values["passed"] = fact.type == "SamplePassed"
-    elif fact.type == "Inspected":
-        values["outcome"] = p["outcome"]
-    elif fact.type == "Closed":
-        values["reason"] = p["reason"]
+    values = TYPED_BY_EVENT[fact.type](fact.payload)
     return tuple(values.get(name) for name in TYPED)
+
+
+def _order(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"order_no": p["order_no"], "deadline": _date(p["deadline"])}
+
+
+def _verification(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"order_no": p["order_no"], "passed": bool(p["passed"])}
+
+
+def _licence(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"license_no": p["license_no"], "license_type": p["license_type"], "valid_until": _date(p["valid_until"])}
+
+
+def _review(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"license_no": p["license_no"], "year": int(p["year"]), "passed": bool(p.get("passed", True))}
+
+
+def _sample(passed: bool) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    return lambda p: {"sample_no": p["sample_no"], "product_category": p["product_category"], "passed": passed}
+
+
+def _none(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+# What each event puts in the typed columns (a registration and a retraction: nothing).
+TYPED_BY_EVENT: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    REGISTERED: _none,
+    INSPECTED: lambda p: {"outcome": p["outcome"]},
+    ORDERED_TO_RECTIFY: _order,
+    RECTIFICATION_VERIFIED: _verification,
+    LICENSED: _licence,
+    LICENSE_REVIEWED: _review,
+    SAMPLE_PASSED: _sample(True),
+    SAMPLE_FAILED: _sample(False),
+    CLOSED: lambda p: {"reason": p["reason"]},
+    RETRACTED: _none,
+}
 
 
 def _date(value: Any) -> date:
@@ -65,3 +90,36 @@ def categories_mask(categories: Iterable[str]) -> int:
     for c in categories:
         mask |= CATEGORY_BITS[c]
     return mask
+
+
+def live(a: str) -> str:
+    """SQL: the act of table alias `a` is live at (%(as_of)s, %(known_at)s): recorded by known_at, not
+    retracted by a retraction recorded by known_at, and occurred on or before as_of."""
+    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
+            f"AND {a}.occurred_on <= %(as_of)s")
+
+
+def live_orders(table: str) -> str:
+    """SQL over an acts table (view_status_facts or view_actions): each order live at (as_of, known_at),
+    with the date of its first passed verification live then (`passed_on`, NULL if none)."""
+    return f"""
+SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.deadline, o.actor_id AS issued_by,
+       v.passed_on
+  FROM {table}{{sfx}} o
+  LEFT JOIN (SELECT v.enterprise_id, v.order_no, MIN(v.occurred_on) AS passed_on FROM {table}{{sfx}} v
+              WHERE v.type = '{RECTIFICATION_VERIFIED}' AND v.passed AND {live('v')}
+              GROUP BY v.enterprise_id, v.order_no) v
+         ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
+ WHERE o.type = '{ORDERED_TO_RECTIFY}' AND {live('o')}
+"""
+
+
+def orders_with_fates(table: str) -> str:
+    """`live_orders` with each order's fate on as_of (`fate`): passed_on_time, passed_late, overdue or open,
+    as domain.status.Order.fate decides it."""
+    return f"""
+SELECT o.*, CASE WHEN o.passed_on IS NOT NULL THEN (CASE WHEN o.passed_on <= o.deadline THEN 'passed_on_time'
+                                                         ELSE 'passed_late' END)
+                 WHEN o.deadline < %(as_of)s THEN 'overdue' ELSE 'open' END AS fate
+  FROM ({live_orders(table)}) o
+"""

@@ -43,14 +43,13 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.status import EnterpriseState, License
+from domain.status import FATES, EnterpriseState, License
 from domain.values import FOOD_CATEGORIES, Area, Kind, ProductCategory
 from projections.listing import listing
 
 CATEGORY_ORDER = {c.value: i for i, c in enumerate(ProductCategory)}
 KIND_ORDER = {k.value: i for i, k in enumerate(Kind)}
 AREA_ORDER = {a.value: i for i, a in enumerate(Area)}
-FATES = ("passed_on_time", "passed_late", "overdue", "open")
 ACTS = ("inspections", "orders", "verifications", "licenses", "reviews", "samples", "closures")
 
 

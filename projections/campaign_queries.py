@@ -32,8 +32,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from domain.enterprise import (
+    CLOSED,
+    INSPECTED,
+    LICENSE_REVIEWED,
+    LICENSED,
+    ORDERED_TO_RECTIFY,
+    RECTIFICATION_VERIFIED,
+    SAMPLE_FAILED,
+    SAMPLE_PASSED,
+)
 from domain.values import FOOD_CATEGORIES, Area, ClosureReason, Kind, ProductCategory
-from projections.acts import CATEGORY_BITS
+from projections.acts import CATEGORY_BITS, live, orders_with_fates
 from projections.campaign_figures import (
     ACTS,
     AREA_ORDER,
@@ -52,18 +62,10 @@ from projections.listing import Listing, Row
 from projections.recorders import Tx
 
 FOOD_KINDS = tuple(k.value for k in Kind if k.is_food)
-SAMPLES = ("SamplePassed", "SampleFailed")
 # Acts counted by the calendar, by the key it counts them under (closures: the first, from the standing).
-CALENDAR_ACTS = {"Inspected": "inspections", "OrderedToRectify": "orders", "RectificationVerified": "verifications",
-                 "Licensed": "licenses", "LicenseReviewed": "reviews", "SamplePassed": "samples",
-                 "SampleFailed": "samples"}
+CALENDAR_ACTS = {INSPECTED: "inspections", ORDERED_TO_RECTIFY: "orders", RECTIFICATION_VERIFIED: "verifications",
+                 LICENSED: "licenses", LICENSE_REVIEWED: "reviews", SAMPLE_PASSED: "samples", SAMPLE_FAILED: "samples"}
 FIGURES = ("orders", "passed_on_time", "passed_late", "overdue_orders", "open_orders", "failed_verifications")
-
-
-def live(a: str) -> str:
-    """The act of alias `a` is live at (%(as_of)s, %(known_at)s)."""
-    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
-            f"AND {a}.occurred_on <= %(as_of)s")
 
 
 # Each enterprise's standing at (as_of, known_at): its one live row of the status timeline
@@ -77,34 +79,26 @@ SELECT t.enterprise_id, t.name, t.town, t.kind, t.area, t.categories_mask, t.sta
    AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s)
 """
 
-# Live orders with the date of their first passed verification (the overdue list).
-_ORDERS = f"""
-SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.deadline, o.actor_id AS issued_by,
-       v.passed_on
-  FROM view_status_facts{{sfx}} o
-  LEFT JOIN (SELECT enterprise_id, order_no, MIN(occurred_on) AS passed_on FROM view_status_facts{{sfx}} v
-              WHERE v.type = 'RectificationVerified' AND v.passed AND {live('v')}
-              GROUP BY enterprise_id, order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
- WHERE o.type = 'OrderedToRectify' AND {live('o')}
-"""
+# Live orders with their fate on as_of (the overdue list).
+_ORDERS = orders_with_fates("view_status_facts")
 
 # Licences live and valid on as_of, held by enterprises not closed then, and whether reviewed for the year.
 _DUE = f"""
 SELECT l.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on AS granted_on, l.valid_until, l.town,
        CASE WHEN EXISTS (SELECT 1 FROM view_status_facts{{sfx}} r
-                          WHERE r.type = 'LicenseReviewed' AND r.enterprise_id = l.enterprise_id
+                          WHERE r.type = '{LICENSE_REVIEWED}' AND r.enterprise_id = l.enterprise_id
                             AND r.license_no = l.license_no AND r.year = %(year)s AND r.passed AND {live('r')})
             THEN 1 ELSE 0 END AS reviewed
   FROM view_status_facts{{sfx}} l
- WHERE l.type = 'Licensed' AND {live('l')} AND l.valid_until >= %(as_of)s
+ WHERE l.type = '{LICENSED}' AND {live('l')} AND l.valid_until >= %(as_of)s
    AND NOT EXISTS (SELECT 1 FROM view_status_facts{{sfx}} c
-                    WHERE c.type = 'Closed' AND c.enterprise_id = l.enterprise_id AND {live('c')})
+                    WHERE c.type = '{CLOSED}' AND c.enterprise_id = l.enterprise_id AND {live('c')})
 """
 
 # The payload of an enterprise's first closure dated by as_of (for its decision number).
 _CLOSURE_PAYLOAD = f"""
 (SELECT c.payload FROM view_status_facts{{sfx}} c
-  WHERE c.enterprise_id = t.enterprise_id AND c.type = 'Closed' AND {live('c')}
+  WHERE c.enterprise_id = t.enterprise_id AND c.type = '{CLOSED}' AND {live('c')}
   ORDER BY c.occurred_on, c.version LIMIT 1)
 """
 
@@ -208,7 +202,7 @@ class CampaignQueries:
                 for r in self._rows(
                     f"SELECT f.town, f.type, f.product_category, CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, "
                     f"{self._flags('f')}, COUNT(*) AS n FROM view_status_facts{{sfx}} f "
-                    f"WHERE f.type IN ('SamplePassed', 'SampleFailed') AND {live('f')} "
+                    f"WHERE f.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('f')} "
                     f"GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}")
             ]
         return self._sample_counts
@@ -328,12 +322,10 @@ class CampaignQueries:
                       "failed_verifications": g["failed_verifications"]}
             total.update(counts)
             by_town[g["town"]].update(counts)
-        fate = ("CASE WHEN passed_on IS NOT NULL AND passed_on <= %(as_of)s THEN 'passed' "
-                "WHEN deadline < %(as_of)s THEN 'overdue' ELSE 'open' END")
         overdue = self._listing(
             total["overdue"],
             f"SELECT o.*, e.name, e.town, e.kind FROM ({_ORDERS}) o "
-            f"JOIN view_enterprises{{sfx}} e ON e.enterprise_id = o.enterprise_id WHERE {fate} = 'overdue'",
+            "JOIN view_enterprises{sfx} e ON e.enterprise_id = o.enterprise_id WHERE o.fate = 'overdue'",
             "o.deadline, e.name{C}, e.town{C}, o.enterprise_id{C}, o.issued_on, o.version",
             lambda r: {**_ref(r), "order_no": r["order_no"], "issued_on": as_date(r["issued_on"]),
                        "deadline": as_date(r["deadline"]), "days_overdue": (self.as_of - as_date(r["deadline"])).days,
@@ -383,7 +375,7 @@ class CampaignQueries:
         by_category: dict[str, Counter[str]] = defaultdict(Counter)
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
         for r in self._samples():
-            counts = {"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0}
+            counts = {"samples": r["n"], "failed": r["n"] if r["type"] == SAMPLE_FAILED else 0}
             by_category[r["product_category"]].update(counts)
             by_town[r["town"]].update(counts)
         total = sum(by_category.values(), Counter())
@@ -411,7 +403,7 @@ class CampaignQueries:
         for r in self._samples():
             if r["food"]:
                 group = groups["high_risk" if r["high"] else "other_food"]
-                group.update({"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0})
+                group.update({"samples": r["n"], "failed": r["n"] if r["type"] == SAMPLE_FAILED else 0})
         result: dict[str, Any] = {
             name: {**_counts(c, ("enterprises", "samples", "failed")), "per_enterprise": _ratio(c)}
             for name, c in groups.items()
@@ -424,9 +416,9 @@ class CampaignQueries:
     def _follow_up(self) -> dict[str, Any]:
         categories = self._in("follow", self.campaign.follow_up_categories)
         failed = (f"FROM view_status_facts{{sfx}} s "
-                  f"WHERE s.type = 'SampleFailed' AND {live('s')} AND s.product_category {categories}")
+                  f"WHERE s.type = '{SAMPLE_FAILED}' AND {live('s')} AND s.product_category {categories}")
         # Followed up: an order to the same enterprise dated on or after the sample (and by as_of).
-        followed = (f"EXISTS (SELECT 1 FROM view_status_facts{{sfx}} o WHERE o.type = 'OrderedToRectify' "
+        followed = (f"EXISTS (SELECT 1 FROM view_status_facts{{sfx}} o WHERE o.type = '{ORDERED_TO_RECTIFY}' "
                     f"AND o.enterprise_id = s.enterprise_id AND o.occurred_on >= s.occurred_on AND {live('o')})")
         r = self._rows(f"SELECT COUNT(*) AS n, SUM(CASE WHEN {followed} THEN 1 ELSE 0 END) AS followed {failed}")[0]
         n, followed_up = int(r["n"]), int(r["followed"] or 0)
@@ -459,14 +451,14 @@ class CampaignQueries:
         listed = set(lst.categories)
         for r in self._samples():
             if r["focus"][n] and r["product_category"] in listed:
-                by_town[r["town"]].update({"samples": r["n"], "failed": r["n"] if r["type"] == "SampleFailed" else 0})
+                by_town[r["town"]].update({"samples": r["n"], "failed": r["n"] if r["type"] == SAMPLE_FAILED else 0})
         categories = self._in(f"focus{n}_category", lst.categories)
         members = (
             f"SELECT t.enterprise_id, t.name, t.town, t.kind, t.status, COALESCE(s.n, 0) AS samples, "
             f"COALESCE(s.failed, 0) AS failed, t.orders, CASE WHEN t.closed_on IS NULL THEN 0 ELSE 1 END AS closed "
             f"FROM ({_STANDING}) t LEFT JOIN (SELECT s.enterprise_id, COUNT(*) AS n, "
-            f"SUM(CASE WHEN s.type = 'SampleFailed' THEN 1 ELSE 0 END) AS failed FROM view_status_facts{{sfx}} s "
-            f"WHERE s.type IN ('SamplePassed', 'SampleFailed') AND {live('s')} AND s.product_category {categories} "
+            f"SUM(CASE WHEN s.type = '{SAMPLE_FAILED}' THEN 1 ELSE 0 END) AS failed FROM view_status_facts{{sfx}} s "
+            f"WHERE s.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('s')} AND s.product_category {categories} "
             f"GROUP BY s.enterprise_id) s ON s.enterprise_id = t.enterprise_id "
             f"WHERE (t.categories_mask & %(focus{n}_bits)s) <> 0"
         )
@@ -531,13 +523,13 @@ class CampaignQueries:
 
     def disclosure(self) -> Listing:
         where = (f"FROM view_status_facts{{sfx}} f JOIN view_enterprises{{sfx}} e ON e.enterprise_id = f.enterprise_id "
-                 f"WHERE {live('f')} AND (f.type = 'SampleFailed' OR (f.type = 'Inspected' AND f.outcome = 'violation'))")
+                 f"WHERE {live('f')} AND (f.type = '{SAMPLE_FAILED}' OR (f.type = '{INSPECTED}' AND f.outcome = 'violation'))")
         total = sum(r["n"] for r in self._acts()
-                    if r["type"] == "SampleFailed" or (r["type"] == "Inspected" and r["outcome"] == "violation"))
+                    if r["type"] == SAMPLE_FAILED or (r["type"] == INSPECTED and r["outcome"] == "violation"))
         return self._listing(
             total, f"SELECT f.enterprise_id, f.type, f.version, f.occurred_on, f.sample_no, f.product_category, "
             f"f.payload, e.name, e.town, e.kind, e.product_categories {where}",
-            "f.occurred_on, e.town{C}, e.name{C}, CASE WHEN f.type = 'SampleFailed' THEN 0 ELSE 1 END, "
+            f"f.occurred_on, e.town{{C}}, e.name{{C}}, CASE WHEN f.type = '{SAMPLE_FAILED}' THEN 0 ELSE 1 END, "
             "f.enterprise_id{C}, f.version",
             _disclosed)
 
@@ -556,7 +548,7 @@ def _ref(r: Any) -> dict[str, Any]:
 
 def _disclosed(r: Any) -> dict[str, Any]:
     payload = as_json(r["payload"])
-    if r["type"] == "SampleFailed":
+    if r["type"] == SAMPLE_FAILED:
         return {**_ref(r), "type": "sample_failed", "occurred_on": as_date(r["occurred_on"]),
                 "reference": r["sample_no"], "product_category": r["product_category"],
                 "product": payload.get("product", ""), "items": list(payload.get("failed_items", []))}

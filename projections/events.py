@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.enterprise import Enterprise
+from domain.official import Official
 from domain.status import ENVELOPE, Fact, fact_from_event
 
 
 def is_enterprise_event(event: Any) -> bool:
-    return type(event).__qualname__.startswith("Enterprise.")
+    return isinstance(event, Enterprise.Event)
 
 
 def is_official_event(event: Any) -> bool:
-    return type(event).__qualname__.startswith("Official.")
+    return isinstance(event, Official.Event)
 
 
 def event_type(event: Any) -> str:

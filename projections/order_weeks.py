@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.status import FATES
+from projections.acts import live_orders
 from projections.recorders import Tx
 
-FATES = ("passed_on_time", "passed_late", "overdue", "open")
 MOST_WEEKS = 60  # a chart of more weeks than this shows the last ones
 
 
@@ -30,19 +31,7 @@ def week_ends(start: date, as_of: date, *, most: int = MOST_WEEKS) -> list[date]
     return ends[-most:]
 
 
-def _live(a: str) -> str:
-    return (f"{a}.recorded_at <= %(known_at)s AND ({a}.retracted_at IS NULL OR {a}.retracted_at > %(known_at)s) "
-            f"AND {a}.occurred_on <= %(as_of)s")
-
-
-_ORDERS = f"""
-SELECT o.occurred_on AS issued_on, o.deadline, v.passed_on
-  FROM view_status_facts{{sfx}} o
-  LEFT JOIN (SELECT v.enterprise_id, v.order_no, MIN(v.occurred_on) AS passed_on FROM view_status_facts{{sfx}} v
-              WHERE v.type = 'RectificationVerified' AND v.passed AND {_live('v')}
-              GROUP BY v.enterprise_id, v.order_no) v ON v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
- WHERE o.type = 'OrderedToRectify' AND {_live('o')}
-"""
+_ORDERS = live_orders("view_status_facts")
 
 
 def order_fates_by_week(tx: Tx, as_of: date, known_at: datetime, ends: list[date]) -> list[dict[str, Any]]:

@@ -42,6 +42,3 @@ class StatusProjection(ViewProjection):
 class AccountabilityProjection(ViewProjection):
     name = "view_accountability"
     apply_page = staticmethod(apply_accountability_page)
-
-
-PROJECTIONS: dict[str, type[ViewProjection]] = {"status": StatusProjection, "accountability": AccountabilityProjection}

@@ -20,11 +20,11 @@ from eventsourcing.utils import Environment
 
 from application.settings import Settings
 from projections.log import LedgerLog
-from projections.projection import PROJECTIONS
-from projections.recorders import APPLICATION_NAME, RECORDERS, Tx, ViewRecorder
-from projections.runner_sqlite import catch_up
-from projections.tables import NEW, VIEWS
-from projections.views import backend, store_env
+from projections.pages import catch_up
+from projections.recorders import APPLICATION_NAME, Tx, ViewRecorder
+from projections.registry import backend, view_spec
+from projections.tables import NEW
+from projections.views import store_env
 
 PAGE = 2000  # events per transaction while rebuilding
 
@@ -33,10 +33,11 @@ class Rebuild:
     """One view rebuilt into `__new` tables, then (optionally) switched over."""
 
     def __init__(self, settings: Settings, view: str) -> None:
-        self.view, self.tables = view, VIEWS[view]
+        self.spec = view_spec(view)
+        self.view, self.tables = view, self.spec.tables
         env = store_env(settings)
         self.factory: Any = InfrastructureFactory.construct(Environment("zhijian_rebuild", env))
-        self.recorder_class = RECORDERS[(view, backend(settings))]
+        self.recorder_class = self.spec.recorder_class(backend(settings))
         self.log = LedgerLog(env)
         self.new: ViewRecorder | None = None
 
@@ -48,7 +49,7 @@ class Rebuild:
         self._drop(NEW)
         self.new = self.recorder_class(self.factory.datastore, tracking_table_name=self.tables.tracking(NEW))
         self.new.create_table()  # type: ignore[attr-defined]
-        catch_up(self.log, PROJECTIONS[self.view](view=self.new), page=PAGE, progress=progress)
+        catch_up(self.log, self.spec.projection(view=self.new), page=PAGE, progress=progress)
         return self.new
 
     def switch_over(self, attempts: int = 5) -> int:
@@ -74,7 +75,7 @@ class Rebuild:
         assert self.new is not None
         live = self.recorder_class(self.factory.datastore)
         live.create_table()  # type: ignore[attr-defined]
-        apply_page = PROJECTIONS[self.view].apply_page
+        apply_page = self.spec.projection.apply_page
         with self.new.write() as tx:
             # Lock order: tracking first, as the projections write it first (no deadlock).
             if tx.dialect.is_postgres:

@@ -15,7 +15,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.dialect import POSTGRES, SQLITE, Dialect
-from projections.tables import ACCOUNTABILITY, NEW, SCHEMA_TABLE, SCHEMA_VERSION, STATUS, ViewTables
+from projections.tables import NEW, SCHEMA_TABLE, SCHEMA_VERSION, ViewTables
 
 APPLICATION_NAME = "Zhijian"  # the Ledger's name: the tracked sequence
 # The library's marker that a tracking table is in its current (single-row) format.
@@ -207,27 +207,3 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
         # BEGIN (deferred): the first read fixes the snapshot the whole answer sees (WAL mode).
         with self.datastore.transaction(commit=False) as curs:
             yield Tx(curs.sqlite_cursor, self.dialect, self.suffix)
-
-
-class StatusPostgres(PostgresViewRecorder):
-    tables = STATUS
-
-
-class AccountabilityPostgres(PostgresViewRecorder):
-    tables = ACCOUNTABILITY
-
-
-class StatusSQLite(SQLiteViewRecorder):
-    tables = STATUS
-
-
-class AccountabilitySQLite(SQLiteViewRecorder):
-    tables = ACCOUNTABILITY
-
-
-RECORDERS: dict[tuple[str, str], type[ViewRecorder]] = {
-    ("status", "postgres"): StatusPostgres,
-    ("accountability", "postgres"): AccountabilityPostgres,
-    ("status", "sqlite"): StatusSQLite,
-    ("accountability", "sqlite"): AccountabilitySQLite,
-}

@@ -2,7 +2,7 @@
 
 - Pages: the runner reads up to `page` notifications after the view's tracked position,
   decodes them, and applies them to the view in one transaction together with the
-  tracking record (`ViewProjection.process_batch`). One transaction per page instead of
+  tracking record (pages.py, `ViewProjection.process_batch`). One transaction per page instead of
   one per event is what lets the views keep up with a burst of commands.
 - Order: the library takes `LOCK TABLE ... IN EXCLUSIVE MODE` on the events table in
   every insert transaction, so notification ids are handed out and committed one
@@ -30,8 +30,8 @@ from psycopg import sql
 
 from application.settings import Settings
 from projections.log import LedgerLog
-from projections.projection import PROJECTIONS
-from projections.runner_sqlite import step
+from projections.pages import step
+from projections.registry import view_spec
 from projections.views import open_recorders, store_env
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class SupervisedRunner:
         events = LedgerLog(env)
         factory, recorders = open_recorders(self.settings, views=(self.view,))
         try:
-            projection = PROJECTIONS[self.view](view=recorders[self.view])
+            projection = view_spec(self.view).projection(view=recorders[self.view])
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(events.recorder.channel_name)))  # type: ignore[attr-defined]
             while not self.stopping.is_set():
                 if step(events, projection, self.page) < self.page:

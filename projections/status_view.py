@@ -29,6 +29,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from domain.enterprise import REGISTERED, RETRACTED
 from domain.status import STATUS_ACTS, EnterpriseState, Fact, Standing, fold, live_facts, standing_timeline
 from domain.text import search_form
 from projections.acts import TYPED, categories_mask, typed_columns
@@ -90,9 +91,9 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
         town, kind, mask = enterprise[eid]
         fact_rows.append((eid, fact.version, position, fact.type, fact.occurred_on, fact.recorded_at, fact.actor_id,
                           town, kind, mask, to_json(fact.payload), *typed_columns(fact)))
-        if fact.type == "Retracted":
+        if fact.type == RETRACTED:
             retractions.append((fact.recorded_at, eid, int(fact.payload["event_version"])))
-        elif fact.type == "Registered":
+        elif fact.type == REGISTERED:
             p = fact.payload
             registrations.append((eid, p["name"], p.get("credit_code"), p.get("address", ""), p["town"], p["area"],
                                   p["kind"], to_json(list(p.get("product_categories", ()))), mask, fact.occurred_on,
@@ -115,7 +116,7 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
 def _registrations(tx: Tx, facts: list[tuple[str, Fact, int]]) -> dict[str, tuple[str, str, int]]:
     """Each enterprise's town, kind and category mask: from its registration in this page, or as stored."""
     found = {eid: (fact.payload["town"], fact.payload["kind"], categories_mask(fact.payload.get("product_categories", ())))
-             for eid, fact, _ in facts if fact.type == "Registered"}
+             for eid, fact, _ in facts if fact.type == REGISTERED}
     for chunk in _chunks(sorted({eid for eid, _, _ in facts} - set(found))):
         marks = ", ".join(["%s"] * len(chunk))
         found.update((r["enterprise_id"], (r["town"], r["kind"], int(r["categories_mask"]))) for r in tx.rows(
@@ -128,7 +129,7 @@ def _timelines(
     tx: Tx, facts: list[tuple[str, Fact]], registrations: list[tuple[Any, ...]]
 ) -> tuple[list[tuple[datetime, int]], list[tuple[Any, ...]]]:
     """The timeline rows this page closes (tx_to, row_id) and inserts, from the view as stored before it."""
-    touched = {eid for eid, f in facts if f.type in STATUS_ACTS or f.type == "Retracted"}
+    touched = {eid for eid, f in facts if f.type in STATUS_ACTS or f.type == RETRACTED}
     enterprises: dict[str, _Enterprise] = defaultdict(_Enterprise)
     for r in registrations:
         enterprises[r[0]].attributes = {"name": r[1], "credit_code": r[2], "town": r[4], "area": r[5], "kind": r[6],
@@ -138,7 +139,7 @@ def _timelines(
         if eid not in touched:
             continue
         enterprise = enterprises[eid]
-        if fact.type == "Retracted":
+        if fact.type == RETRACTED:
             target = next((f for f in enterprise.facts if f.version == int(fact.payload["event_version"])), None)
             if target is None:
                 continue  # a retracted inspection, sample or review changes no status (and is not loaded)
@@ -201,7 +202,7 @@ def _load(tx: Tx, ids: list[str], into: dict[str, _Enterprise]) -> None:
             enterprise = into[r["enterprise_id"]]
             enterprise.facts.append(Fact(int(r["version"]), r["type"], as_date(r["occurred_on"]),
                                          as_datetime(r["recorded_at"]), r["actor_id"], payload))
-            if r["type"] == "Registered":
+            if r["type"] == REGISTERED:
                 enterprise.attributes = {k: r[k] for k in ("name", "credit_code", "town", "area", "kind",
                                                            "categories_mask")}
         for r in tx.rows(f"SELECT {_ROW_COLUMNS} FROM view_status_timeline{{sfx}} "

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.enterprise import EVENTS
+
 NEW = "__new"
 
 # Bump when any view's tables change: stale views are rebuilt from the log at start-up.
@@ -95,9 +97,7 @@ STATUS_FACTS = Table(
     # On PostgreSQL, a partition per kind of act: a report's query about licences or
     # samples reads only those (the acts of a year are spread over the whole log).
     partition_by="type",
-    partitions=tuple((t.lower(), (t,)) for t in (
-        "Registered", "Inspected", "OrderedToRectify", "RectificationVerified", "Licensed", "LicenseReviewed",
-        "SamplePassed", "SampleFailed", "Closed", "Retracted")),
+    partitions=tuple((name.lower(), (name,)) for name in EVENTS),
 )
 
 # Bitemporal standing: the status (and the figures that follow it: the required licence,
@@ -166,7 +166,7 @@ class ViewTables:
 
 STATUS = ViewTables("status", (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))
 ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ASSIGNMENTS))
-VIEWS = {"status": STATUS, "accountability": ACCOUNTABILITY}
+# The views themselves (tables, projection, queries) are listed once, in projections/registry.py.
 
 # Which schema version each view's tables were created with.
 SCHEMA_TABLE = "view_schema"

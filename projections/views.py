@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
@@ -12,12 +12,13 @@ from eventsourcing.utils import Environment
 from application.settings import Settings
 from projections.accountability_view import AccountabilityView
 from projections.log import LedgerLog
-from projections.projection import PROJECTIONS, ViewProjection
-from projections.recorders import RECORDERS, ViewRecorder
-from projections.runner_sqlite import catch_up
+from projections.pages import catch_up
+from projections.projection import ViewProjection
+from projections.recorders import ViewRecorder
+from projections.registry import VIEW_NAMES, VIEWS, ViewQueries, backend, view_spec
 from projections.status_view import StatusView
 
-VIEW_NAMES = ("status", "accountability")
+__all__ = ["VIEW_NAMES", "ViewLagging", "Views", "open_recorders", "open_replica_views", "open_views", "store_env"]
 
 
 def store_env(settings: Settings, *, pool_size: int = 2) -> dict[str, str]:
@@ -32,10 +33,6 @@ def store_env(settings: Settings, *, pool_size: int = 2) -> dict[str, str]:
     return env
 
 
-def backend(settings: Settings) -> str:
-    return "postgres" if settings.is_postgres else "sqlite"
-
-
 def open_recorders(
     settings: Settings, views: tuple[str, ...] = VIEW_NAMES, *, create_tables: bool = True
 ) -> tuple[Any, dict[str, ViewRecorder]]:
@@ -44,22 +41,37 @@ def open_recorders(
     if not create_tables:
         env["CREATE_TABLE"] = "n"  # the library's recorders otherwise run their CREATE TABLE statements
     factory: Any = InfrastructureFactory.construct(Environment("zhijian_views", env))
-    recorders = {v: factory.tracking_recorder(RECORDERS[(v, backend(settings))]) for v in views}
+    recorders = {v: factory.tracking_recorder(view_spec(v).recorder_class(backend(settings))) for v in views}
     return factory, recorders
+
+
+class ViewLagging(Exception):
+    """The views had not processed a position a read asked for (`after=`) within `waited` seconds."""
+
+    def __init__(self, position: int, lag: dict[str, int], waited: float) -> None:
+        super().__init__(f"views have not reached position {position}")
+        self.position, self.lag, self.waited = position, lag, waited
 
 
 @dataclass
 class Views:
-    """The status and accountability views, their positions and lag."""
+    """Every view's queries (by the view's name), their positions and lag."""
 
-    status: StatusView
-    accountability: AccountabilityView
+    queries: dict[str, ViewQueries]
     log: LedgerLog
     _factory: Any = field(repr=False, default=None)
     _owns_log: bool = field(repr=False, default=True)  # False for a replica's views: the log is the primary's
 
+    @property
+    def status(self) -> StatusView:
+        return cast(StatusView, self.queries["status"])
+
+    @property
+    def accountability(self) -> AccountabilityView:
+        return cast(AccountabilityView, self.queries["accountability"])
+
     def positions(self) -> dict[str, int]:
-        return {"status": self.status.position(), "accountability": self.accountability.position()}
+        return {name: queries.position() for name, queries in self.queries.items()}
 
     def lag(self) -> dict[str, int]:
         """How many notification ids each view is behind the log's last one."""
@@ -79,10 +91,7 @@ class Views:
 
     def projections(self) -> list[ViewProjection]:
         """The projections that feed these views (for a runner in this process)."""
-        return [
-            PROJECTIONS["status"](view=self.status.recorder),
-            PROJECTIONS["accountability"](view=self.accountability.recorder),
-        ]
+        return [spec.projection(view=self.queries[spec.name].recorder) for spec in VIEWS]
 
     def catch_up(self, page: int = 500) -> None:
         """Processes every event recorded so far, `page` events per transaction (tests, the CLI)."""
@@ -96,15 +105,15 @@ class Views:
             self._factory.close()
 
 
+def _queries(settings: Settings, *, create_tables: bool = True) -> tuple[Any, dict[str, ViewQueries]]:
+    factory, recorders = open_recorders(settings, create_tables=create_tables)
+    return factory, {spec.name: spec.open_queries(recorders[spec.name]) for spec in VIEWS}
+
+
 def open_views(settings: Settings) -> Views:
     """The views for queries (they are fed by a runner elsewhere: embedded or `zhijian project`)."""
-    factory, recorders = open_recorders(settings)
-    return Views(
-        status=StatusView(recorders["status"]),
-        accountability=AccountabilityView(recorders["accountability"], settings.compliant_then_failed_days),
-        log=LedgerLog(store_env(settings)),
-        _factory=factory,
-    )
+    factory, queries = _queries(settings)
+    return Views(queries=queries, log=LedgerLog(store_env(settings)), _factory=factory)
 
 
 # -- Reading from a hot standby (ZHIJIAN_READ_DATABASE_URL) ----------------------------
@@ -116,11 +125,5 @@ def open_replica_views(replica: Settings, primary: Views) -> Views:
     A standby refuses writes, so nothing is created there: the tables and their rows
     arrive by replication. Positions and lag are measured against `primary.log`, the
     primary's log, so a replica that has not replayed a position shows it as lag."""
-    factory, recorders = open_recorders(replica, create_tables=False)
-    return replace(
-        primary,
-        status=StatusView(recorders["status"]),
-        accountability=AccountabilityView(recorders["accountability"], replica.compliant_then_failed_days),
-        _factory=factory,
-        _owns_log=False,
-    )
+    factory, queries = _queries(replica, create_tables=False)
+    return replace(primary, queries=queries, _factory=factory, _owns_log=False)

@@ -1,7 +1,8 @@
 """The projection worker (`zhijian project`, or `python -m projections.worker`).
 
-On PostgreSQL: one supervised library runner per view (see runner_postgres.py). On
-SQLite: the polling runner. Runs until SIGTERM or SIGINT, then stops cleanly.
+Starts every view's runner as the server's embedded projections do (runners.py: on
+PostgreSQL one supervised runner per view, on SQLite the polling runner). Runs until
+SIGTERM or SIGINT, then stops cleanly.
 """
 
 from __future__ import annotations
@@ -11,31 +12,16 @@ import signal
 import threading
 
 from application.settings import Settings
-from projections.runner_sqlite import PollingRunner
-from projections.views import VIEW_NAMES, open_views
+from projections.runners import start_runners
 
 
 def run_worker(settings: Settings, stopping: threading.Event) -> None:
     """Runs every view's projection until `stopping` is set."""
-    if settings.is_postgres:
-        from projections.runner_postgres import SupervisedRunner
-
-        threads = [
-            threading.Thread(target=SupervisedRunner(settings, view, stopping).run, name=f"projection-{view}")
-            for view in VIEW_NAMES
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return
-    views = open_views(settings)
-    runner = PollingRunner(views.log, views.projections()).start()
+    runners = start_runners(settings)
     try:
         stopping.wait()
     finally:
-        runner.stop()
-        views.close()
+        runners.stop(timeout=None)
 
 
 def main() -> None:

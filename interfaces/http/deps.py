@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -13,7 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from application.ledger import CommandResult, Idempotency, Ledger
+from application.campaign_settings import CampaignSettings, load_campaign_settings
+from application.ledger import Ledger
+from application.results import CommandResult, Idempotency
 from domain import errors
 from domain.bureau_time import bureau_today
 from domain.official import Caller
@@ -51,6 +54,17 @@ async def current_official(
 
 
 CurrentOfficial = Annotated[Caller, Depends(current_official)]
+
+
+@lru_cache(maxsize=1)
+def _deployment_campaign_settings() -> CampaignSettings:
+    return load_campaign_settings()
+
+
+def campaign_settings(request: Request) -> CampaignSettings:
+    """The app's campaign settings if it was given some, else the deployment's campaign file (read once):
+    targets, deadlines and the accountability window, by the date a report is asked for."""
+    return getattr(request.app.state, "campaign_settings", None) or _deployment_campaign_settings()
 
 
 async def today() -> date:

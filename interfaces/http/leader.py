@@ -3,7 +3,8 @@
 The holder of an exclusive lock on a file in the data folder (`flock`: the kernel
 releases it when the process dies, however it dies). The others serve requests only,
 and retry the lock every second, so one of them takes over if the holder stops. On
-PostgreSQL the runners elect themselves with advisory locks instead (projections/).
+PostgreSQL the runners elect themselves with advisory locks instead
+(projections/runners.py).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from application.bootstrap import build_ledger
 from application.settings import Settings
 from interfaces import web
-from interfaces.http import observability, problems
+from interfaces.http import observability, problems, read_side
 from interfaces.http.body_limit import BodySizeLimit
 from interfaces.http.routers import (
     closures,
@@ -24,7 +24,6 @@ from interfaces.http.routers import (
     samples,
     views_enterprises,
     views_reports,
-    views_support,
 )
 
 ROUTERS = (enterprises, views_enterprises, inspections, rectification, licenses, samples, closures, retractions,
@@ -38,9 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with views_support.projections_running(app):
+        with read_side.projections_running(app):
             yield
-        views_support.close_replica(app)
+        read_side.close_replica(app)
         ledger.close()
 
     app = FastAPI(
@@ -51,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ledger = ledger
     app.state.settings = settings
-    views_support.attach(app, settings)
+    read_side.attach(app, settings)
     for module in ROUTERS:
         app.include_router(module.router)
     problems.install(app)

@@ -1,14 +1,15 @@
 """The one place where errors become RFC 9457 problem documents (application/problem+json).
 
 Typed domain errors map by family: InvalidValue → 422, RuleBroken → 409, NotFound → 404,
-NotPermitted → 403, Unauthenticated → 401. Request validation, framework HTTP errors,
-storage outages and anything unforeseen become problem documents too, never a bare 500 page.
+NotPermitted → 403, Unauthenticated → 401; views that have not reached a read's `after=`
+in time → 503 with their lag. Request validation, framework HTTP errors, storage outages
+and anything unforeseen become problem documents too, never a bare 500 page.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain import errors
 from interfaces.http.schemas import Problem
+from projections.views import ViewLagging
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://zhijian.example/problems/"
@@ -51,6 +53,7 @@ def problem(
     instance: str | None = None,
     field_errors: Iterable[dict[str, str]] = (),
     headers: dict[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=TYPE_BASE + rule,
@@ -61,7 +64,8 @@ def problem(
         rule=rule,
         errors=list(field_errors),  # type: ignore[arg-type]
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    document = {**body.model_dump(mode="json"), **(extensions or {})}  # RFC 9457 extension members
+    return JSONResponse(document, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 # -- handlers ------------------------------------------------------------------------
@@ -130,6 +134,14 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
                    instance=request.url.path, headers={"Retry-After": "1"})
 
 
+async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ViewLagging)
+    return problem(503, "ViewLagging", "视图尚未更新 (view not caught up)",
+                   f"视图在 {exc.waited:g} 秒内未处理到位置 {exc.position} "
+                   f"(the views did not reach position {exc.position} in time); retry shortly",
+                   instance=request.url.path, headers={"Retry-After": "1"}, extensions={"lag": exc.lag})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "internal-error", "Internal error", "服务器内部错误 (internal error)", instance=request.url.path)
@@ -141,6 +153,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PersistenceError, _storage_error)
     app.add_exception_handler(StorageUnavailable, _storage_error)
+    app.add_exception_handler(ViewLagging, _view_lagging)
     app.add_exception_handler(Exception, _unexpected)
     _document_problems(app)
 

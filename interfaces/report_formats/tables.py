@@ -155,6 +155,11 @@ def build_report(figures: Mapping[str, Any]) -> Report:
     )
 
 
+def category_words(values: Iterable[str]) -> str:
+    """Product categories in Chinese, as a list in a sentence (插头、电线电缆)."""
+    return "、".join(category_label(c) for c in values)
+
+
 def _pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
@@ -173,7 +178,8 @@ def summary_sentences(f: Mapping[str, Any]) -> list[str]:
         f"应年审证照{a['due']}张，已年审{a['reviewed']}张，年审率{_pct(a['rate'])}，目标{_pct(a['target'])}。",
         f"监督抽查{s['samples']}批次，不合格{s['failed']}批次；"
         f"尚未抽查的食品种类{len(s['uncovered_categories'])}类；"
-        f"插头、电线电缆不合格{s['follow_up']['failed']}批次，其中未落实后处理{len(s['follow_up']['without_follow_up'])}批次。",
+        f"{category_words(s['follow_up']['categories'])}不合格{s['follow_up']['failed']}批次，"
+        f"其中未落实后处理{len(s['follow_up']['without_follow_up'])}批次。",
         f"拟曝光不合格产品和违法违规行为{len(f['disclosure'])}起。",
     ]
 
@@ -190,7 +196,7 @@ def targets_section(f: Mapping[str, Any]) -> Section:
                f"{lic['fringe_workshops_open']}家" if lic["fringe_workshops_open"] else "", "城乡结合部以内的小作坊一律予以关停"],
               flag=lic["fringe_workshops_open"] > 0)
     table.add(["证照年审率", _pct(a["target"]), _pct(a["rate"]),
-               f"还需年审{a['reviews_to_target']}张" if a["reviews_to_target"] else "", "确保年审率达到90%以上"],
+               f"还需年审{a['reviews_to_target']}张" if a["reviews_to_target"] else "", f"确保年审率达到{_pct(a['target'])}以上"],
               flag=not a["meets_target"] and a["due"] > 0)
     table.add(["限期整改", "0份逾期", f"{r['overdue']}份逾期", f"{r['overdue']}份" if r["overdue"] else "",
                "对达不到质量安全卫生基本条件的企业，督促其限期整改"], flag=r["overdue"] > 0)
@@ -200,12 +206,13 @@ def targets_section(f: Mapping[str, Any]) -> Section:
                "、".join(category_label(c) for c in uncovered), "使抽查基本涵盖所有食品种类"], flag=bool(uncovered))
     hr = s["high_risk"]
     table.add(["高风险食品抽查频次（批次/家）", "高于其他食品", f"{_num(hr['high_risk']['per_enterprise'])}",
-               f"其他食品 {_num(hr['other_food']['per_enterprise'])}", "对肉制品、水产品等高风险食品，加大抽查的频次"],
+               f"其他食品 {_num(hr['other_food']['per_enterprise'])}", f"对{category_words(hr['categories'])}等高风险食品，加大抽查的频次"],
               flag=not hr["sampled_more_often"])
     fu = s["follow_up"]
     missing = len(fu["without_follow_up"])
-    table.add(["插头、电线电缆抽查不合格后处理", "全部落实", f"{fu['followed_up']}/{fu['failed']}",
-               f"{missing}批次未落实" if missing else "", "落实对插头、电线电缆的监督抽查后处理工作"], flag=missing > 0)
+    follow_up = category_words(fu["categories"])
+    table.add([f"{follow_up}抽查不合格后处理", "全部落实", f"{fu['followed_up']}/{fu['failed']}",
+               f"{missing}批次未落实" if missing else "", f"落实对{follow_up}的监督抽查后处理工作"], flag=missing > 0)
     notes = [] if lic["deadline_passed"] else [
         f"取证期限为{deadline:%Y-%m-%d}，尚未届满：“期限后仍未取证”计为0，未取证企业见食品生产许可部分。"
     ]
@@ -294,19 +301,20 @@ def sampling_section(s: Mapping[str, Any]) -> Section:
     for cat in s["uncovered_categories"]:
         gaps.add([category_label(cat)], flag=True)
     hr = s["high_risk"]
-    risk = Table("高风险食品抽查频次（" + "、".join(category_label(c) for c in hr["categories"]) + "）",
+    risk = Table(f"高风险食品抽查频次（{category_words(hr['categories'])}）",
                  _cols("企业组别", "企业数:int", "抽查批次:int", "不合格批次:int", "每家抽查批次:ratio"))
     risk.add(["高风险食品企业", *(hr["high_risk"][k] for k in ("enterprises", "samples", "failed", "per_enterprise"))],
              flag=not hr["sampled_more_often"])
     risk.add(["其他食品企业", *(hr["other_food"][k] for k in ("enterprises", "samples", "failed", "per_enterprise"))])
     fu = s["follow_up"]
-    follow = _list_table("插头、电线电缆抽查不合格未落实后处理", ("样品编号", "产品类别", "不合格项目", "抽样日期:date"),
+    follow = _list_table(f"{category_words(fu['categories'])}抽查不合格未落实后处理",
+                         ("样品编号", "产品类别", "不合格项目", "抽样日期:date"),
                          fu["without_follow_up"],
                          lambda i: [i["sample_no"], category_label(i["product_category"]), "、".join(i["failed_items"]),
                                     i["occurred_on"]], flag=True)
     towns = _by_town("按镇街", s["by_town"], {"samples": "抽查批次:int", "failed": "不合格批次:int"})
     return Section("sampling", "监督抽查", [cats, gaps, risk, follow, towns], [
-        f"插头、电线电缆抽查不合格{fu['failed']}批次，已下达整改通知{fu['followed_up']}批次；"
+        f"{category_words(fu['categories'])}抽查不合格{fu['failed']}批次，已下达整改通知{fu['followed_up']}批次；"
         "后处理以同一企业在抽样日及以后下达的限期整改通知为准。"
     ])
 
@@ -325,7 +333,7 @@ def focus_section(focus: Mapping[str, Any]) -> Section:
             lambda m: [_label(Status, m["status"]), m["samples"], m["failed"], m["orders"]],
             flag=lambda m: m["failed"] > 0 and not m["closed"],
         ))
-    return Section("focus", "重点整治（“两豆”、饮用水、水产品）", tables)
+    return Section("focus", "重点整治", tables)
 
 
 def calendar_section(cal: Mapping[str, Any]) -> Section:

@@ -10,22 +10,26 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from application.ledger import HistoryEntry, Ledger
+from application.ledger import Ledger
+from application.results import HistoryEntry, HistoryPage
 from domain import errors
 from domain.status import EnterpriseState
 from domain.values import Kind, ProductCategory, Status
 from interfaces.http.deps import LedgerDep, Today
-from interfaces.http.routers.views_support import ViewLagging, ViewsDep, wait_for
+from interfaces.http.read_side import ViewsDep, wait_for
 from interfaces.web.auth_pages import checked_form
 from interfaces.web.labels import event_label
-from interfaces.web.forms import ACTS, REGISTER, Act, Submission, new_key, permitted, record
+from interfaces.web.forms import FORMS, REGISTER, Form, Submission, new_key, permitted, record
 from interfaces.web.render import page, url, when
 from interfaces.web.session import SignedIn, SignInRequired, Visitor
+from domain.enterprise import REGISTERED, RETRACTED
 from projections import Views
+from projections.views import ViewLagging
 
 router = APIRouter(prefix="/web/enterprises", include_in_schema=False)
 PAGE_ROWS = 50
-NOT_RETRACTABLE = ("Registered", "Retracted")
+TIMELINE_ROWS = 200  # events of the timeline a page shows; the rest by `after_version`
+NOT_RETRACTABLE = (REGISTERED, RETRACTED)
 
 
 def _towns(views: Views, at: Any) -> list[str]:
@@ -84,39 +88,51 @@ def enterprise_page(enterprise_id: UUID, request: Request, visitor: SignedIn, le
 
 
 def _enterprise_page(enterprise_id: UUID, request: Request, visitor: Visitor, ledger: Ledger, views: Views,
-                     today: Any, act: Act | None, submission: Submission) -> Response:
+                     today: Any, form: Form | None, submission: Submission) -> Response:
+    after = request.query_params.get("after_version") or ""
+    after_version = int(after) if after.isdigit() and len(after) < 10 else 0
     try:
-        history = ledger.history(enterprise_id)
+        history = ledger.history(enterprise_id, after_version=after_version, limit=TIMELINE_ROWS)
+        first = history if after_version == 0 else ledger.history(enterprise_id, limit=1)
     except errors.NotFound:
         return page(request, visitor, "error.html", status=404, title="没有这个企业",
                     detail=f"没有编号为 {enterprise_id} 的企业。", active="enterprises")
     at = when(request, today)
     lagging = False
     try:  # the view holds every event of this enterprise recorded so far (bounded wait)
-        wait_for(views, max(e.position for e in history), ("status",))
+        wait_for(views, _latest_position(ledger, enterprise_id, history), ("status",))
     except ViewLagging:
         lagging = True
     state = views.status.state_of(enterprise_id, at.as_of, at.known_at)
     # The forms offer what is true now (open orders, held licences), whatever time the page shows.
     current = state if not (at.as_of_given or at.known_at_given) else \
         views.status.state_of(enterprise_id, today, datetime.now(timezone.utc))
-    registration = history[0].payload
+    registration = first[0].payload
     caller = visitor.caller
     town = str(registration["town"])
-    acts = [a for a in ACTS.values() if permitted(caller, a, town)]
+    forms = [f for f in FORMS.values() if permitted(caller, f, town)]
     recorded = request.query_params.get("recorded")
     # A refusal of an act whose form this official is not shown (posted by hand) is said at the top.
-    refusal = next(iter(submission.errors.values()), None) if act is not None and act not in acts else None
+    refusal = next(iter(submission.errors.values()), None) if form is not None and form not in forms else None
     return page(request, visitor, "enterprise.html", status=submission.status, at=at, enterprise_id=enterprise_id,
-                history=history, registration=registration, state=state, lagging=lagging, acts=acts,
-                options=_options(history, current, registration), open_act=act.key if act else None,
+                history=history, registration=registration, state=state, lagging=lagging, acts=forms,
+                options=_options(history, current, registration), open_act=form.key if form else None,
+                after_version=after_version,
                 submission=submission, form_key=new_key(), today=today, active="enterprises", refusal=refusal,
                 recorded=int(recorded) if (recorded or "").isdigit() and len(recorded) < 10 else None)
 
 
-def _options(history: list[HistoryEntry], state: EnterpriseState | None,
+def _latest_position(ledger: Ledger, enterprise_id: UUID, history: HistoryPage) -> int:
+    """The log position of the enterprise's latest event (this page's last, or read on its own)."""
+    if history.next_after_version is None:
+        return max(e.position for e in history)
+    return ledger.history(enterprise_id, after_version=history.latest_version - 1, limit=1)[0].position
+
+
+def _options(history: HistoryPage, state: EnterpriseState | None,
              registration: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
-    """The choices the forms offer for this enterprise: its open orders, licences, categories, retractable events."""
+    """The choices the forms offer for this enterprise: its open orders, licences, categories, and the
+    retractable events of the timeline's page shown."""
     orders = [(o.order_no, f"{o.order_no}（期限 {o.deadline}）") for o in state.orders if o.passed_on is None] \
         if state else []
     licences = [(lic.license_no, f"{lic.license_no}（有效期至 {lic.valid_until}）") for lic in state.licenses] \
@@ -133,17 +149,17 @@ async def record_act(enterprise_id: UUID, act_key: str, request: Request, visito
                      views: ViewsDep, today: Today) -> Response:
     """Records one act from its form; on a refusal the page comes back with the reason beside the field."""
     form = await checked_form(request, visitor)
-    act = ACTS.get(act_key)
+    act = FORMS.get(act_key)
     if act is None:
         raise errors.NotFound(f"没有这种记录 {act_key} (no act {act_key})")
     return await run_in_threadpool(_record_act, enterprise_id, act, form, request, visitor, ledger, views, today)
 
 
-def _record_act(enterprise_id: UUID, act: Act, form: Any, request: Request, visitor: Visitor, ledger: Ledger,
+def _record_act(enterprise_id: UUID, act: Form, posted: Any, request: Request, visitor: Visitor, ledger: Ledger,
                 views: Views, today: Any) -> Response:
     if visitor.caller is None:
         raise SignInRequired()
-    done = record(act, ledger, visitor.caller, today, enterprise_id, form, request.url.path)
+    done = record(act, ledger, visitor.caller, today, enterprise_id, posted, request.url.path)
     if done.result is None:
         return _enterprise_page(enterprise_id, request, visitor, ledger, views, today, act, done)
     return RedirectResponse(url(f"/web/enterprises/{enterprise_id}", after=done.result.position,

@@ -6,20 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.bureau_time import BUREAU_TZ, bureau_date
+from domain.enterprise import EVENTS as ENTERPRISE_EVENTS
 from domain.values import ENUMS, Area, ClosureReason, FindingCode, Kind, LicenseType, Outcome, ProductCategory, Role, Status
 
-EVENTS = {
-    "Registered": "登记建档",
-    "Inspected": "检查",
-    "OrderedToRectify": "责令限期整改",
-    "RectificationVerified": "整改复查",
-    "Licensed": "取得许可证",
-    "LicenseReviewed": "年审",
-    "SamplePassed": "抽检合格",
-    "SampleFailed": "抽检不合格",
-    "Closed": "关停/取缔",
-    "Retracted": "更正",
-}
+EVENTS = {name: cls.label for name, cls in ENTERPRISE_EVENTS.items()}
 
 FIELDS = {
     "name": "名称", "town": "镇街", "area": "区域", "kind": "类型", "product_categories": "产品类别",

@@ -11,11 +11,11 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from domain import errors
-from interfaces.http.deps import Today
+from interfaces.http.deps import Today, campaign_settings
 from interfaces.http.observability import report_timer
-from interfaces.http.routers.reports_campaign import campaign_settings
-from interfaces.http.routers.views_support import ViewsDep
+from interfaces.http.read_side import ViewsDep
 from interfaces.report_formats import FORMATS, file_name, write
+from interfaces.report_formats.tables import category_words
 from interfaces.web import labels
 from interfaces.web.render import page, when
 from interfaces.web.session import SignedIn
@@ -29,7 +29,7 @@ PAGE_ROWS = 50
 LIST_TITLES = {
     "still_unlicensed": "尚未取证的食品企业", "fringe_workshops": "城乡结合部小作坊", "closed_enterprises": "关停取缔企业",
     "overdue_orders": "逾期未整改的整改通知", "review_shortfall": "尚未年审的证照",
-    "without_follow_up": "插头、电线电缆不合格尚未后处理", "disclosure": "曝光名单（抽检不合格、违法违规）",
+    "without_follow_up": "{categories}不合格尚未后处理", "disclosure": "曝光名单（抽检不合格、违法违规）",
 }
 DOWNLOADS = ("xlsx", "html", "csv")
 
@@ -58,7 +58,9 @@ def report_list(name: str, request: Request, visitor: SignedIn, views: ViewsDep,
         assert rows is not None  # every name in LISTS and focus is a list
         items = rows.page(PAGE_ROWS, offset)
     columns = list(dict.fromkeys(k for row in items for k in row if k != "enterprise_id"))
-    return page(request, visitor, "list.html", at=at, name=name, title=LIST_TITLES.get(name) or focus[name],
+    title = LIST_TITLES[name].format(categories=category_words(campaign.follow_up_categories)) \
+        if name in LIST_TITLES else focus[name]
+    return page(request, visitor, "list.html", at=at, name=name, title=title,
                 rows=items, total=rows.total, offset=offset, limit=PAGE_ROWS, columns=columns, active="lists")
 
 
@@ -67,8 +69,10 @@ def accountability(request: Request, visitor: SignedIn, views: ViewsDep, today: 
     """问责: per official (acts, late entries, orders' fate) and per town (who was responsible)."""
     at = when(request, today)
     offset = _offset(request)
+    window = campaign_settings(request).campaign_for(at.as_of).compliant_then_failed_days
     with report_timer("accountability"):
-        report = views.accountability.report(at.as_of, at.known_at, limit=PAGE_ROWS, offset=offset)
+        report = views.accountability.report(at.as_of, at.known_at, window_days=window, limit=PAGE_ROWS,
+                                             offset=offset)
         with views.accountability.recorder.read() as tx:
             late = late_entries_by_official(tx, at.as_of, at.known_at)
         officials = views.accountability.officials(at.as_of, at.known_at)

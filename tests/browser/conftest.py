@@ -18,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 
-from application.demo import seed_demo
+from seeding.demo import seed_demo
 from application.ledger import Ledger
 from application.settings import Settings
 from domain.actor import SYSTEM

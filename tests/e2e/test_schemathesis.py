@@ -11,6 +11,8 @@ import os
 from datetime import date
 
 import pytest
+
+from application.commands import Register
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -50,8 +52,8 @@ def api_schema(app):
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_no_generated_request_breaks_the_server_or_the_schema(api_schema, ledger, mode):
     chief = ledger.appoint_official(by=SYSTEM, today=TODAY, name="李明", unit="食品监管办", role="supervisor")
-    enterprise = ledger.register_enterprise(by=ledger.authenticate(chief.token), today=TODAY,
-                                            **{**ENTERPRISE, "occurred_on": date(2026, 8, 5)}).enterprise_id
+    enterprise = ledger.register(Register(**{**ENTERPRISE, "occurred_on": date(2026, 8, 5)}),
+                                 by=ledger.authenticate(chief.token), today=TODAY).enterprise_id
     schema = api_schema
     failures = []
     for result in schema.get_all_operations():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
+
+from application.campaign_settings import load_campaign_settings
 
 from tests.e2e.conftest import ENTERPRISE, register
 
@@ -62,6 +65,12 @@ def test_reports_count_by_status_town_and_kind_and_name_the_accountable(client, 
     [finding] = report["compliant_then_failed"]["items"]
     assert finding["enterprise_id"] == e and finding["days_between"] == 25 and finding["sample_no"] == "CJ-1"
     inspector_id = finding["inspector_id"]
+    # the window is the campaign file's: 25 days apart is outside a 20-day window, inside a 25-day one
+    for days, expected in ((20, 0), (25, 1)):
+        client.app.state.campaign_settings = replace(load_campaign_settings(), compliant_then_failed_days=days)
+        narrowed = client.get("/reports/accountability", headers=chief).json()
+        assert narrowed["compliant_then_failed"]["total"] == expected, days
+    del client.app.state.campaign_settings
     assert report["responsible"]["石桥镇"][0]["official_id"] == inspector_id
     # the town's own inspector first, then the unit-wide supervisor; the auditor answers for no town
     assert [(o["name"], o["scope"]) for o in report["responsible"]["石桥镇"]] == [("赵强", "town"), ("李明", "unit")]
@@ -97,12 +106,25 @@ def test_the_read_endpoints_are_in_the_openapi_schema_with_examples(client):
 
 
 def test_after_a_position_the_views_have_not_reached_answers_503_with_the_lag(client, app, chief, monkeypatch):
-    from interfaces.http.routers import views_support
+    from interfaces.http import read_side
 
     app.state.projections.stop()
-    monkeypatch.setattr(views_support, "AFTER_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(read_side, "AFTER_TIMEOUT_SECONDS", 0.2)
     response = client.post("/enterprises", json={**ENTERPRISE}, headers=chief)
     position = response.json()["position"]
     lagging = client.get("/reports/status", params={"after": position}, headers=chief)
     assert lagging.status_code == 503 and lagging.headers["content-type"].startswith("application/problem+json")
     assert lagging.json()["lag"]["status"] >= 1
+
+
+def test_a_bad_read_is_refused_at_once_even_with_an_after_the_views_have_not_reached(client, app, chief, monkeypatch):
+    from interfaces.http import read_side
+
+    app.state.projections.stop()
+    monkeypatch.setattr(read_side, "AFTER_TIMEOUT_SECONDS", 60.0)  # a wait would end in 503, not 422
+    position = client.post("/enterprises", json={**ENTERPRISE}, headers=chief).json()["position"]
+    refused = client.get("/reports/accountability", params={"after": position, "limit": 0}, headers=chief)
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["limit"]
+    missing = client.get("/enterprises/6f1c2f7e-8d0b-4c39-9a51-2b1f5c0d7a10", params={"after": position},
+                         headers=chief)
+    assert missing.status_code == 404  # known missing before any wait for the views

@@ -11,8 +11,9 @@ from uuid import UUID
 
 import pytest
 
-from application.demo import seed_demo
+from seeding.demo import seed_demo
 from domain.actor import SYSTEM
+from interfaces.web import enterprise_pages
 from interfaces.web.auth_pages import safe_next
 from interfaces.web.security import CSP
 from interfaces.web.session import COOKIE, Session
@@ -375,6 +376,28 @@ def test_the_enterprise_list_filters_and_pages(web, ledger):
     assert total("status=closed&as_of=2026-08-20") <= total("status=closed")
     html = client.get("/web/enterprises?q=张记豆腐坊").text
     assert "张记豆腐坊" in html and "鲜达水产品店" not in html
+
+
+def test_a_long_timeline_is_shown_a_page_at_a_time_with_a_link_to_the_next(web, monkeypatch):
+    client, tokens = web
+    monkeypatch.setattr(enterprise_pages, "TIMELINE_ROWS", 3)
+    eid = register(client, tokens["李明"], name="长记录豆腐坊")
+    for n in range(6):  # versions 2..7
+        r = client.post(f"/enterprises/{eid}/inspections", json={"occurred_on": "2026-08-09", "outcome": "compliant",
+                                                                  "notes": f"第{n}次"}, headers=bearer(tokens["李明"]))
+        assert r.status_code == 201, r.text
+    sign_in(client, tokens["李明"])
+
+    def versions(html: str) -> list[int]:
+        return [int(v) for v in re.findall(r'<li id="v\d+" class="event[^"]*" data-version="(\d+)"', html)]
+
+    first = client.get(f"/web/enterprises/{eid}").text
+    assert versions(first) == [1, 2, 3] and "共 7 条" in first and "长记录豆腐坊" in first
+    link = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get(link).text
+    assert versions(second) == [4, 5, 6] and "长记录豆腐坊" in second  # the heading still from registration
+    third = client.get(re.search(r'<a rel="next" href="([^"]+)"', second).group(1).replace("&amp;", "&")).text
+    assert versions(third) == [7] and 'rel="next"' not in third
 
 
 def test_an_unknown_enterprise_or_list_is_a_404_page(web):

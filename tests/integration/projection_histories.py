@@ -17,6 +17,18 @@ from hypothesis import strategies as st
 
 from domain.actor import SYSTEM
 from domain.errors import DomainError
+from application.commands import (
+    Close,
+    EnterpriseCommand,
+    GrantLicense,
+    Inspect,
+    OrderToRectify,
+    RecordSample,
+    Register,
+    Retract,
+    ReviewLicense,
+    VerifyRectification,
+)
 
 TODAY = date.today()
 START = TODAY - timedelta(days=150)
@@ -60,11 +72,7 @@ def record_history(ledger: Any, steps: list[tuple[int, str, int, int, int]]) -> 
     for which, act, day, span, pick in steps:
         by = out.officials[pick % 3]
         if which not in out.enterprises:
-            registered = ledger.register_enterprise(
-                by=out.officials[0], today=TODAY, occurred_on=START + timedelta(days=pick), name=f"企业{which}",
-                town=TOWNS[which % 2], area=AREAS[which % 4], kind=KINDS[which % 4],
-                product_categories=list(CATEGORIES[which % 4]),
-            )
+            registered = ledger.register(Register(occurred_on=START + timedelta(days=pick), name=f"企业{which}", town=TOWNS[which % 2], area=AREAS[which % 4], kind=KINDS[which % 4], product_categories=list(CATEGORIES[which % 4])), by=out.officials[0], today=TODAY)
             _keep(out, registered)
             out.enterprises[which] = registered.enterprise_id
         enterprise_id = out.enterprises[which]
@@ -88,27 +96,29 @@ def _keep(out: Recorded, result: Any) -> None:
     out.last_position = max(out.last_position, result.position)
 
 
-def _command(  # noqa: PLR0911 - one branch per act
+def _command(
     ledger: Any, eid: UUID, by: Any, act: str, on: date, span: int, pick: int, version: int, which: int
 ) -> Any:
-    common = {"by": by, "today": TODAY, "occurred_on": on}
+    command: EnterpriseCommand
     if act.startswith("inspect"):
-        return ledger.inspect(eid, **common, outcome=act.removeprefix("inspect_"))
-    if act == "order":
-        return ledger.order_to_rectify(eid, **common, order_no=f"O{pick % 3}", deadline=on + timedelta(days=span),
-                                       items=["卫生条件"])
-    if act.startswith("verify"):
-        return ledger.verify_rectification(eid, **common, order_no=f"O{pick % 3}", passed=act == "verify_pass")
-    if act == "license":
-        return ledger.grant_license(eid, **common, license_type=LICENSE_TYPES[KINDS[which % 4]],
-                                    license_no=f"L{pick % 2}", valid_until=on + timedelta(days=span))
-    if act == "review":
-        return ledger.review_license(eid, **common, license_no=f"L{pick % 2}", year=on.year)
-    if act.startswith("sample"):
+        command = Inspect(occurred_on=on, outcome=act.removeprefix("inspect_"))
+    elif act == "order":
+        command = OrderToRectify(occurred_on=on, order_no=f"O{pick % 3}", deadline=on + timedelta(days=span),
+                                 items=["卫生条件"])
+    elif act.startswith("verify"):
+        command = VerifyRectification(occurred_on=on, order_no=f"O{pick % 3}", passed=act == "verify_pass")
+    elif act == "license":
+        command = GrantLicense(occurred_on=on, license_type=LICENSE_TYPES[KINDS[which % 4]], license_no=f"L{pick % 2}",
+                               valid_until=on + timedelta(days=span))
+    elif act == "review":
+        command = ReviewLicense(occurred_on=on, license_no=f"L{pick % 2}", year=on.year)
+    elif act.startswith("sample"):
         passed = act == "sample_pass"
-        return ledger.record_sample(eid, **common, sample_no=f"S{pick}", product_category=_sampled(which, pick),
-                                    result="pass" if passed else "fail", failed_items=[] if passed else ["苯甲酸"])
-    if act == "close":
-        return ledger.close_enterprise(eid, **common, reason="voluntary")
-    target = 2 + pick % max(1, version - 1)
-    return ledger.retract(eid, by=by, today=TODAY, occurred_on=max(on, START), event_version=target, reason="录入错误")
+        command = RecordSample(occurred_on=on, sample_no=f"S{pick}", product_category=_sampled(which, pick),
+                               result="pass" if passed else "fail", failed_items=[] if passed else ["苯甲酸"])
+    elif act == "close":
+        command = Close(occurred_on=on, reason="voluntary")
+    else:
+        target = 2 + pick % max(1, version - 1)
+        command = Retract(occurred_on=max(on, START), event_version=target, reason="录入错误")
+    return ledger.record(eid, command, by=by, today=TODAY)

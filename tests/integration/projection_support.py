@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from application.settings import Settings
-from projections.tables import VIEWS
+from projections.registry import view_spec
 from projections.views import open_recorders
 
 
@@ -17,7 +17,7 @@ def snapshot(settings: Settings, view: str, suffix: str = "") -> dict[str, list[
     try:
         out: dict[str, list[tuple[str, ...]]] = {}
         with factory.datastore.transaction(commit=False) as curs:
-            for table in VIEWS[view].tables:
+            for table in view_spec(view).tables.tables:
                 curs.execute(f"SELECT * FROM {table.name}{suffix}")
                 rows = [dict(r) if isinstance(r, dict) else {k: r[k] for k in r.keys()} for r in curs.fetchall()]
                 out[table.name] = sorted(

@@ -20,6 +20,17 @@ from application.settings import Settings
 from domain import errors
 from domain.actor import SYSTEM
 from domain.enterprise import Enterprise
+from application.commands import (
+    Close,
+    GrantLicense,
+    Inspect,
+    OrderToRectify,
+    RecordSample,
+    Register,
+    Retract,
+    ReviewLicense,
+    VerifyRectification,
+)
 
 TODAY = date(2026, 10, 1)
 INTERVAL = 5
@@ -63,33 +74,31 @@ def state(aggregate: Any) -> Any:
 
 def rich_history(ledger: Ledger, chief) -> UUID:
     """An enterprise with every kind of act, retractions among them: 17 events."""
-    e = ledger.register_enterprise(by=chief, today=TODAY, occurred_on=date(2026, 8, 5), name="张记豆腐坊",
-                                   town="石桥镇", area="rural", kind="small_workshop",
-                                   product_categories=["bean_products", "bean_sprouts"],
-                                   credit_code="91350200776049653A").enterprise_id
-    on = dict(by=chief, today=TODAY)
-    ledger.inspect(e, **on, occurred_on=date(2026, 8, 9), outcome="violation", findings=["unlicensed"], notes="无证")
-    ledger.order_to_rectify(e, **on, occurred_on=date(2026, 8, 9), order_no="ZG-1", deadline=date(2026, 9, 9),
-                            items=["办证"])
-    ledger.order_to_rectify(e, **on, occurred_on=date(2026, 8, 10), order_no="ZG-2", deadline=date(2026, 9, 10),
-                            items=["卫生"])
-    ledger.verify_rectification(e, **on, occurred_on=date(2026, 8, 20), order_no="ZG-1", passed=False)
-    ledger.verify_rectification(e, **on, occurred_on=date(2026, 8, 25), order_no="ZG-1", passed=True)
-    ledger.grant_license(e, **on, occurred_on=date(2026, 8, 26), license_type="workshop_registration",
-                         license_no="XZF-1", valid_until=date(2027, 8, 26))
-    ledger.review_license(e, **on, occurred_on=date(2026, 9, 1), license_no="XZF-1", year=2026)
-    ledger.record_sample(e, **on, occurred_on=date(2026, 9, 2), sample_no="CJ-1", product_category="bean_products",
-                         result="pass")
-    ledger.record_sample(e, **on, occurred_on=date(2026, 9, 3), sample_no="CJ-2", product_category="bean_sprouts",
-                         result="fail", failed_items=["4-氯苯氧乙酸钠"])
-    ledger.retract(e, **on, event_version=10, reason="样品编号录错")  # version 11
-    ledger.retract(e, **on, event_version=8, reason="年审录错")  # version 12
-    ledger.inspect(e, **on, occurred_on=date(2026, 9, 4), outcome="compliant")
-    ledger.grant_license(e, **on, occurred_on=date(2026, 9, 5), license_type="workshop_registration",
-                         license_no="XZF-2", valid_until=date(2027, 9, 5))
-    ledger.close_enterprise(e, **on, occurred_on=date(2026, 9, 10), reason="voluntary", decision_no="关〔2026〕1号")
-    ledger.inspect(e, **on, occurred_on=date(2026, 9, 12), outcome="compliant")
-    ledger.retract(e, **on, event_version=14, reason="证号录错")  # version 17
+    e = ledger.register(Register(occurred_on=date(2026, 8, 5), name="张记豆腐坊", town="石桥镇", area="rural",
+                                 kind="small_workshop", product_categories=["bean_products", "bean_sprouts"],
+                                 credit_code="91350200776049653A"), by=chief, today=TODAY).enterprise_id
+    for command in (
+        Inspect(occurred_on=date(2026, 8, 9), outcome="violation", findings=["unlicensed"], notes="无证"),
+        OrderToRectify(occurred_on=date(2026, 8, 9), order_no="ZG-1", deadline=date(2026, 9, 9), items=["办证"]),
+        OrderToRectify(occurred_on=date(2026, 8, 10), order_no="ZG-2", deadline=date(2026, 9, 10), items=["卫生"]),
+        VerifyRectification(occurred_on=date(2026, 8, 20), order_no="ZG-1", passed=False),
+        VerifyRectification(occurred_on=date(2026, 8, 25), order_no="ZG-1", passed=True),
+        GrantLicense(occurred_on=date(2026, 8, 26), license_type="workshop_registration", license_no="XZF-1",
+                     valid_until=date(2027, 8, 26)),
+        ReviewLicense(occurred_on=date(2026, 9, 1), license_no="XZF-1", year=2026),
+        RecordSample(occurred_on=date(2026, 9, 2), sample_no="CJ-1", product_category="bean_products", result="pass"),
+        RecordSample(occurred_on=date(2026, 9, 3), sample_no="CJ-2", product_category="bean_sprouts", result="fail",
+                     failed_items=["4-氯苯氧乙酸钠"]),
+        Retract(event_version=10, reason="样品编号录错"),  # version 11
+        Retract(event_version=8, reason="年审录错"),  # version 12
+        Inspect(occurred_on=date(2026, 9, 4), outcome="compliant"),
+        GrantLicense(occurred_on=date(2026, 9, 5), license_type="workshop_registration", license_no="XZF-2",
+                     valid_until=date(2027, 9, 5)),
+        Close(occurred_on=date(2026, 9, 10), reason="voluntary", decision_no="关〔2026〕1号"),
+        Inspect(occurred_on=date(2026, 9, 12), outcome="compliant"),
+        Retract(event_version=14, reason="证号录错"),  # version 17
+    ):
+        ledger.record(e, command, by=chief, today=TODAY)
     return e
 
 
@@ -190,13 +199,12 @@ def test_a_refused_command_and_a_lost_race_leave_the_cached_enterprise_as_record
     e = rich_history(ledger, chief)
     before = state(ledger.repository.get(e))
     with pytest.raises(errors.DuplicateSampleNo):
-        ledger.record_sample(e, by=chief, today=TODAY, occurred_on=date(2026, 9, 5), sample_no="CJ-1",
-                             product_category="bean_products", result="pass")
+        ledger.record(e, RecordSample(occurred_on=date(2026, 9, 5), sample_no="CJ-1", product_category="bean_products", result="pass"), by=chief, today=TODAY)
     assert state(ledger.repository.get(e)) == before
     other = build_ledger(snapshotting)
     try:
         copy = ledger.repository.get(e)
-        other.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 9, 20), outcome="compliant")  # version 18
+        other.record(e, Inspect(occurred_on=date(2026, 9, 20), outcome="compliant"), by=chief, today=TODAY)  # version 18
         copy.inspect(actor=chief.as_actor, today=TODAY, occurred_on=date(2026, 9, 21), outcome="compliant")
         with pytest.raises(IntegrityError):
             ledger.save(copy)  # also version 18: refused by the store
@@ -207,18 +215,15 @@ def test_a_refused_command_and_a_lost_race_leave_the_cached_enterprise_as_record
 
 
 def test_two_ledgers_on_one_store_see_each_others_writes_at_once(snapshotting, ledger, chief):
-    e = ledger.register_enterprise(by=chief, today=TODAY, occurred_on=date(2026, 8, 5), name="周记豆芽坊",
-                                   town="石桥镇", area="rural", kind="small_workshop").enterprise_id
+    e = ledger.register(Register(occurred_on=date(2026, 8, 5), name="周记豆芽坊", town="石桥镇", area="rural", kind="small_workshop"), by=chief, today=TODAY).enterprise_id
     other = build_ledger(snapshotting)
     try:
         for n in range(12):
             writer = (ledger, other)[n % 2]
-            result = writer.record_sample(e, by=chief, today=TODAY, occurred_on=date(2026, 9, 1), sample_no=f"CJ-{n}",
-                                          product_category="bean_products", result="pass")
+            result = writer.record(e, RecordSample(occurred_on=date(2026, 9, 1), sample_no=f"CJ-{n}", product_category="bean_products", result="pass"), by=chief, today=TODAY)
             assert result.version == n + 2
         with pytest.raises(errors.DuplicateSampleNo):
-            other.record_sample(e, by=chief, today=TODAY, occurred_on=date(2026, 9, 1), sample_no="CJ-10",
-                                product_category="bean_products", result="pass")
+            other.record(e, RecordSample(occurred_on=date(2026, 9, 1), sample_no="CJ-10", product_category="bean_products", result="pass"), by=chief, today=TODAY)
         assert state(other.repository.get(e)) == state(ledger.repository.get(e))
     finally:
         other.close()
@@ -228,11 +233,10 @@ def test_two_ledgers_on_one_store_see_each_others_writes_at_once(snapshotting, l
 def test_the_cache_holds_at_most_its_size_and_a_copy_shares_nothing_a_command_changes(settings, chief):
     small = build_ledger(settings.model_copy(update={"aggregate_cache_size": 3}))
     try:
-        ids = [small.register_enterprise(by=chief, today=TODAY, occurred_on=date(2026, 8, 5), name=f"企业{i}",
-                                         town="石桥镇", area="rural", kind="small_workshop").enterprise_id
+        ids = [small.register(Register(occurred_on=date(2026, 8, 5), name=f"企业{i}", town="石桥镇", area="rural", kind="small_workshop"), by=chief, today=TODAY).enterprise_id
                for i in range(8)]
         for e in ids:
-            small.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 9, 1), outcome="compliant")
+            small.record(e, Inspect(occurred_on=date(2026, 9, 1), outcome="compliant"), by=chief, today=TODAY)
         assert len(small.repository.cache.cache) <= 3
         assert all(small.repository.get(e).version == 2 for e in ids)  # evicted ones load again
 
@@ -266,22 +270,17 @@ def test_authentication_sees_a_revocation_and_a_deactivation_by_another_ledger_a
 
 def test_a_command_refused_on_what_this_process_last_knew_is_decided_again_on_fresh_state(snapshotting, ledger,
                                                                                           chief):
-    e = ledger.register_enterprise(by=chief, today=TODAY, occurred_on=date(2026, 8, 5), name="周记豆芽坊",
-                                   town="石桥镇", area="rural", kind="small_workshop").enterprise_id
-    ledger.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 9), outcome="compliant")  # cached at 2
+    e = ledger.register(Register(occurred_on=date(2026, 8, 5), name="周记豆芽坊", town="石桥镇", area="rural", kind="small_workshop"), by=chief, today=TODAY).enterprise_id
+    ledger.record(e, Inspect(occurred_on=date(2026, 8, 9), outcome="compliant"), by=chief, today=TODAY)  # cached at 2
     other = build_ledger(snapshotting)
     try:
-        other.order_to_rectify(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 10), order_no="ZG-9",
-                               deadline=date(2026, 9, 10), items=["整改"])
-        passed = ledger.verify_rectification(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 20),
-                                             order_no="ZG-9", passed=True)  # unknown to the cached copy
+        other.record(e, OrderToRectify(occurred_on=date(2026, 8, 10), order_no="ZG-9", deadline=date(2026, 9, 10), items=["整改"]), by=chief, today=TODAY)
+        passed = ledger.record(e, VerifyRectification(occurred_on=date(2026, 8, 20), order_no="ZG-9", passed=True), by=chief, today=TODAY)  # unknown to the cached copy
         assert passed.version == 4
-        other.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 21), outcome="compliant")
-        assert ledger.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 22), outcome="compliant",
-                              expected_version=5).version == 6  # If-Match names a version only the store knew
+        other.record(e, Inspect(occurred_on=date(2026, 8, 21), outcome="compliant"), by=chief, today=TODAY)
+        assert ledger.record(e, Inspect(occurred_on=date(2026, 8, 22), outcome="compliant"), by=chief, today=TODAY, expected_version=5).version == 6  # If-Match names a version only the store knew
         with pytest.raises(errors.ConcurrencyConflict):
-            ledger.inspect(e, by=chief, today=TODAY, occurred_on=date(2026, 8, 22), outcome="compliant",
-                           expected_version=5)
+            ledger.record(e, Inspect(occurred_on=date(2026, 8, 22), outcome="compliant"), by=chief, today=TODAY, expected_version=5)
     finally:
         other.close()
 

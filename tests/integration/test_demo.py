@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from application.bootstrap import build_ledger
-from application.demo import ENTERPRISES, seed_demo
+from seeding.demo import ENTERPRISES, seed_demo
 from domain.bureau_time import bureau_date
 from projections import open_views
 
@@ -49,3 +49,29 @@ def test_every_enterprise_shows_in_the_status_view_today(settings, seeded):
         views.close()
     assert len(states) == len(ENTERPRISES)
     assert {s.status for _, s in states} >= {"licensed", "overdue", "closed", "registered"}
+
+
+def test_a_store_seeded_before_the_demo_moved_still_reads_its_marker(settings):
+    """Stores seeded when the marker lived in application/demo.py keep that topic forever."""
+    from dataclasses import replace
+
+    from application.markers import DemoSeeded
+
+    ledger = build_ledger(settings)
+    try:
+        marker = DemoSeeded(officials={}, enterprises=3)
+        stored = [ledger.mapper.to_stored_event(e) for e in marker.collect_events()]
+        old = [replace(s, topic=s.topic.replace("application.markers:", "application.demo:"),
+                       state=s.state.replace(b"application.markers:", b"application.demo:")) for s in stored]
+        assert all(s.topic.startswith("application.demo:") and b"application.demo:" in s.state for s in old)
+        ledger.recorder.insert_events(old)
+        result = seed_demo(ledger, TODAY)
+        assert (result.seeded, result.enterprises) == (False, 3)
+        views = open_views(settings)
+        try:
+            views.catch_up()
+            assert views.status.states_at(TODAY, datetime.now(timezone.utc)) == []
+        finally:
+            views.close()
+    finally:
+        ledger.close()

@@ -68,7 +68,7 @@ def reference_accountability(histories: dict[Any, list[Any]], as_of: date, known
     for _, h in acts:
         o = officials.setdefault(str(h.actor.official_id), {
             "official_id": str(h.actor.official_id), "name": h.actor.name, "actions": Counter(),
-            "orders": Counter(issued=0, verified_on_time=0, verified_late=0, overdue=0),
+            "orders": Counter(issued=0, passed_on_time=0, passed_late=0, overdue=0),
         })
         o["actions"][h.type] += 1
     overdue = []
@@ -79,7 +79,7 @@ def reference_accountability(histories: dict[Any, list[Any]], as_of: date, known
         counts = officials[issuer]["orders"]
         counts["issued"] += 1
         if passes:
-            counts["verified_on_time" if min(passes) <= deadline else "verified_late"] += 1
+            counts["passed_on_time" if min(passes) <= deadline else "passed_late"] += 1
         elif deadline < as_of:
             counts["overdue"] += 1
             overdue.append({"enterprise_id": str(eid), "order_no": no, "deadline": deadline.isoformat(),
@@ -116,9 +116,9 @@ def view_enterprise(state: Any, as_of: date) -> dict[str, Any]:
 
 
 def view_accountability(views: Any, as_of: date, known_at: datetime) -> dict[str, Any]:
-    report = views.accountability.report(as_of, known_at, limit=None)
+    report = views.accountability.report(as_of, known_at, window_days=WINDOW_DAYS, limit=None)
     for name in ("overdue_orders", "compliant_then_failed"):  # a page is a slice of the whole list
-        page = views.accountability.report(as_of, known_at, limit=2, offset=1)[name]
+        page = views.accountability.report(as_of, known_at, window_days=WINDOW_DAYS, limit=2, offset=1)[name]
         assert (page["items"], page["total"]) == (report[name]["items"][1:3], len(report[name]["items"]))
     return {"officials": report["officials"], "overdue_orders": report["overdue_orders"]["items"],
             "compliant_then_failed": report["compliant_then_failed"]["items"]}
@@ -152,7 +152,7 @@ days = st.integers(-3, 160).map(lambda n: START + timedelta(days=n))
 
 def check_history(settings: Settings, steps: list[Any], data: st.DataObject) -> None:
     ledger = build_ledger(settings)
-    views = open_views(settings.model_copy(update={"compliant_then_failed_days": WINDOW_DAYS}))
+    views = open_views(settings)
     try:
         recorded = record_history(ledger, steps)
         # Pages of any size must give the same views: event by event, a few at a time, or all at once.

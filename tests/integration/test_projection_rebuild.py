@@ -9,6 +9,7 @@ import pytest
 from application.bootstrap import build_ledger
 from projections import open_views
 from projections.rebuild import Rebuild, rebuild
+from projections.registry import VIEW_NAMES
 from projections.tables import NEW
 from tests.integration.projection_histories import TODAY, record_history
 from tests.integration.projection_support import snapshot
@@ -31,7 +32,7 @@ def recorded(settings):
     ledger.close()
 
 
-@pytest.mark.parametrize("view", ["status", "accountability"])
+@pytest.mark.parametrize("view", VIEW_NAMES)
 def test_a_rebuilt_view_has_the_same_rows_as_the_view_built_event_by_event(settings, recorded, view):
     before = snapshot(settings, view)
     assert any(before.values())

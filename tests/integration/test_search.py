@@ -21,6 +21,7 @@ from domain.actor import SYSTEM
 from domain.credit_code import check_character
 from domain.text import search_form
 from projections import open_views
+from application.commands import Register
 
 TODAY = date(2026, 10, 1)
 ALPHABET_OF_TROUBLE = ["a", "A", "b", "B", "Ａ", "ａ", "%", "_", "\\", "'", "豆", "腐", "坊", "\u200b", "\ufeff", "ﬁ",
@@ -57,8 +58,7 @@ def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=TODAY, name="李明", unit="食品监管办",
                                                             role="supervisor").token)
         for i, name in enumerate(names):
-            ledger.register_enterprise(by=chief, today=TODAY, occurred_on=TODAY, name=name, town="石桥镇",
-                                       area="rural", kind="sales_point", credit_code=_code(i) if i % 3 else None)
+            ledger.register(Register(occurred_on=TODAY, name=name, town="石桥镇", area="rural", kind="sales_point", credit_code=_code(i) if i % 3 else None), by=chief, today=TODAY)
         views = open_views(settings)
         views.catch_up()
         opened[store] = (ledger, views)

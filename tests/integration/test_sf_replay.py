@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 
-from application.sf_replay import read_businesses, replay
+from seeding.sf_replay import read_businesses, replay
 from domain.actor import SYSTEM
 
 DATA = Path(__file__).resolve().parents[1] / "fixtures" / "sf-food-inspections"  # vendored slice, BSD-2-Clause

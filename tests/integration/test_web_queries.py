@@ -10,8 +10,9 @@ from uuid import UUID
 import pytest
 
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
-from application.demo import seed_demo
-from domain.values import Role
+from seeding.demo import seed_demo
+from application.commands import Inspect
+from domain.values import Outcome, Role
 from domain.official import Caller
 from interfaces.web.overview import OverviewCache
 from projections import open_views
@@ -86,7 +87,7 @@ def test_the_overview_is_built_again_only_when_the_status_view_has_moved_on(demo
     chief = next(o for o in views.accountability.officials(today, at(today + timedelta(days=1))).values()
                  if o["role"] == "supervisor" and not o["towns"])
     caller = Caller(UUID(chief["official_id"]), chief["name"], chief["unit"], Role.SUPERVISOR, ())
-    ledger.inspect(eid, by=caller, today=today, occurred_on=today, outcome="compliant")
+    ledger.record(eid, Inspect(occurred_on=today, outcome=Outcome.COMPLIANT), by=caller, today=today)
     views.catch_up()
     again = cached_overview(views, today, None, campaign)
     assert again is not first

@@ -19,7 +19,7 @@ from interfaces.report_formats import render
 from tests.unit.test_campaign_figures import figures_on
 
 SHEETS = ["目标与完成情况", "普查建档", "食品生产许可", "限期整改", "证照年审", "监督抽查",
-          "重点整治（“两豆”、饮用水、水产品）", "实施步骤", "曝光名单"]
+          "重点整治", "实施步骤", "曝光名单"]
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +183,17 @@ def test_xlsx_replaces_control_characters_that_a_worksheet_cannot_hold(figures):
     book = load_workbook(io.BytesIO(render({**figures, "disclosure": odd}, "xlsx")))
     names = [r[1] for r in book["曝光名单"].iter_rows(values_only=True)]
     assert "张记\ufffd豆腐坊" in names
+
+
+def test_the_targets_and_their_basis_follow_the_campaign_settings_not_fixed_words(figures):
+    """A deployment that sets the review target to 85% and follows up only wires and cables reads so."""
+    sampling = {**figures["sampling"], "follow_up": {**figures["sampling"]["follow_up"], "categories": ["wires_cables"]},
+                "high_risk": {**figures["sampling"]["high_risk"], "categories": ["meat_products"]}}
+    changed = {**figures, "annual_review": {**figures["annual_review"], "target": 0.85}, "sampling": sampling}
+    targets = table(parse(render(changed, "html")), "目标与完成情况")
+    rows = {row[0]: row for row in targets["rows"][1:]}
+    assert rows["证照年审率"][1] == "85.0%" and rows["证照年审率"][4] == "确保年审率达到85.0%以上"
+    assert rows["电线电缆抽查不合格后处理"][4] == "落实对电线电缆的监督抽查后处理工作"
+    assert rows["高风险食品抽查频次（批次/家）"][4] == "对肉制品等高风险食品，加大抽查的频次"
+    summary = render(changed, "html").decode()
+    assert "电线电缆不合格" in summary and "插头、电线电缆" not in summary

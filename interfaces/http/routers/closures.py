@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from application.ledger import CommandResult
+from application.commands import Close
+from application.results import CommandResult
 from interfaces.http.deps import Command, EnterpriseId, LedgerDep, answer
 from interfaces.http.problems import COMMAND_RESPONSES
 from interfaces.http.schemas import ClosureCreate, CommandPublic
@@ -16,4 +17,4 @@ router = APIRouter(prefix="/enterprises/{enterprise_id}/closure", tags=["closure
 def close_enterprise(enterprise_id: EnterpriseId, body: ClosureCreate, ledger: LedgerDep, command: Command,
                      response: Response) -> CommandResult:
     """关停/取缔: closes the enterprise; afterwards only inspections and retractions (event `Closed`)."""
-    return answer(ledger.close_enterprise(enterprise_id, **body.model_dump(), **command.using(body)), response)
+    return answer(ledger.record(enterprise_id, Close(**body.model_dump()), **command.using(body)), response)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from application.ledger import HistoryEntry
+from application.commands import Register
+from application.results import HistoryEntry
 from domain import errors
 from interfaces.http import problems
 from interfaces.http.deps import CurrentOfficial, EnterpriseId, LedgerDep, Registration, answer, etag
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 @router.post("", status_code=201, response_model=CommandPublic, responses=problems.REGISTER_RESPONSES)
 def register_enterprise(body: EnterpriseCreate, ledger: LedgerDep, command: Registration, response: Response):
     """登记建档: registers an enterprise (event `Registered`). Location is the new enterprise."""
-    result = ledger.register_enterprise(**body.model_dump(), **command.using(body, versioned=False))
+    result = ledger.register(Register(**body.model_dump()), **command.using(body, versioned=False))
     return answer(result, response, f"/enterprises/{result.enterprise_id}")
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from interfaces.http.deps import LedgerDep
 from interfaces.http.problems import StorageUnavailable, responses
-from interfaces.http.routers.views_support import projection_lag
+from interfaces.http.read_side import projection_lag
 from interfaces.http.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])

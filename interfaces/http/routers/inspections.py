@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from application.ledger import CommandResult
+from application.commands import Inspect
+from application.results import CommandResult
 from interfaces.http.deps import Command, EnterpriseId, LedgerDep, answer
 from interfaces.http.problems import COMMAND_RESPONSES
 from interfaces.http.schemas import CommandPublic, InspectionCreate
@@ -16,4 +17,4 @@ router = APIRouter(prefix="/enterprises/{enterprise_id}/inspections", tags=["ins
 def inspect(enterprise_id: EnterpriseId, body: InspectionCreate, ledger: LedgerDep, command: Command,
             response: Response) -> CommandResult:
     """检查: records an inspection and its findings (event `Inspected`)."""
-    return answer(ledger.inspect(enterprise_id, **body.model_dump(), **command.using(body)), response)
+    return answer(ledger.record(enterprise_id, Inspect(**body.model_dump()), **command.using(body)), response)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from application.ledger import CommandResult
+from application.commands import OrderToRectify, VerifyRectification
+from application.results import CommandResult
 from interfaces.http.deps import Command, EnterpriseId, LedgerDep, answer
 from interfaces.http.problems import COMMAND_RESPONSES
 from interfaces.http.schemas import CommandPublic, RectificationOrderCreate, VerificationCreate
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/enterprises/{enterprise_id}/rectification-orders", t
 def order_to_rectify(enterprise_id: EnterpriseId, body: RectificationOrderCreate, ledger: LedgerDep,
                      command: Command, response: Response) -> CommandResult:
     """责令限期整改: orders the enterprise to rectify by a deadline (event `OrderedToRectify`)."""
-    return answer(ledger.order_to_rectify(enterprise_id, **body.model_dump(), **command.using(body)), response)
+    return answer(ledger.record(enterprise_id, OrderToRectify(**body.model_dump()), **command.using(body)), response)
 
 
 @router.post("/{order_no}/verification", status_code=201, response_model=CommandPublic,
@@ -27,5 +28,6 @@ def verify_rectification(enterprise_id: EnterpriseId, order_no: Annotated[str, P
                          body: VerificationCreate, ledger: LedgerDep, command: Command,
                          response: Response) -> CommandResult:
     """整改复查: verifies an open order; `passed` closes it (event `RectificationVerified`)."""
-    result = ledger.verify_rectification(enterprise_id, order_no=order_no, **body.model_dump(), **command.using(body))
+    result = ledger.record(enterprise_id, VerifyRectification(order_no=order_no, **body.model_dump()),
+                           **command.using(body))
     return answer(result, response)

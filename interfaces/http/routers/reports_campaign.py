@@ -12,26 +12,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from application.campaign_settings import CampaignSettings, load_campaign_settings
 from domain import errors
 from interfaces.http import problems
-from interfaces.http.deps import CurrentOfficial, Today
-from interfaces.http.routers.views_support import (
-    AfterParam,
-    AsOfParam,
-    KnownAtParam,
-    ViewsDep,
-    as_of_or_today,
-    known_at_or_now,
-    wait_for,
-)
+from interfaces.http.deps import CurrentOfficial, campaign_settings
+from interfaces.http.read_side import ReadAt, waits_for
 from interfaces.report_formats import FORMATS, JSON_LIST_LIMIT, file_name, render, write
 from interfaces.report_formats.json_format import jsonable
 from projections.campaign_figures import FOCUS_LIST, LISTS
@@ -57,26 +47,14 @@ LIST_EXAMPLE = {"as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00+00:00", 
                 "total": 1, "limit": 50, "offset": 0}
 
 
-@lru_cache(maxsize=1)
-def _deployment_campaign_settings() -> CampaignSettings:
-    return load_campaign_settings()
-
-
-def campaign_settings(request: Request) -> CampaignSettings:
-    """The app's campaign settings if it was given some, else the deployment's file (read once)."""
-    return getattr(request.app.state, "campaign_settings", None) or _deployment_campaign_settings()
-
-
 @router.get("/campaign", response_class=Response, responses=CAMPAIGN_RESPONSES)
-def campaign(request: Request, views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsOfParam = None,
-             known_at: KnownAtParam = None, after: AfterParam = None,
+def campaign(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")],
              format: Format = "json",  # noqa: A002 - the query parameter's name
              limit: Limit = JSON_LIST_LIMIT, offset: Offset = 0) -> Response:
     """The campaign summary: census, licensing, rectification, annual review, sampling, focus lists, calendar,
     disclosure. In JSON each list is a page `{"items", "total", "limit", "offset"}`; page further with
     `offset`, or one list at a time with `GET /reports/campaign/lists/{name}`."""
-    wait_for(views, after, ("status",))
-    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    views, day, moment = at.views, at.as_of, at.known_at
     media_type = FORMATS[format][0]
     with open_campaign_report(views.status, day, moment, campaign_settings(request).campaign_for(day)) as figures:
         if format in ("json", "html"):
@@ -94,15 +72,13 @@ def campaign(request: Request, views: ViewsDep, by: CurrentOfficial, today: Toda
 
 @router.get("/campaign/lists/{name}", responses=problems.responses(401, 404, 422, 503),
             openapi_extra={"responses": {"200": {"content": {"application/json": {"example": LIST_EXAMPLE}}}}})
-def campaign_list(request: Request, views: ViewsDep, by: CurrentOfficial, today: Today,
+def campaign_list(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")],
                   name: Annotated[str, Path(max_length=100, description="still_unlicensed, fringe_workshops, "
                                             "closed_enterprises, overdue_orders, review_shortfall, without_follow_up, "
                                             "disclosure, or focus_<key> for a focus list's members")],
-                  as_of: AsOfParam = None, known_at: KnownAtParam = None, after: AfterParam = None,
                   limit: Limit = JSON_LIST_LIMIT, offset: Offset = 0) -> dict[str, Any]:
     """One list of the campaign report, a page at a time, in the report's order."""
-    wait_for(views, after, ("status",))
-    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    views, day, moment = at.views, at.as_of, at.known_at
     campaign = campaign_settings(request).campaign_for(day)
     with views.status.read() as tx:
         rows = CampaignQueries(tx, day, moment, campaign).list_named(name)
@@ -115,12 +91,10 @@ def campaign_list(request: Request, views: ViewsDep, by: CurrentOfficial, today:
 
 
 @router.get("/disclosure", responses=problems.responses(401, 422, 503))
-def disclosure(request: Request, views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsOfParam = None,
-               known_at: KnownAtParam = None, after: AfterParam = None, limit: Limit = JSON_LIST_LIMIT,
-               offset: Offset = 0) -> dict[str, Any]:
+def disclosure(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")],
+               limit: Limit = JSON_LIST_LIMIT, offset: Offset = 0) -> dict[str, Any]:
     """曝光: failed samples and violations, with enterprise, product, failed items and date; paged."""
-    wait_for(views, after, ("status",))
-    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    views, day, moment = at.views, at.as_of, at.known_at
     with views.status.read() as tx:
         rows = CampaignQueries(tx, day, moment, campaign_settings(request).campaign_for(day)).disclosure()
         page = rows.page(limit, offset)

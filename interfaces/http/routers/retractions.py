@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from application.ledger import CommandResult
+from application.commands import Retract
+from application.results import CommandResult
 from interfaces.http.deps import Command, EnterpriseId, LedgerDep, answer
 from interfaces.http.problems import COMMAND_RESPONSES
 from interfaces.http.schemas import CommandPublic, RetractionCreate
@@ -16,4 +17,4 @@ router = APIRouter(prefix="/enterprises/{enterprise_id}/retractions", tags=["ret
 def retract(enterprise_id: EnterpriseId, body: RetractionCreate, ledger: LedgerDep, command: Command,
             response: Response) -> CommandResult:
     """更正: voids event `event_version` of this enterprise, with a reason (event `Retracted`)."""
-    return answer(ledger.retract(enterprise_id, **body.model_dump(), **command.using(body)), response)
+    return answer(ledger.record(enterprise_id, Retract(**body.model_dump()), **command.using(body)), response)

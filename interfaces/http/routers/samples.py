@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from application.ledger import CommandResult
+from application.commands import RecordSample
+from application.results import CommandResult
 from interfaces.http.deps import Command, EnterpriseId, LedgerDep, answer
 from interfaces.http.problems import COMMAND_RESPONSES
 from interfaces.http.schemas import CommandPublic, SampleCreate
@@ -16,4 +17,4 @@ router = APIRouter(prefix="/enterprises/{enterprise_id}/samples", tags=["samples
 def record_sample(enterprise_id: EnterpriseId, body: SampleCreate, ledger: LedgerDep, command: Command,
                   response: Response) -> CommandResult:
     """监督抽查: records a sample's result (event `SamplePassed` or `SampleFailed`)."""
-    return answer(ledger.record_sample(enterprise_id, **body.model_dump(), **command.using(body)), response)
+    return answer(ledger.record(enterprise_id, RecordSample(**body.model_dump()), **command.using(body)), response)

@@ -12,16 +12,8 @@ from pydantic import BaseModel, ConfigDict
 from domain import errors
 from domain.status import EnterpriseState
 from interfaces.http import problems
-from interfaces.http.deps import CurrentOfficial, EnterpriseId, LedgerDep, Today, etag
-from interfaces.http.routers.views_support import (
-    AfterParam,
-    AsOfParam,
-    KnownAtParam,
-    ViewsDep,
-    as_of_or_today,
-    known_at_or_now,
-    wait_for,
-)
+from interfaces.http.deps import CurrentOfficial, EnterpriseId, LedgerDep, etag
+from interfaces.http.read_side import ReadAt, waits_for
 from interfaces.http.schemas import (
     EnterprisePublic,
     LastInspectionPublic,
@@ -55,7 +47,7 @@ class EnterprisePagePublic(BaseModel):
 
 @router.get("", response_model=EnterprisePagePublic, responses=problems.responses(401, 422, 503))
 def list_enterprises(
-    views: ViewsDep, by: CurrentOfficial, today: Today,
+    by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")],
     town: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE, description="镇街, exact",
                                       examples=["石桥镇"])] = None,
     kind: Kind | None = None,
@@ -64,11 +56,9 @@ def list_enterprises(
                                    description="part of the name or credit code")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    as_of: AsOfParam = None, known_at: KnownAtParam = None, after: AfterParam = None,
 ) -> EnterprisePagePublic:
     """Enterprises as of `as_of`, as known at `known_at`, filtered and paged (status view)."""
-    wait_for(views, after, ("status",))
-    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    views, day, moment = at.views, at.as_of, at.known_at
     page = views.status.enterprises(
         day, moment, town=town, kind=kind.value if kind else None, status=status.value if status else None, q=q,
         limit=limit, offset=offset,
@@ -80,8 +70,8 @@ def list_enterprises(
 
 @router.get("/{enterprise_id}", response_model=EnterprisePublic, responses=problems.responses(401, 404, 422, 503))
 def get_enterprise(
-    enterprise_id: EnterpriseId, views: ViewsDep, ledger: LedgerDep, by: CurrentOfficial, today: Today,
-    response: Response, as_of: AsOfParam = None, known_at: KnownAtParam = None, after: AfterParam = None,
+    enterprise_id: EnterpriseId, ledger: LedgerDep, by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")],
+    response: Response,
 ) -> EnterprisePublic:
     """One enterprise as of `as_of`, as known at `known_at` (status view); ETag carries its version.
 
@@ -90,8 +80,7 @@ def get_enterprise(
     positions = ledger.store.positions(enterprise_id)
     if not positions:
         raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
-    wait_for(views, max(after or 0, max(positions.values())), ("status",))
-    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    views, day, moment = at.views_reaching(max(positions.values())), at.as_of, at.known_at
     state = views.status.state_of(enterprise_id, day, moment)
     if state is None:
         raise errors.NotFound(

@@ -7,20 +7,12 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from interfaces.http import problems
-from interfaces.http.deps import CurrentOfficial, Today
-from interfaces.http.routers.views_support import (
-    AfterParam,
-    AsOfParam,
-    KnownAtParam,
-    ViewsDep,
-    as_of_or_today,
-    known_at_or_now,
-    wait_for,
-)
+from interfaces.http.deps import CurrentOfficial, campaign_settings
+from interfaces.http.read_side import ReadAt, waits_for
 
 router = APIRouter(tags=["reports"])
 
@@ -64,7 +56,7 @@ class AccountabilityPublic(BaseModel):
     model_config = _examples({
         "as_of": "2026-10-01", "known_at": "2026-10-01T10:00:00Z",
         "officials": [{"official_id": OFFICIAL, "name": "王芳", "actions": {"Inspected": 4, "OrderedToRectify": 1},
-                       "orders": {"issued": 1, "verified_on_time": 0, "verified_late": 0, "overdue": 1}}],
+                       "orders": {"issued": 1, "passed_on_time": 0, "passed_late": 0, "overdue": 1}}],
         "overdue_orders": {"items": [{"enterprise_id": ENTERPRISE, "order_no": "SQ-2026-031", "deadline": "2026-08-30",
                                       "issued_by": OFFICIAL}], "total": 1, "limit": 50, "offset": 0},
         "compliant_then_failed": {"items": [{"enterprise_id": ENTERPRISE, "inspector_id": OFFICIAL,
@@ -107,11 +99,9 @@ class ActionsPublic(BaseModel):
 
 
 @router.get("/reports/status", response_model=StatusReportPublic, responses=problems.responses(401, 422, 503))
-def status_report(views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsOfParam = None,
-                  known_at: KnownAtParam = None, after: AfterParam = None) -> StatusReportPublic:
+def status_report(by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")]) -> StatusReportPublic:
     """Enterprises counted by status, by town × status and by kind × status, at (as_of, known_at)."""
-    wait_for(views, after, ("status",))
-    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    views, day, moment = at.views, at.as_of, at.known_at
     by_status: dict[str, int] = defaultdict(int)
     by_town: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -127,29 +117,29 @@ def status_report(views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsO
 
 @router.get("/reports/accountability", response_model=AccountabilityPublic,
             responses=problems.responses(401, 422, 503))
-def accountability_report(views: ViewsDep, by: CurrentOfficial, today: Today, as_of: AsOfParam = None,
-                          known_at: KnownAtParam = None, after: AfterParam = None, limit: Limit = 50,
-                          offset: Offset = 0) -> AccountabilityPublic:
+def accountability_report(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_for("accountability")],
+                          limit: Limit = 50, offset: Offset = 0) -> AccountabilityPublic:
     """Per official: acts by type and the fate of the orders they issued; overdue orders; inspections found
-    compliant shortly before a failed sample (the window is ZHIJIAN_COMPLIANT_THEN_FAILED_DAYS); who was
-    responsible for each town. The two lists are paged (`limit`, `offset`, `total`)."""
-    wait_for(views, after, ("accountability",))
-    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
-    return AccountabilityPublic(**views.accountability.report(day, moment, limit=limit, offset=offset))
+    compliant shortly before a failed sample (the window is the campaign file's
+    `[accountability] compliant_then_failed_days`); who was responsible for each town. The two lists are
+    paged (`limit`, `offset`, `total`)."""
+    views, day, moment = at.views, at.as_of, at.known_at
+    window = campaign_settings(request).campaign_for(day).compliant_then_failed_days
+    return AccountabilityPublic(**views.accountability.report(day, moment, window_days=window, limit=limit,
+                                                              offset=offset))
 
 
 @router.get("/officials/{official_id}/actions", response_model=ActionsPublic, tags=["officials"],
             responses=problems.responses(401, 422, 503))
 def official_actions(
-    official_id: Annotated[UUID, Path(description="the official's id")], views: ViewsDep, by: CurrentOfficial,
-    today: Today, since: Annotated[date | None, Query(description="only acts that occurred on or after")] = None,
-    as_of: AsOfParam = None, known_at: KnownAtParam = None, after: AfterParam = None,
+    official_id: Annotated[UUID, Path(description="the official's id")], by: CurrentOfficial,
+    at: Annotated[ReadAt, waits_for("accountability")],
+    since: Annotated[date | None, Query(description="only acts that occurred on or after")] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="acts per page")] = 100, offset: Offset = 0,
 ) -> ActionsPublic:
     """What one official did (not retracted), with how many days late each act was entered; paged, in the
     order the acts occurred."""
-    wait_for(views, after, ("accountability",))
-    day, moment = as_of_or_today(as_of, today), known_at_or_now(known_at)
+    views, day, moment = at.views, at.as_of, at.known_at
     page = views.accountability.actions(day, moment, official_id=official_id, since=since, limit=limit,
                                         offset=offset)
     return ActionsPublic(official_id=str(official_id), as_of=day.isoformat(), known_at=moment.isoformat(),

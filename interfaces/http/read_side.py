@@ -1,4 +1,5 @@
-"""What the read routes share: the views, as_of / known_at / after, and the 503 when a view lags.
+"""The read side of the API: the views for a request, the `ReadAt` dependency of every
+read route (as_of, known_at, after), the read replica, and the embedded projections.
 
 With a read replica (ZHIJIAN_READ_DATABASE_URL) every read of the views is answered
 from the standby, except a read with `after=` that the standby has not replayed within
@@ -16,7 +17,6 @@ from typing import Annotated, Any, cast
 
 from eventsourcing.persistence import PersistenceError
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,11 +25,10 @@ from domain import errors
 from domain.bureau_time import BUREAU_TZ
 from interfaces.http.deps import Today
 from interfaces.http.leader import FileLease
-from interfaces.http.problems import MEDIA_TYPE, TYPE_BASE
-from interfaces.http.schemas import Problem
 from projections import Views, open_views
-from projections.embedded import EmbeddedProjections
-from projections.views import open_replica_views
+from projections.registry import view_spec
+from projections.runners import start_runners
+from projections.views import ViewLagging, open_replica_views
 
 AFTER_TIMEOUT_SECONDS = 5.0  # the bound on a read's wait for `after=`, replica and primary together
 READ_FROM_HEADER = "Zhijian-Read-From"
@@ -70,12 +69,13 @@ def views(request: Request) -> Views:
         return primary
     routed = ReplicaFirst(replica, primary, request.app.state.settings.replica_wait_seconds)
     request.scope[_ROUTED] = routed
-    # The routes read `views.status`, `views.accountability`, … and call wait_for(views, …)
-    # first: the proxy answers those from whichever server wait_for settled on.
+    # ReadAt waits with wait_for(views, …) before the route reads `views.status`, …: the
+    # proxy answers those from whichever server wait_for settled on.
     return cast(Views, routed)
 
 
 ViewsDep = Annotated[Views, Depends(views)]
+
 
 def _plausible(value: date | None) -> date | None:
     # Dates near year 1 or 9999 overflow on time-zone and calendar arithmetic: refuse them as values (422).
@@ -94,16 +94,6 @@ AfterParam = Annotated[int | None, Query(
     ge=0, le=2**62, description="read your write: wait (bounded) until the views have processed this log position, "
     "the `position` a command answered; 503 with the lag if they have not in time, 422 if the log has no "
     "such position yet", examples=[1])]
-
-
-class ViewLagging(Exception):
-    def __init__(self, position: int, lag: dict[str, int]) -> None:
-        super().__init__(f"views have not reached position {position}")
-        self.position, self.lag = position, lag
-
-
-def as_of_or_today(as_of: date | None, today: date) -> date:
-    return as_of or today
 
 
 def known_at_or_now(known_at: datetime | None) -> datetime:
@@ -133,27 +123,56 @@ def wait_for(views: Views, position: int | None, names: tuple[str, ...]) -> None
             return
         routed.chosen = primary
     if not primary.wait_for(position, max(0.0, deadline - time.monotonic()), names):
-        raise ViewLagging(position, primary.lag())
+        raise ViewLagging(position, primary.lag(), AFTER_TIMEOUT_SECONDS)
 
 
-async def _lagging(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ViewLagging)
-    body = Problem(
-        type=TYPE_BASE + "ViewLagging", title="视图尚未更新 (view not caught up)", status=503,
-        detail=f"视图在 {AFTER_TIMEOUT_SECONDS:g} 秒内未处理到位置 {exc.position} "
-               f"(the views did not reach position {exc.position} in time); retry shortly",
-        instance=request.url.path, rule="ViewLagging",
-    ).model_dump(mode="json")
-    return JSONResponse({**body, "lag": exc.lag}, status_code=503, media_type=MEDIA_TYPE, headers={"Retry-After": "1"})
+class ReadAt:
+    """Where a read answers from: `as_of` (valid time, default today), `known_at` (transaction
+    time, default now) and the views, waited for up to `after=`.
+
+    The wait happens when the route first asks for the views, which is after FastAPI has
+    validated the whole request: a bad request is refused at once, not after a wait."""
+
+    def __init__(self, as_of: date, known_at: datetime, views: Views, after: int | None,
+                 names: tuple[str, ...]) -> None:
+        self.as_of, self.known_at = as_of, known_at
+        self._views, self._after, self._names = views, after or 0, names
+        self._reached = 0
+
+    @property
+    def views(self) -> Views:
+        return self.views_reaching(0)
+
+    def views_reaching(self, position: int) -> Views:
+        """The views once they have processed `after=` and `position` (say, an enterprise's last event)."""
+        target = max(self._after, position)
+        if target > self._reached:
+            wait_for(self._views, target, self._names)
+            self._reached = target
+        return self._views
+
+
+def waits_for(*names: str) -> Any:
+    """The `ReadAt` dependency of a route that reads the named views:
+    `at: Annotated[ReadAt, waits_for("status")]`."""
+    for name in names:
+        view_spec(name)  # a view that does not exist fails at import, not at the first request
+
+    async def read_at(views: ViewsDep, today: Today, as_of: AsOfParam = None, known_at: KnownAtParam = None,
+                      after: AfterParam = None) -> ReadAt:
+        return ReadAt(as_of or today, known_at_or_now(known_at), views, after, names)
+
+    return Depends(read_at)
+
+
+# -- the app's views, replica and projections ---------------------------------------------
 
 
 def attach(app: FastAPI, settings: Settings) -> None:
-    """Opens the views for the app (`app.state.views`, and `app.state.replica_views` on a read
-    replica) and maps a lagging view to 503."""
+    """Opens the views for the app (`app.state.views`, and `app.state.replica_views` on a read replica)."""
     app.state.views = open_views(settings)
     replica = settings.read_replica()
     app.state.replica_views = open_replica_views(replica, app.state.views) if replica is not None else None
-    app.add_exception_handler(ViewLagging, _lagging)
     if replica is not None:
         app.add_middleware(ReadFromHeader)
 
@@ -186,7 +205,7 @@ class ReadFromHeader:
 
 @contextmanager
 def projections_running(app: FastAPI) -> Iterator[None]:
-    """Runs the projections in this process for the app's lifetime (see projections/embedded.py).
+    """Runs the projections in this process for the app's lifetime (projections/runners.py).
 
     With several server processes, one runs them: on PostgreSQL every process starts the
     runners and they elect themselves per view (advisory locks); on SQLite only the holder
@@ -197,7 +216,7 @@ def projections_running(app: FastAPI) -> Iterator[None]:
     app.state.projections = None
 
     def start() -> None:
-        app.state.projections = EmbeddedProjections(settings, app.state.views).start()
+        app.state.projections = start_runners(settings, poll_interval=0.1)
 
     def stop() -> None:
         if app.state.projections is not None:
@@ -226,6 +245,3 @@ def projection_lag(app: FastAPI) -> dict[str, int]:
     if replica is not None:
         lag |= {f"replica:{name}": n for name, n in replica.lag().items()}
     return lag
-
-
-__all__ = ["AfterParam", "AsOfParam", "KnownAtParam", "Today", "ViewsDep"]

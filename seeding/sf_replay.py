@@ -34,6 +34,7 @@ from uuid import UUID
 from application.ledger import Ledger
 from domain.official import Caller
 from domain.recording_clock import simulated
+from application.commands import Inspect, OrderToRectify, Register, VerifyRectification
 
 DEADLINE_DAYS = 30
 ENCODING = "latin-1"  # the published files are not UTF-8 (e.g. 0xD1 for Ñ)
@@ -164,10 +165,7 @@ def _acts(b: Business) -> Iterator[tuple[date, int, Callable[..., None]]]:
     first = b.visits[0].on
 
     def register(ledger: Ledger, by: Caller, today: date, ids: dict[str, UUID], counts: ReplayCounts) -> None:
-        ids[b.business_id] = ledger.register_enterprise(
-            by=by, today=today, occurred_on=first, name=b.name, town=b.town, area="urban", kind="sales_point",
-            product_categories=["other_food"], address=b.address, notes=f"SF DPH business_id {b.business_id}",
-        ).enterprise_id
+        ids[b.business_id] = ledger.register(Register(occurred_on=first, name=b.name, town=b.town, area="urban", kind="sales_point", product_categories=["other_food"], address=b.address, notes=f"SF DPH business_id {b.business_id}"), by=by, today=today).enterprise_id
         counts.enterprises += 1
 
     yield first + delay, 0, register
@@ -189,20 +187,17 @@ def _inspect(b: Business, visit: Visit, ledger: Ledger, by: Caller, today: date,
     outcome = outcome_for(visit.score)
     if outcome == "violation" and not findings:
         findings = ["substandard_conditions"]
-    ledger.inspect(ids[b.business_id], by=by, today=today, occurred_on=visit.on, outcome=outcome, findings=findings,
-                   notes=f"score {visit.score}")
+    ledger.record(ids[b.business_id], Inspect(occurred_on=visit.on, outcome=outcome, findings=findings, notes=f"score {visit.score}"), by=by, today=today)
     counts.inspections += 1
 
 
 def _order(b: Business, visit: Visit, order_no: str, items: list[str], ledger: Ledger, by: Caller, today: date,
            ids: dict[str, UUID], counts: ReplayCounts) -> None:
-    ledger.order_to_rectify(ids[b.business_id], by=by, today=today, occurred_on=visit.on, order_no=order_no,
-                            deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items)
+    ledger.record(ids[b.business_id], OrderToRectify(occurred_on=visit.on, order_no=order_no, deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items), by=by, today=today)
     counts.orders += 1
 
 
 def _verify(b: Business, order_no: str, corrected: date, ledger: Ledger, by: Caller, today: date,
             ids: dict[str, UUID], counts: ReplayCounts) -> None:
-    ledger.verify_rectification(ids[b.business_id], by=by, today=today, occurred_on=corrected, order_no=order_no,
-                                passed=True)
+    ledger.record(ids[b.business_id], VerifyRectification(occurred_on=corrected, order_no=order_no, passed=True), by=by, today=today)
     counts.verifications += 1

@@ -1,0 +1,56 @@
+"""The view registry: every view listed once, and everything that opens or runs views starts from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from application.bootstrap import build_ledger
+from projections import open_views
+from projections.recorders import PostgresViewRecorder, SQLiteViewRecorder
+from projections.registry import VIEW_NAMES, VIEWS, view_spec
+from tests.integration.projection_histories import record_history
+from tests.integration.projection_support import wait_until
+
+
+def test_each_view_has_one_recorder_class_per_backend_made_from_its_entry():
+    for spec in VIEWS:
+        postgres, sqlite = spec.recorder_class("postgres"), spec.recorder_class("sqlite")
+        assert issubclass(postgres, PostgresViewRecorder) and issubclass(sqlite, SQLiteViewRecorder)
+        assert postgres.tables is spec.tables and sqlite.tables is spec.tables
+        assert spec.recorder_class("postgres") is postgres  # the same class whoever asks
+    assert len({spec.recorder_class(b) for spec in VIEWS for b in ("postgres", "sqlite")}) == 2 * len(VIEWS)
+    assert len({spec.tables.tracking() for spec in VIEWS}) == len(VIEWS)
+
+
+def test_an_unknown_view_is_refused_with_the_views_there_are():
+    with pytest.raises(KeyError, match="views: " + ", ".join(VIEW_NAMES)):
+        view_spec("nonexistent")
+
+
+def test_open_views_opens_and_feeds_every_view_in_the_registry(settings):
+    ledger, views = build_ledger(settings), open_views(settings)
+    try:
+        assert set(views.positions()) == set(VIEW_NAMES) == set(views.lag())
+        assert [type(p) for p in views.projections()] == [spec.projection for spec in VIEWS]
+        recorded = record_history(ledger, [(0, "order", 10, 20, 0)])
+        views.catch_up()
+        assert views.wait_for(recorded.last_position, timeout=0, views=VIEW_NAMES)
+    finally:
+        views.close()
+        ledger.close()
+
+
+def test_the_runners_started_for_the_worker_and_the_server_feed_every_view(settings):
+    from projections.runners import start_runners
+
+    ledger, views = build_ledger(settings), open_views(settings)
+    runners = start_runners(settings, poll_interval=0.05)
+    try:
+        recorded = record_history(ledger, [(0, "inspect_compliant", 5, 1, 0), (0, "sample_fail", 25, 1, 1)])
+        wait_until(lambda: min(views.positions().values()) >= recorded.last_position, what="every view catching up")
+    finally:
+        runners.stop()
+        views.close()
+        ledger.close()
+    assert all(not t.is_alive() for t in runners.threads)
+    assert runners.polling is None or not runners.polling.thread.is_alive()
