@@ -9,12 +9,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
+from application.settings import Settings
+
 _REFUSE = "zhijian: stored events are immutable"
+SCHEMA_LOCK = "zhijian-schema"
+
+
+def connect(settings: Settings) -> Any:
+    """A psycopg connection of its own (autocommit, outside the library's pool) to the
+    settings' PostgreSQL database, with the schema of the URL, if any, on its search path."""
+    import psycopg
+    from psycopg import sql
+
+    env = settings.eventsourcing_env()
+    conn = psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], connect_timeout=10, autocommit=True,
+    )
+    if env.get("POSTGRES_SCHEMA"):
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(env["POSTGRES_SCHEMA"])))
+    return conn
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Holds PostgreSQL's session advisory lock `zhijian-schema` (on a connection of its own)
+    while the body creates tables; nothing on SQLite, whose writers are serialised anyway.
+
+    Two processes running `CREATE TABLE IF NOT EXISTS` at the same moment can both find
+    no table, and one then fails on the catalogue's unique index (seen with
+    `serve --workers 2` on a new database); under the lock the second finds the first's table.
+    """
+    if not settings.is_postgres:
+        yield
+        return
+    with connect(settings) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (SCHEMA_LOCK,))
 
 
 class EventStoreAccess:

@@ -29,6 +29,7 @@ import psycopg
 from psycopg import sql
 
 from application.settings import Settings
+from application.storage import connect
 from projections.log import LedgerLog
 from projections.pages import step
 from projections.registry import view_spec
@@ -38,17 +39,6 @@ log = logging.getLogger(__name__)
 
 PAGE = 1000  # events per transaction
 IDLE_WAIT = 0.5  # seconds to wait for a notification when caught up
-
-
-def connect(settings: Settings) -> psycopg.Connection[Any]:
-    env = settings.eventsourcing_env()
-    conn = psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], connect_timeout=10, autocommit=True,
-    )
-    if env.get("POSTGRES_SCHEMA"):
-        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(env["POSTGRES_SCHEMA"])))
-    return conn
 
 
 def lock_key(view: str) -> str:
