@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # a token revoked or an official deactivated elsewhere is refused within this bound; 0: at once.
     auth_recheck_seconds: float = Field(default=1.0, ge=0)
     max_body_bytes: int = 64 * 1024
+    # On SIGTERM: how long requests in flight may finish before they are cancelled and the server exits.
+    shutdown_grace_seconds: int = Field(default=30, ge=0)
 
     @property
     def is_postgres(self) -> bool:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from application.bootstrap import build_ledger
 from application.settings import Settings
 from interfaces import web
-from interfaces.http import observability, problems, read_side
+from interfaces.http import observability, problems, read_side, stopping
 from interfaces.http.body_limit import BodySizeLimit
 from interfaces.http.routers import (
     closures,
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with read_side.projections_running(app):
             yield
+            stopping.exit_if_still_running()  # the shutdown has begun: the process ends within a bound
         read_side.close_replica(app)
         ledger.close()
 
