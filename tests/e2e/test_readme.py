@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.processes import ROOT, free_port, wait_for
 
 
 def readme_http_scripts() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text[text.index("<!-- http:start -->"):text.index("<!-- http:end -->")]
     return "\n".join(re.findall(r"```sh\n(.*?)```", section, flags=re.S))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(predicate, what: str, seconds: float = 60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def test_the_readme_curl_examples_work_against_the_served_demo(settings, tmp_path):

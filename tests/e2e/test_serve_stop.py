@@ -4,11 +4,9 @@ still doing, with the views' tracking consistent."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,9 +23,8 @@ from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
 from projections import open_views
-from tests.e2e.test_readme import free_port, wait_for
+from tests.e2e.processes import serve_env, start_serving
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = bureau_today()
 GRACE = 2
 # uvicorn ends a process it stopped on a signal by raising that signal again (a shell sees 143);
@@ -59,26 +56,10 @@ def server(store: str, settings: Settings, tmp_path: Path) -> Iterator[Server]:
         token = ledger.appoint_official(by=SYSTEM, today=TODAY, name="李明", unit="质监局", role="supervisor").token
     finally:
         ledger.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIJIAN_")}
-    env.update({"PYTHONPATH": str(ROOT), "ZHIJIAN_DATA_DIR": str(settings.data_dir), "PYTHONUNBUFFERED": "1",
-                "ZHIJIAN_SHUTDOWN_GRACE_SECONDS": str(GRACE), "ZHIJIAN_LOG_FORMAT": "text"})
-    if settings.database_url:
-        env["ZHIJIAN_DATABASE_URL"] = settings.database_url
-    port = free_port()
+    env = serve_env(settings.data_dir, settings.database_url, shutdown_grace_seconds=str(GRACE), log_format="text")
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return httpx.get(f"{api}/readyz").status_code == 200
-        except httpx.TransportError:
-            return False
-
+    process, api, port = start_serving(env, log)
     try:
-        wait_for(ready, "the server", seconds=90)
         yield Server(process, api, port, log, settings, token)
     finally:
         if process.poll() is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,9 +18,8 @@ from application.bootstrap import build_ledger
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
-from tests.e2e.test_readme import free_port, wait_for
+from tests.e2e.processes import ROOT, serve_env, start_serving
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = bureau_today()
 ON = (TODAY - timedelta(days=20)).isoformat()
 
@@ -51,27 +49,11 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     data_dir = tmp_path_factory.mktemp("var")
     url = request.getfixturevalue("pg_server").create_database() if request.param == "postgres" else None
     settings = Settings(database_url=url, data_dir=data_dir)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIJIAN_")}
-    env.update({"PYTHONPATH": str(ROOT), "ZHIJIAN_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1",
-                "ZHIJIAN_AUTH_RECHECK_SECONDS": "0"})  # the bound itself is tested in test_authentication.py
-    if url:
-        env["ZHIJIAN_DATABASE_URL"] = url
-    port = free_port()
+    # the recheck bound itself is tested in test_authentication.py
+    env = serve_env(data_dir, url, auth_recheck_seconds="0")
     log = data_dir / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "interfaces.cli", "serve", "--workers", "2", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return httpx.get(f"{api}/readyz").status_code == 200
-        except httpx.TransportError:
-            return False
-
+    server, api, _ = start_serving(env, log, "--workers", "2")
     try:
-        wait_for(ready, "the server", seconds=90)
         yield Served(settings, api, server.pid, env)
     finally:
         server.terminate()
