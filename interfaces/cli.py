@@ -204,7 +204,7 @@ def serve(
     # An import string and a factory: each worker process builds its own app from the environment.
     # On SIGTERM each worker lets requests in flight finish for the grace period, then exits
     # (interfaces/http/stopping.py bounds what a thread still working could add).
-    uvicorn.run("interfaces.http.main:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("interfaces.http.main:serve_app", factory=True, host=host, port=port, workers=workers,
                 access_log=access_log, timeout_graceful_shutdown=Settings().shutdown_grace_seconds)
 
 

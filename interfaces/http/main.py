@@ -30,8 +30,17 @@ ROUTERS = (enterprises, views_enterprises, inspections, rectification, licenses,
            views_reports, reports_campaign, health)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The API over a ledger built from `settings` (the environment's when None)."""
+def serve_app() -> FastAPI:
+    """The app a server process runs (`zhijian serve`, its factory for uvicorn): settings from the
+    environment, and the process ends within a bound once its shutdown begins (interfaces/http/stopping.py)."""
+    return create_app(exits_when_stopped=True)
+
+
+def create_app(settings: Settings | None = None, *, exits_when_stopped: bool = False) -> FastAPI:
+    """The API over a ledger built from `settings` (the environment's when None).
+
+    `exits_when_stopped` is for a process that serves nothing else: an app inside tests or
+    another program must never end its process."""
     settings = settings or Settings()
     ledger = build_ledger(settings)
 
@@ -39,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with read_side.projections_running(app):
             yield
-            stopping.exit_if_still_running()  # the shutdown has begun: the process ends within a bound
+            if exits_when_stopped:  # the shutdown has begun: the process ends within a bound
+                stopping.exit_if_still_running()
         read_side.close_replica(app)
         ledger.close()
 

@@ -145,3 +145,14 @@ def test_a_request_still_running_after_the_grace_period_does_not_keep_the_server
     client.join(10)
     assert answered, "the slow request's client was answered or cut off"
     assert_views_consistent(server.settings, last)
+
+
+def test_an_app_inside_another_program_never_arms_the_exit_bound(settings):
+    """Only `zhijian serve`'s app ends its process; an app in tests (or any other program) must not."""
+    from fastapi.testclient import TestClient
+
+    from interfaces.http.main import create_app
+
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+    assert not [t for t in threading.enumerate() if t.name == "zhijian-exit-bound"]
