@@ -48,7 +48,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
@@ -57,6 +56,7 @@ from eventsourcing.domain import Aggregate, event
 
 from application.bootstrap import build_ledger
 from application.census import CensusImport
+from application.commands import Inspect
 from application.ledger import Ledger
 from application.settings import Settings
 from bench.figures import Figure, Results, print_figures
@@ -64,7 +64,6 @@ from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
 from domain.enterprise import Enterprise
 from domain.official import Caller
-from application.commands import Inspect
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {"tiny": 1.5, "small": 3.0, "medium": 9.0, "large": 18.0, "province": 18.0}  # seconds per mode, all rounds
@@ -239,7 +238,7 @@ def serving(settings: Settings, workers: int) -> Iterator[tuple[int, int]]:
     cmd = [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port)]
     if workers > 1:
         cmd += ["--workers", str(workers)]
-    log = open(settings.data_dir / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed below
+    log = open(settings.data_dir / f"serve-{port}.log", "wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -273,7 +272,7 @@ def projecting(settings: Settings) -> Iterator[int | None]:
         yield None
         return
     env = {**os.environ, "ZHIJIAN_DATA_DIR": str(settings.data_dir), "ZHIJIAN_DATABASE_URL": str(settings.database_url)}
-    log = open(settings.data_dir / "project.log", "wb")  # noqa: SIM115 - closed below
+    log = open(settings.data_dir / "project.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "project"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:

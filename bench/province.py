@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bench import vocabulary as words
@@ -137,7 +137,7 @@ def campaign_window(year: int, today: date) -> tuple[date, date]:
 
 
 def plan_province(scale: Scale, seed: int, year: int, now: datetime | None = None) -> Province:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     start, end = campaign_window(year, now.astimezone(BUREAU_TZ).date())
     rng = random.Random(f"{seed}/province")
     towns = _towns(rng, scale.towns)
@@ -157,7 +157,7 @@ def census_rows(n: int, seed: int, year: int, towns: int = 20) -> list[dict[str,
     start = date(year, 8, 5)
     province = Province(Scale("census", n, towns, 30), seed, year, start, date(year, 9, 30), town_list,
                         _officials(rng, 30, town_list), [])
-    planner = _Planner(province, datetime.now(timezone.utc))
+    planner = _Planner(province, datetime.now(UTC))
     rows = []
     for i in range(n):
         e = planner.enterprise(i, history=False)

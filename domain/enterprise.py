@@ -21,8 +21,8 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import credit_code as credit_codes
 from domain import errors
-from domain.acts import Act
 from domain.actor import Actor
+from domain.acts import Act
 from domain.recording_clock import RecordedInOrder, recording_time
 from domain.text import refuse_control_characters
 from domain.values import (

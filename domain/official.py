@@ -16,9 +16,10 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import errors
 from domain.actor import Actor
-from domain.text import refuse_control_characters
 from domain.recording_clock import RecordedInOrder, recording_time
+from domain.text import refuse_control_characters
 from domain.values import Role
+
 
 def hash_token(token: str) -> str:
     """SHA-256 of a token. Tokens are 256-bit random strings, so a fast hash is right here."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -56,7 +56,7 @@ def campaign(
         what = "--as-of"
         day = date.fromisoformat(as_of) if as_of else bureau_today()
         what = "--known-at"
-        moment = datetime.fromisoformat(known_at) if known_at else datetime.now(timezone.utc)
+        moment = datetime.fromisoformat(known_at) if known_at else datetime.now(UTC)
         what = "campaign settings"
         settings = load_campaign_settings(campaign_file)
     except (ValueError, CampaignSettingsError) as e:

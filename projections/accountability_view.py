@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.bureau_time import BUREAU_TZ
-from domain.enterprise import ORDERED_TO_RECTIFY, RECTIFICATION_VERIFIED, RETRACTED, SAMPLE_FAILED, INSPECTED
+from domain.enterprise import INSPECTED, RETRACTED, SAMPLE_FAILED
 from domain.official import Official
 from domain.status import FATES
 from projections.acts import TYPED, live, orders_with_fates, typed_columns

@@ -11,12 +11,23 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from application.commands import (
+    Close,
+    GrantLicense,
+    Inspect,
+    OrderToRectify,
+    RecordSample,
+    Register,
+    Retract,
+    ReviewLicense,
+    VerifyRectification,
+)
 from application.ledger import Ledger
 from application.markers import DemoSeeded
 from domain.actor import SYSTEM
@@ -25,7 +36,6 @@ from domain.credit_code import ALPHABET, check_character
 from domain.official import Caller
 from domain.recording_clock import simulated
 from domain.values import Kind, ProductCategory
-from application.commands import Close, GrantLicense, Inspect, OrderToRectify, RecordSample, Register, Retract, ReviewLicense, VerifyRectification
 
 TOWNS = ["石桥镇", "河口镇", "青山镇", "柳林镇", "城东街道", "城西街道"]
 AREAS = {"石桥镇": "rural", "河口镇": "urban_rural_fringe", "青山镇": "rural", "柳林镇": "rural",
@@ -123,7 +133,7 @@ class _Seeder:
         year = campaign_year(today)
         self.start = date(year, 8, 5)
         self.end = min(today, date(year, 12, 30))
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
         self.plan: list[tuple[datetime, int, Callable[[date], Any]]] = []
         self.late_count = 0
 

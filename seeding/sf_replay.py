@@ -26,15 +26,15 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from uuid import UUID
 
+from application.commands import Inspect, OrderToRectify, Register, VerifyRectification
 from application.ledger import Ledger
 from domain.official import Caller
 from domain.recording_clock import simulated
-from application.commands import Inspect, OrderToRectify, Register, VerifyRectification
 
 DEADLINE_DAYS = 30
 ENCODING = "latin-1"  # the published files are not UTF-8 (e.g. 0xD1 for Ñ)
@@ -148,10 +148,10 @@ def replay(ledger: Ledger, by: Caller, businesses: list[Business], today: date) 
     """
     counts = ReplayCounts()
     ids: dict[str, UUID] = {}
-    cap = datetime.combine(today, time(23, 59), tzinfo=timezone.utc)
+    cap = datetime.combine(today, time(23, 59), tzinfo=UTC)
     for b in businesses:
         for recorded, step, act in sorted(_acts(b), key=lambda a: (a[0], a[1])):
-            at = min(datetime.combine(recorded, time(17, step % 60), tzinfo=timezone.utc), cap)
+            at = min(datetime.combine(recorded, time(17, step % 60), tzinfo=UTC), cap)
             with simulated(lambda at=at: at):
                 act(ledger, by, at.date(), ids, counts)
     return counts, ids

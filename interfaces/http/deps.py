@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,7 +20,6 @@ from application.results import CommandResult, Idempotency
 from domain import errors
 from domain.bureau_time import bureau_today
 from domain.official import Caller
-
 
 # Dependencies are `async def`: FastAPI runs them on the event loop, where a plain `def`
 # would cost a hop to the thread pool each (a large share of a command's CPU here). What

@@ -7,7 +7,18 @@ from typing import Any
 
 from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.enterprise import EVENTS as ENTERPRISE_EVENTS
-from domain.values import ENUMS, Area, ClosureReason, FindingCode, Kind, LicenseType, Outcome, ProductCategory, Role, Status
+from domain.values import (
+    ENUMS,
+    Area,
+    ClosureReason,
+    FindingCode,
+    Kind,
+    LicenseType,
+    Outcome,
+    ProductCategory,
+    Role,
+    Status,
+)
 
 EVENTS = {name: cls.label for name, cls in ENTERPRISE_EVENTS.items()}
 

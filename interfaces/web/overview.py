@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from application.campaign_settings import Campaign
@@ -57,7 +57,7 @@ class OverviewCache:
                 self._entries.move_to_end(key)
                 return hit[1]
         with report_timer("overview"):  # builds only, not cache hits
-            context = overview(views, as_of, known_at or datetime.now(timezone.utc), campaign)
+            context = overview(views, as_of, known_at or datetime.now(UTC), campaign)
         with self._lock:
             self._entries[key] = (now, context)
             while len(self._entries) > self.size:

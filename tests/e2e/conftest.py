@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
-
-import warnings
 
 import pytest
 from fastapi import FastAPI

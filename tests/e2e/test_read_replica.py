@@ -41,7 +41,7 @@ def servers() -> Iterator[tuple[PostgresServer, PostgresServer]]:
         primary.stop()
 
 
-def eventually(predicate, what: str, seconds: float = 60.0):  # noqa: ANN001, ANN201
+def eventually(predicate, what: str, seconds: float = 60.0):
     """Polls until `predicate` answers something true; a generous bound, never a timing assertion."""
     deadline = time.monotonic() + seconds
     while True:

@@ -11,12 +11,12 @@ from uuid import UUID
 
 import pytest
 
-from seeding.demo import seed_demo
 from domain.actor import SYSTEM
 from interfaces.web import enterprise_pages
 from interfaces.web.auth_pages import safe_next
 from interfaces.web.security import CSP
 from interfaces.web.session import COOKIE, Session
+from seeding.demo import seed_demo
 from tests.e2e.conftest import ENTERPRISE, TODAY, TestClient, bearer, make_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -114,8 +114,9 @@ def test_a_tampered_or_expired_session_cookie_signs_nobody_in(web, app, ledger):
     client.cookies.set(COOKIE, value[:-3] + ("aaa" if not value.endswith("aaa") else "bbb"))
     assert client.get("/", follow_redirects=False).status_code == 303
     caller = ledger.authenticate(tokens["李明"])
-    from domain.official import hash_token
     from starlette.responses import Response
+
+    from domain.official import hash_token
 
     expired = Session("sid-1", caller.id, hash_token(tokens["李明"]), time.time() - 1)
     response = Response()

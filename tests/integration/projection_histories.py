@@ -15,8 +15,6 @@ from uuid import UUID
 
 from hypothesis import strategies as st
 
-from domain.actor import SYSTEM
-from domain.errors import DomainError
 from application.commands import (
     Close,
     EnterpriseCommand,
@@ -29,6 +27,8 @@ from application.commands import (
     ReviewLicense,
     VerifyRectification,
 )
+from domain.actor import SYSTEM
+from domain.errors import DomainError
 
 TODAY = date.today()
 START = TODAY - timedelta(days=150)

@@ -15,11 +15,6 @@ from eventsourcing.persistence import IntegrityError
 
 from application.aggregate_cache import copy_aggregate
 from application.bootstrap import build_ledger
-from application.ledger import Ledger
-from application.settings import Settings
-from domain import errors
-from domain.actor import SYSTEM
-from domain.enterprise import Enterprise
 from application.commands import (
     Close,
     GrantLicense,
@@ -31,6 +26,11 @@ from application.commands import (
     ReviewLicense,
     VerifyRectification,
 )
+from application.ledger import Ledger
+from application.settings import Settings
+from domain import errors
+from domain.actor import SYSTEM
+from domain.enterprise import Enterprise
 
 TODAY = date(2026, 10, 1)
 INTERVAL = 5

@@ -4,27 +4,29 @@ computed from a replay of the log cut at known_at (the projections' property-tes
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from application.bootstrap import build_ledger
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
-from seeding.demo import seed_demo
+from application.commands import RecordSample, Register, Retract
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.recording_clock import simulated
 from domain.status import Fact, fold
-from projections.campaign_report import campaign_report
 from projections import open_views
 from projections.campaign_figures import campaign_figures
+from projections.campaign_report import campaign_report
 from projections.replayed_states import ReplayedStates
+from seeding.demo import seed_demo
 from tests.integration.projection_histories import START, histories, record_history
 from tests.integration.test_projection_properties import instants, live
-from application.commands import RecordSample, Register, Retract
 
 CAMPAIGN = load_campaign_settings(DEFAULT_FILE)
 
@@ -71,7 +73,7 @@ def test_the_demo_report_from_the_view_equals_the_report_from_the_log_cut_at_eac
 
 
 def at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 def test_a_late_entry_and_its_retraction_change_the_report_only_from_when_they_were_recorded(ledger, views):

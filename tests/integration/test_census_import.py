@@ -7,7 +7,6 @@ import random
 from datetime import date
 from pathlib import Path
 
-
 from application.census import CensusImport
 from domain.actor import SYSTEM
 from domain.credit_code import ALPHABET, check_character

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from application.commands import Inspect, Register, Retract
 from domain.actor import SYSTEM
 from tests.integration.test_cli import zhijian
-from application.commands import Inspect, Register, Retract
 
 TODAY = date(2026, 10, 1)
 INSPECTIONS = 257

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from application.bootstrap import build_ledger
+from application.commands import Inspect, OrderToRectify, RecordSample, Register, Retract
 from application.results import Idempotency
 from domain import errors
 from domain.actor import SYSTEM
-from application.commands import Inspect, OrderToRectify, RecordSample, Retract, Register
 
 TODAY = date(2026, 10, 1)
 

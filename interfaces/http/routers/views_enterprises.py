@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain import errors
 from domain.status import EnterpriseState
+from domain.values import Kind, Status
 from interfaces.http import problems
 from interfaces.http.deps import CurrentOfficial, EnterpriseId, LedgerDep, etag
 from interfaces.http.read_side import ReadAt, waits_for
@@ -21,7 +22,6 @@ from interfaces.http.schemas import (
     OpenOrderPublic,
     SamplesPublic,
 )
-from domain.values import Kind, Status
 
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
