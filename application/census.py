@@ -136,7 +136,9 @@ def parse_row(number: int, raw: dict[str, Any], *, actor: Actor, today: date) ->
             kind=parsed["kind"],
             product_categories=parsed.get("product_categories", []),
             credit_code=str(values.get("credit_code") or "").strip() or None,
-            credit_code_verified_by_hand=str(values.get("credit_code_verified_by_hand", "")).strip().lower() in TRUE_WORDS,
+            credit_code_verified_by_hand=(
+                str(values.get("credit_code_verified_by_hand", "")).strip().lower() in TRUE_WORDS
+            ),
             address=str(values.get("address") or ""),
             notes=str(values.get("notes") or ""),
         )
@@ -214,13 +216,15 @@ class CensusImport:
                 except IntegrityError:
                     self._already(item, report, self.ledger.store.existing([agg.id for agg in item[2]]))
 
-    def _already(self, item: tuple[int, Enterprise, list[Aggregate]], report: ImportReport, existing: set[UUID]) -> bool:
+    def _already(self, item: tuple[int, Enterprise, list[Aggregate]], report: ImportReport,
+                 existing: set[UUID]) -> bool:
         number, enterprise, indexes = item
         row_index, *code_index = indexes
         if row_index.id in existing:
             report.already_registered += 1
             return True
         if code_index and code_index[0].id in existing:
-            report.errors.append(RowError(number, "credit_code", "该统一社会信用代码已由另一企业登记 (credit code already registered)"))
+            report.errors.append(RowError(number, "credit_code",
+                                          "该统一社会信用代码已由另一企业登记 (credit code already registered)"))
             return True
         return False

@@ -259,7 +259,8 @@ class Ledger(OfficialsMixin, Application[UUID]):
         position = next(
             r.notification.id
             for r in recordings
-            if r.domain_event.originator_id == enterprise.id and r.domain_event.originator_version == last.originator_version
+            if r.domain_event.originator_id == enterprise.id
+            and r.domain_event.originator_version == last.originator_version
         )
         return CommandResult(enterprise.id, last.originator_version, position, last.timestamp)
 

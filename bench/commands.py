@@ -282,7 +282,8 @@ def projecting(settings: Settings) -> Iterator[int | None]:
         # them: the lock keys do not name the schema), so that the servers started next stand by.
         deadline = time.monotonic() + 15
         with psycopg.connect(urlunsplit(urlsplit(str(settings.database_url))._replace(query=""))) as conn:
-            while conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").fetchone()[0] < 2:
+            held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            while conn.execute(held).fetchone()[0] < 2:
                 if proc.poll() is not None:
                     raise RuntimeError(f"zhijian project stopped: see {log.name}")
                 if time.monotonic() > deadline:
@@ -404,7 +405,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
         mine = enterprises[i::threads]
 
         def command(n: int) -> bool:
-            ledger.record(mine[n % len(mine)], Inspect(occurred_on=registered_on, outcome="compliant"), by=chief, today=bureau_today())
+            ledger.record(mine[n % len(mine)], Inspect(occurred_on=registered_on, outcome="compliant"), by=chief,
+                          today=bureau_today())
             return True
 
         return command
@@ -474,7 +476,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
     for mode in ("ledger", one, many):
         results.add(Figure(f"CPU per command, all our processes: {mode}", per_command[mode], "ms",
                            "the same for the library's get+save", per_command["baseline"],
-                           notes=f"servers and projections {server_cpu[mode] / max(1, len(merged[mode].latencies)) * 1000:.2f}"
+                           notes="servers and projections "
+                                 f"{server_cpu[mode] / max(1, len(merged[mode].latencies)) * 1000:.2f}"
                                  " ms; includes projecting these events into the views"))
 
     short_ms, long_ms = history
@@ -505,7 +508,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
     return results
 
 
-def history_cost(port: int, token: str, occurred_on: date, short: UUID, long: UUID, seconds: float) -> tuple[float, float]:
+def history_cost(port: int, token: str, occurred_on: date, short: UUID, long: UUID,
+                 seconds: float) -> tuple[float, float]:
     """Mean latency (ms) of one client's commands on the short and the long enterprise, alternating."""
     client = Client(port, token, occurred_on)
     for _ in range(20):  # warm both up

@@ -197,7 +197,9 @@ class Generator:
         caller = self.callers[act.by]
         # The ledger's authorisation (domain/permissions.py): role, then towns.
         if not may(caller, ACTS[act.act]) or not caller.covers(planned.town):
-            raise GeneratorBug(f"{caller.name} ({caller.role.value}, {caller.towns}) may not {act.act} in {planned.town}")
+            raise GeneratorBug(
+                f"{caller.name} ({caller.role.value}, {caller.towns}) may not {act.act} in {planned.town}"
+            )
         actor = caller.as_actor
         try:
             if act.act == "register":
@@ -335,9 +337,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="city")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--year", type=int, default=DEFAULT_YEAR, help="the campaign year (its simulated year must be past)")
-    parser.add_argument("--database-url", default=None, help="postgresql://...; default ZHIJIAN_DATABASE_URL, else SQLite")
-    parser.add_argument("--data-dir", type=Path, default=None, help="SQLite folder (recreated); default var/bench/<scale>-seed<N>")
+    parser.add_argument("--year", type=int, default=DEFAULT_YEAR,
+                        help="the campaign year (its simulated year must be past)")
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql://...; default ZHIJIAN_DATABASE_URL, else SQLite")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="SQLite folder (recreated); default var/bench/<scale>-seed<N>")
     parser.add_argument("--batch", type=int, default=1000, help="events per transaction")
     parser.add_argument("--no-baseline", action="store_true", help="skip the library's raw batched-save baseline")
     args = parser.parse_args(argv)

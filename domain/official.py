@@ -105,7 +105,8 @@ class Official(RecordedInOrder, Aggregate):
         if not self.active:
             raise errors.OfficialInactive(f"{self.name} 已停用 (official is deactivated)")
 
-    def reassign(self, *, actor: Actor, today: date, towns: Iterable[str] | None = None, role: Role | None = None) -> None:
+    def reassign(self, *, actor: Actor, today: date, towns: Iterable[str] | None = None,
+                 role: Role | None = None) -> None:
         self._check_active()
         new_towns = self.towns if towns is None else sorted({t.strip() for t in towns if t.strip()})
         new_role = self.role if role is None else Role(role)

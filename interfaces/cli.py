@@ -141,7 +141,8 @@ def history(
 
 def print_history(entries: list) -> None:
     table = Table(title="审计轨迹 audit trail", show_lines=False)
-    for col in ("#", "位置 pos", "事件 event", "发生 occurred_on", "录入 recorded_at", "人员 actor", "内容 payload", "更正 retracted"):
+    for col in ("#", "位置 pos", "事件 event", "发生 occurred_on", "录入 recorded_at", "人员 actor", "内容 payload",
+                "更正 retracted"):
         table.add_column(col)
     for h in entries:
         payload = ", ".join(f"{k}={v}" for k, v in h.payload.items() if v not in ("", [], None))

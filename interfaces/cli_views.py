@@ -42,7 +42,8 @@ def rebuild(
     for name in names:
         job = Rebuild(settings, name)
         try:
-            columns = (TextColumn(f"[bold]重建 rebuild {name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            columns = (TextColumn(f"[bold]重建 rebuild {name}"), BarColumn(), MofNCompleteColumn(),
+                       TimeRemainingColumn())
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task(name, total=job.last_position())
                 job.build(lambda position: progress.update(task, completed=position))

@@ -247,7 +247,8 @@ class AccountabilityView:
 
     def _officials_acts(self, tx: Tx, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
         officials: dict[str, dict[str, Any]] = {}
-        for r in tx.rows(f"SELECT a.actor_id, a.type, COUNT(*) AS n, MIN(a.actor_name) AS name FROM view_actions{{sfx}} a "
+        for r in tx.rows("SELECT a.actor_id, a.type, COUNT(*) AS n, MIN(a.actor_name) AS name "
+                         "FROM view_actions{sfx} a "
                          f"WHERE {live('a')} GROUP BY a.actor_id, a.type", params):
             entry = officials.setdefault(r["actor_id"], {
                 "official_id": r["actor_id"], "name": r["name"], "actions": {},

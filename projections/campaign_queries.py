@@ -200,7 +200,8 @@ class CampaignQueries:
                  "food": bool(r["food"]), "high": bool(r["high"]),
                  "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))], "n": int(r["n"])}
                 for r in self._rows(
-                    f"SELECT f.town, f.type, f.product_category, CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, "
+                    "SELECT f.town, f.type, f.product_category, "
+                    f"CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, "
                     f"{self._flags('f')}, COUNT(*) AS n FROM view_status_facts{{sfx}} f "
                     f"WHERE f.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('f')} "
                     f"GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}")
@@ -458,7 +459,8 @@ class CampaignQueries:
             f"COALESCE(s.failed, 0) AS failed, t.orders, CASE WHEN t.closed_on IS NULL THEN 0 ELSE 1 END AS closed "
             f"FROM ({_STANDING}) t LEFT JOIN (SELECT s.enterprise_id, COUNT(*) AS n, "
             f"SUM(CASE WHEN s.type = '{SAMPLE_FAILED}' THEN 1 ELSE 0 END) AS failed FROM view_status_facts{{sfx}} s "
-            f"WHERE s.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('s')} AND s.product_category {categories} "
+            f"WHERE s.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('s')} "
+            f"AND s.product_category {categories} "
             f"GROUP BY s.enterprise_id) s ON s.enterprise_id = t.enterprise_id "
             f"WHERE (t.categories_mask & %(focus{n}_bits)s) <> 0"
         )
@@ -523,7 +525,8 @@ class CampaignQueries:
 
     def disclosure(self) -> Listing:
         where = (f"FROM view_status_facts{{sfx}} f JOIN view_enterprises{{sfx}} e ON e.enterprise_id = f.enterprise_id "
-                 f"WHERE {live('f')} AND (f.type = '{SAMPLE_FAILED}' OR (f.type = '{INSPECTED}' AND f.outcome = 'violation'))")
+                 f"WHERE {live('f')} "
+                 f"AND (f.type = '{SAMPLE_FAILED}' OR (f.type = '{INSPECTED}' AND f.outcome = 'violation'))")
         total = sum(r["n"] for r in self._acts()
                     if r["type"] == SAMPLE_FAILED or (r["type"] == INSPECTED and r["outcome"] == "violation"))
         return self._listing(

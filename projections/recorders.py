@@ -100,10 +100,12 @@ class ViewRecorder:
         return self.max_tracking_id(APPLICATION_NAME) or 0  # type: ignore[attr-defined]
 
     def _view_ddl(self) -> list[str]:
-        return [self.dialect.ddl(s) for t in self.tables.tables for s in t.create(self.suffix, self.dialect.is_postgres)]
+        return [self.dialect.ddl(s)
+                for t in self.tables.tables for s in t.create(self.suffix, self.dialect.is_postgres)]
 
     def _drop_if_stale(self, tx: Tx) -> None:
-        """Drops this view's live tables if they were made for another schema version (they are rebuilt from the log)."""
+        """Drops this view's live tables if they were made for another schema version (they are rebuilt from the
+        log)."""
         if self.suffix:
             return  # a rebuild's __new tables are always made afresh
         tx.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (view TEXT PRIMARY KEY, version INTEGER NOT NULL)")

@@ -115,7 +115,8 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
 
 def _registrations(tx: Tx, facts: list[tuple[str, Fact, int]]) -> dict[str, tuple[str, str, int]]:
     """Each enterprise's town, kind and category mask: from its registration in this page, or as stored."""
-    found = {eid: (fact.payload["town"], fact.payload["kind"], categories_mask(fact.payload.get("product_categories", ())))
+    found = {eid: (fact.payload["town"], fact.payload["kind"],
+                   categories_mask(fact.payload.get("product_categories", ())))
              for eid, fact, _ in facts if fact.type == REGISTERED}
     for chunk in _chunks(sorted({eid for eid, _, _ in facts} - set(found))):
         marks = ", ".join(["%s"] * len(chunk))

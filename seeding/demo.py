@@ -140,14 +140,16 @@ class _Seeder:
     def day(self, after: date, within: int) -> date:
         return min(after + timedelta(days=self.rng.randint(1, within)), self.end)
 
-    def at(self, on: date, act: Callable[[date], Any], *, after: datetime | None = None, may_be_late: bool = False) -> datetime:
+    def at(self, on: date, act: Callable[[date], Any], *, after: datetime | None = None,
+           may_be_late: bool = False) -> datetime:
         """Plans an act done on `on`; returns when it will be recorded."""
         delay = self.rng.randint(0, 2)
         if may_be_late:
             self.late_count += 1
             if self.late_count % 4 == 0:
                 delay = self.rng.randint(8, 28)
-        recorded = datetime.combine(on + timedelta(days=delay), time(9 + self.rng.randint(0, 8), self.rng.randint(0, 59)),
+        recorded = datetime.combine(on + timedelta(days=delay),
+                                    time(9 + self.rng.randint(0, 8), self.rng.randint(0, 59)),
                                     tzinfo=BUREAU_TZ)
         if after is not None:
             recorded = max(recorded, after + timedelta(minutes=7))
@@ -190,7 +192,9 @@ class _Seeder:
 
             def register(today: date, name=name, kind=kind, categories=categories, town=town, inspector=inspector,
                          registered_on=registered_on, code=code, address=address) -> None:
-                ids.append(led.register(Register(occurred_on=registered_on, name=name, town=town, area=AREAS[town], kind=kind, product_categories=categories, credit_code=code, address=address), by=inspector, today=today).enterprise_id)
+                ids.append(led.register(Register(occurred_on=registered_on, name=name, town=town, area=AREAS[town],
+                                                 kind=kind, product_categories=categories, credit_code=code,
+                                                 address=address), by=inspector, today=today).enterprise_id)
 
             registered_at = self.at(registered_on, register)
             self.record_plan()
@@ -209,11 +213,15 @@ class _Seeder:
         duplicate: dict[str, int] = {}
 
         def enter_twice(today: date) -> None:
-            duplicate["version"] = led.record(eid, Inspect(occurred_on=twice_on, outcome="compliant", notes="重复录入"), by=inspector, today=today).version
+            duplicate["version"] = led.record(eid, Inspect(occurred_on=twice_on, outcome="compliant", notes="重复录入"),
+                                              by=inspector, today=today).version
 
         entered = self.at(twice_on, enter_twice, after=registered_at)
         corrected_at = entered + timedelta(days=7)
-        self.at(bureau_date(corrected_at), lambda t: led.record(eid, Retract(event_version=duplicate["version"], reason="同一次检查重复录入，予以更正"), by=chief, today=t), after=entered)
+        self.at(bureau_date(corrected_at),
+                lambda t: led.record(eid,
+                                     Retract(event_version=duplicate["version"], reason="同一次检查重复录入，予以更正"),
+                                     by=chief, today=t), after=entered)
 
     def history(self, eid: UUID, i: int, kind: str, categories: list[str], on: date, registered_at: datetime,
                 inspector: Caller, chief: Caller) -> None:
@@ -224,39 +232,79 @@ class _Seeder:
         if troubled:
             findings = rng.sample(["substandard_conditions", "incomplete_licenses", "three_no", "additive_abuse",
                                    "unlicensed"], 2)
-            self.at(inspected_on, lambda t: led.record(eid, Inspect(occurred_on=inspected_on, outcome="violation", findings=findings, notes="现场检查发现问题"), by=inspector, today=t),
+            self.at(inspected_on,
+                    lambda t: led.record(eid, Inspect(occurred_on=inspected_on, outcome="violation", findings=findings,
+                                                      notes="现场检查发现问题"), by=inspector, today=t),
                     after=registered_at, may_be_late=True)
             order_no = f"质监责改〔{on.year}〕{i + 1:03d}号"
             deadline = inspected_on + timedelta(days=rng.choice([15, 20, 30]))
-            ordered_at = self.at(inspected_on, lambda t: led.record(eid, OrderToRectify(occurred_on=inspected_on, order_no=order_no, deadline=deadline, items=["完善生产场所卫生条件", "建立进货查验记录"]), by=chief, today=t), after=registered_at)
+            ordered_at = self.at(inspected_on,
+                                 lambda t: led.record(eid,
+                                                      OrderToRectify(occurred_on=inspected_on, order_no=order_no,
+                                                                     deadline=deadline,
+                                                                     items=["完善生产场所卫生条件",
+                                                                            "建立进货查验记录"]), by=chief,
+                                                      today=t), after=registered_at)
             fate = i % 4
             if fate in (0, 1) and deadline - timedelta(days=2) <= self.end:
                 verified_on = min(deadline + timedelta(days=5 * fate - 2), self.end)
-                self.at(verified_on, lambda t: led.record(eid, VerifyRectification(occurred_on=verified_on, order_no=order_no, passed=True, notes="复查合格" if fate == 0 else "逾期后复查合格"), by=chief, today=t), after=ordered_at)
+                self.at(verified_on,
+                        lambda t: led.record(eid,
+                                             VerifyRectification(occurred_on=verified_on, order_no=order_no,
+                                                                 passed=True,
+                                                                 notes="复查合格" if fate == 0 else "逾期后复查合格"),
+                                             by=chief, today=t), after=ordered_at)
             elif fate == 2 and inspected_on + timedelta(days=5) <= self.end:
-                self.at(inspected_on + timedelta(days=5), lambda t: led.record(eid, VerifyRectification(occurred_on=inspected_on + timedelta(days=5), order_no=order_no, passed=False, notes="复查仍不合格"), by=chief, today=t), after=ordered_at)
+                self.at(inspected_on + timedelta(days=5),
+                        lambda t: led.record(eid,
+                                             VerifyRectification(occurred_on=inspected_on + timedelta(days=5),
+                                                                 order_no=order_no, passed=False, notes="复查仍不合格"),
+                                             by=chief, today=t), after=ordered_at)
         else:
             outcome = "compliant" if i % 3 == 0 else "deficient"
-            self.at(inspected_on, lambda t: led.record(eid, Inspect(occurred_on=inspected_on, outcome=outcome, findings=[] if outcome == "compliant" else ["incomplete_licenses"]), by=inspector, today=t), after=registered_at, may_be_late=True)
+            self.at(inspected_on,
+                    lambda t: led.record(eid,
+                                         Inspect(occurred_on=inspected_on, outcome=outcome,
+                                                 findings=[] if outcome == "compliant" else ["incomplete_licenses"]),
+                                         by=inspector, today=t), after=registered_at, may_be_late=True)
         required = Kind(kind).required_license.value
         if i % 5 != 4:
             licensed_on = self.day(inspected_on, 20)
             license_no = f"{LICENSE_PREFIX[required]}{rng.randint(10**9, 10**10 - 1)}"
-            licensed_at = self.at(licensed_on, lambda t: led.record(eid, GrantLicense(occurred_on=licensed_on, license_type=required, license_no=license_no, valid_until=licensed_on.replace(year=licensed_on.year + 3)), by=chief, today=t), after=registered_at)
+            licensed_at = self.at(licensed_on,
+                                  lambda t: led.record(eid,
+                                                       GrantLicense(occurred_on=licensed_on, license_type=required,
+                                                                    license_no=license_no,
+                                                                    valid_until=licensed_on.replace(
+                                                                        year=licensed_on.year + 3)),
+                                                       by=chief, today=t),
+                                  after=registered_at)
             if i % 4 != 3:
                 reviewed_on = self.day(licensed_on, 20)
-                self.at(reviewed_on, lambda t: led.record(eid, ReviewLicense(occurred_on=reviewed_on, license_no=license_no, year=licensed_on.year), by=chief, today=t),
+                self.at(reviewed_on,
+                        lambda t: led.record(eid, ReviewLicense(occurred_on=reviewed_on, license_no=license_no,
+                                                                year=licensed_on.year), by=chief, today=t),
                     after=licensed_at)
         if i % 2 == 0 or category in ("meat_products", "aquatic_products", "plugs", "wires_cables"):
             sampled_on = self.day(inspected_on, 40)
             fails = i % 6 == 0 or category in ("plugs",)
             failed_items = rng.sample(FAIL_ITEMS.get(category, ["标签标识"]), 1) if fails else []
-            self.at(sampled_on, lambda t: led.record(eid, RecordSample(occurred_on=sampled_on, sample_no=f"CJ{on.year}-{i + 1:04d}", product_category=category, result="fail" if fails else "pass", product=f"{ProductCategory(category).label}样品", failed_items=failed_items, lab="市产品质量监督检验所"), by=inspector, today=t), after=registered_at, may_be_late=True)
+            self.at(sampled_on,
+                    lambda t: led.record(eid,
+                                         RecordSample(occurred_on=sampled_on, sample_no=f"CJ{on.year}-{i + 1:04d}",
+                                                      product_category=category, result="fail" if fails else "pass",
+                                                      product=f"{ProductCategory(category).label}样品",
+                                                      failed_items=failed_items, lab="市产品质量监督检验所"),
+                                         by=inspector, today=t), after=registered_at, may_be_late=True)
         if i == 0:
             self.mistake(eid, on, registered_at, inspector, chief)
         if kind == "small_workshop" and i % 7 == 0:
             last = max((p[0] for p in self.plan), default=registered_at)
-            self.at(self.end, lambda t: led.record(eid, Close(occurred_on=self.end, reason="fringe_workshop", decision_no=f"取缔〔{on.year}〕{i:02d}号"), by=chief, today=t), after=last)
+            self.at(self.end,
+                    lambda t: led.record(eid,
+                                         Close(occurred_on=self.end, reason="fringe_workshop",
+                                               decision_no=f"取缔〔{on.year}〕{i:02d}号"), by=chief,
+                                         today=t), after=last)
 
     def report_cases(self, ids: list[UUID], inspector_for: dict[str, Caller], officials: dict[str, Caller]) -> None:
         """A few more acts so that every part of the campaign report has something to show.
@@ -275,16 +323,36 @@ class _Seeder:
             eid, i = by_name[name]
             inspector = inspector_for[TOWNS[i % len(TOWNS)]]
             day = on(days)
-            at = self.at(day, lambda t: led.record(eid, RecordSample(occurred_on=day, sample_no=f"CJ{day.year}-{i + 1:04d}B", product_category=category, result="fail", product=product, failed_items=[failed], lab="市产品质量监督检验所"), by=inspector, today=t))
+            at = self.at(day,
+                         lambda t: led.record(eid,
+                                              RecordSample(occurred_on=day, sample_no=f"CJ{day.year}-{i + 1:04d}B",
+                                                           product_category=category, result="fail", product=product,
+                                                           failed_items=[failed], lab="市产品质量监督检验所"),
+                                              by=inspector, today=t))
             return eid, day, at
 
         eid, failed_on, failed_at = sample("金龙电线电缆有限公司", 48, "wires_cables", "BV2.5电线", "导体电阻")
         ordered_on = min(failed_on + timedelta(days=3), self.end)
-        self.at(ordered_on, lambda t, eid=eid: led.record(eid, OrderToRectify(occurred_on=ordered_on, order_no=f"质监责改〔{ordered_on.year}〕101号", deadline=ordered_on + timedelta(days=30), items=["召回不合格批次电线", "整改导体材料进货查验"]), by=chief_ccc, today=t),
+        self.at(ordered_on,
+                lambda t, eid=eid: led.record(eid,
+                                              OrderToRectify(occurred_on=ordered_on,
+                                                             order_no=f"质监责改〔{ordered_on.year}〕101号",
+                                                             deadline=ordered_on + timedelta(days=30),
+                                                             items=["召回不合格批次电线", "整改导体材料进货查验"]),
+                                              by=chief_ccc, today=t),
             after=failed_at)
         sample("山泉纯净水有限公司", 52, "drinking_water", "桶装饮用纯净水", "菌落总数")
         sample("李家豆芽作坊", 44, "bean_sprouts", "绿豆芽", "6-苄基腺嘌呤")
         eid, i = by_name["城东农贸市场豆腐摊"]
         day = on(60)
-        inspected_at = self.at(day, lambda t: led.record(eid, Inspect(occurred_on=day, outcome="violation", findings=["three_no", "no_business_license"], notes="无照经营，销售无标签豆制品"), by=inspector_for[TOWNS[i % len(TOWNS)]], today=t))
-        self.at(day, lambda t: led.record(eid, Close(occurred_on=day, reason="three_no", decision_no=f"取缔〔{day.year}〕{i:02d}号"), by=chief_food, today=t), after=inspected_at)
+        inspected_at = self.at(day,
+                               lambda t: led.record(eid,
+                                                    Inspect(occurred_on=day, outcome="violation",
+                                                            findings=["three_no", "no_business_license"],
+                                                            notes="无照经营，销售无标签豆制品"),
+                                                    by=inspector_for[TOWNS[i % len(TOWNS)]], today=t))
+        self.at(day,
+                lambda t: led.record(eid,
+                                     Close(occurred_on=day, reason="three_no",
+                                           decision_no=f"取缔〔{day.year}〕{i:02d}号"), by=chief_food,
+                                     today=t), after=inspected_at)

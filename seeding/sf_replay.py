@@ -165,7 +165,10 @@ def _acts(b: Business) -> Iterator[tuple[date, int, Callable[..., None]]]:
     first = b.visits[0].on
 
     def register(ledger: Ledger, by: Caller, today: date, ids: dict[str, UUID], counts: ReplayCounts) -> None:
-        ids[b.business_id] = ledger.register(Register(occurred_on=first, name=b.name, town=b.town, area="urban", kind="sales_point", product_categories=["other_food"], address=b.address, notes=f"SF DPH business_id {b.business_id}"), by=by, today=today).enterprise_id
+        ids[b.business_id] = ledger.register(Register(occurred_on=first, name=b.name, town=b.town, area="urban",
+                                                      kind="sales_point", product_categories=["other_food"],
+                                                      address=b.address, notes=f"SF DPH business_id {b.business_id}"),
+                                             by=by, today=today).enterprise_id
         counts.enterprises += 1
 
     yield first + delay, 0, register
@@ -187,17 +190,21 @@ def _inspect(b: Business, visit: Visit, ledger: Ledger, by: Caller, today: date,
     outcome = outcome_for(visit.score)
     if outcome == "violation" and not findings:
         findings = ["substandard_conditions"]
-    ledger.record(ids[b.business_id], Inspect(occurred_on=visit.on, outcome=outcome, findings=findings, notes=f"score {visit.score}"), by=by, today=today)
+    ledger.record(ids[b.business_id], Inspect(occurred_on=visit.on, outcome=outcome, findings=findings,
+                                              notes=f"score {visit.score}"), by=by, today=today)
     counts.inspections += 1
 
 
 def _order(b: Business, visit: Visit, order_no: str, items: list[str], ledger: Ledger, by: Caller, today: date,
            ids: dict[str, UUID], counts: ReplayCounts) -> None:
-    ledger.record(ids[b.business_id], OrderToRectify(occurred_on=visit.on, order_no=order_no, deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items), by=by, today=today)
+    ledger.record(ids[b.business_id],
+                  OrderToRectify(occurred_on=visit.on, order_no=order_no,
+                                 deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items), by=by, today=today)
     counts.orders += 1
 
 
 def _verify(b: Business, order_no: str, corrected: date, ledger: Ledger, by: Caller, today: date,
             ids: dict[str, UUID], counts: ReplayCounts) -> None:
-    ledger.record(ids[b.business_id], VerifyRectification(occurred_on=corrected, order_no=order_no, passed=True), by=by, today=today)
+    ledger.record(ids[b.business_id], VerifyRectification(occurred_on=corrected, order_no=order_no, passed=True), by=by,
+                  today=today)
     counts.verifications += 1

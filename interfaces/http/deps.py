@@ -81,7 +81,8 @@ async def if_match(
     if_match: Annotated[
         str | None,
         Header(pattern=IF_MATCH_PATTERN,
-               description='the version you read (from ETag): `"3"`, `W/"3"` or `3`; 409 if the enterprise has moved on'),
+               description='the version you read (from ETag): `"3"`, `W/"3"` or `3`; '
+                           "409 if the enterprise has moved on"),
     ] = None,
 ) -> int | None:
     """The version the client expects the enterprise to be at, or None (also for `*`)."""

@@ -144,7 +144,8 @@ async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "internal-error", "Internal error", "服务器内部错误 (internal error)", instance=request.url.path)
+    return problem(500, "internal-error", "Internal error", "服务器内部错误 (internal error)",
+                   instance=request.url.path)
 
 
 def install(app: FastAPI) -> None:
@@ -207,7 +208,8 @@ CREATED: dict[int | str, dict[str, Any]] = {
         "headers": {
             "Location": {"description": "the new enterprise, or /enterprises/{id}/history/{version}",
                          "schema": {"type": "string"}},
-            "ETag": {"description": 'the enterprise\'s new version, e.g. "7", for If-Match', "schema": {"type": "string"}},
+            "ETag": {"description": 'the enterprise\'s new version, e.g. "7", for If-Match',
+                     "schema": {"type": "string"}},
         },
     }
 }

@@ -138,5 +138,6 @@ def paired_bars(rows: Sequence[tuple[str, int, int]], series: tuple[Series, Seri
             yy = y + j * bar
             body.append(f'<rect class="mark {escape(s.key)}" x="{left}" y="{yy}" width="{n * scale:.1f}" '
                         f'height="{bar - 1}" data-value="{n}"><title>{escape(name)} · {escape(s.label)}：{n}</title>'
-                        f'</rect><text class="value small" x="{left + n * scale + 4:.1f}" y="{yy + bar - 2}">{n}</text>')
+                        f'</rect><text class="value small" x="{left + n * scale + 4:.1f}" y="{yy + bar - 2}">'
+                        f"{n}</text>")
     return _svg(width, height, label, body)

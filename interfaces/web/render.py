@@ -25,7 +25,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(word=labels.word, event_label=labels.event_label, field_label=labels.field_label,
-                       moment=labels.moment, percent=labels.percent, payload_lines=labels.payload_lines, shown=labels.shown_value, days_late=labels.days_late,
+                       moment=labels.moment, percent=labels.percent, payload_lines=labels.payload_lines,
+                       shown=labels.shown_value, days_late=labels.days_late,
                        CSRF_FIELD=CSRF_FIELD)
     return env
 

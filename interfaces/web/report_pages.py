@@ -26,7 +26,8 @@ from projections.late_entries import late_entries_by_official
 router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 50
 LIST_TITLES = {
-    "still_unlicensed": "尚未取证的食品企业", "fringe_workshops": "城乡结合部小作坊", "closed_enterprises": "关停取缔企业",
+    "still_unlicensed": "尚未取证的食品企业", "fringe_workshops": "城乡结合部小作坊",
+    "closed_enterprises": "关停取缔企业",
     "overdue_orders": "逾期未整改的整改通知", "review_shortfall": "尚未年审的证照",
     "without_follow_up": "{categories}不合格尚未后处理", "disclosure": "曝光名单（抽检不合格、违法违规）",
 }

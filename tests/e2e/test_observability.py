@@ -51,7 +51,8 @@ def test_metrics_count_events_written_report_builds_and_show_each_views_lag(clie
         metric(before, "zhijian_events_written_total", type="Enterprise.Registered") + 1
     assert metric(text, "zhijian_report_build_seconds_count", report="campaign") >= 1
     assert metric(text, "zhijian_log_position") >= r.json()["position"]
-    assert "zhijian_projection_lag{view=\"status\"}" in text and "zhijian_projection_lag{view=\"accountability\"}" in text
+    assert 'zhijian_projection_lag{view="status"}' in text
+    assert 'zhijian_projection_lag{view="accountability"}' in text
     assert metric(text, "zhijian_database_up") == 1
 
 

@@ -426,7 +426,8 @@ def test_the_report_downloads_as_an_attachment_at_the_pages_times(web, ledger, f
     sign_in(client, tokens["李明"])
     r = client.get(f"/web/reports/campaign.{fmt}?as_of=2026-09-10")
     assert r.status_code == 200 and media in r.headers["content-type"]
-    assert r.headers["content-disposition"].startswith("attachment") and "2026-09-10" in r.headers["content-disposition"]
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment") and "2026-09-10" in disposition
     if fmt == "xlsx":
         import io
 
@@ -444,7 +445,8 @@ def test_the_pages_are_not_in_the_api_schema(web):
 def test_static_assets_are_served_from_the_package(web):
     client, _ = web
     assert client.get("/static/style.css").status_code == 200
-    assert client.get("/static/app.js").headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    script_type = client.get("/static/app.js").headers["content-type"]
+    assert script_type.startswith(("text/javascript", "application/javascript"))
 
 
 def test_a_second_app_on_the_same_data_folder_accepts_the_first_ones_sessions(web, settings, ledger):

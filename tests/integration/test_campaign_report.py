@@ -82,11 +82,17 @@ def test_a_late_entry_and_its_retraction_change_the_report_only_from_when_they_w
         chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=date(2026, 8, 1), name="李明",
                                                             unit="食品监管办", role="supervisor").token)
     with simulated(lambda: at(date(2026, 8, 5))):
-        eid = ledger.register(Register(occurred_on=date(2026, 8, 5), name="张记豆腐坊", town="石桥镇", area="rural", kind="small_workshop", product_categories=["bean_products"]), by=chief, today=date(2026, 8, 5)).enterprise_id
+        eid = ledger.register(Register(occurred_on=date(2026, 8, 5), name="张记豆腐坊", town="石桥镇", area="rural",
+                                       kind="small_workshop", product_categories=["bean_products"]), by=chief,
+                              today=date(2026, 8, 5)).enterprise_id
     with simulated(lambda: at(date(2026, 9, 20))):
-        sample = ledger.record(eid, RecordSample(occurred_on=date(2026, 9, 1), sample_no="CJ-1", product_category="bean_products", result="fail", failed_items=["苯甲酸"]), by=chief, today=date(2026, 9, 20))
+        sample = ledger.record(eid,
+                               RecordSample(occurred_on=date(2026, 9, 1), sample_no="CJ-1",
+                                            product_category="bean_products", result="fail", failed_items=["苯甲酸"]),
+                               by=chief, today=date(2026, 9, 20))
     with simulated(lambda: at(date(2026, 10, 10))):
-        ledger.record(eid, Retract(event_version=sample.version, reason="样品编号录错"), by=chief, today=date(2026, 10, 10))
+        ledger.record(eid, Retract(event_version=sample.version, reason="样品编号录错"), by=chief,
+                      today=date(2026, 10, 10))
     views.catch_up()
 
     def figures(as_of: date, known_at: datetime) -> tuple[int, int, int, list[str]]:

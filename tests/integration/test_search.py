@@ -60,7 +60,8 @@ def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=TODAY, name="李明", unit="食品监管办",
                                                             role="supervisor").token)
         for i, name in enumerate(names):
-            ledger.register(Register(occurred_on=TODAY, name=name, town="石桥镇", area="rural", kind="sales_point", credit_code=_code(i) if i % 3 else None), by=chief, today=TODAY)
+            ledger.register(Register(occurred_on=TODAY, name=name, town="石桥镇", area="rural", kind="sales_point",
+                                     credit_code=_code(i) if i % 3 else None), by=chief, today=TODAY)
         views = open_views(settings)
         views.catch_up()
         opened[store] = (ledger, views)

@@ -31,7 +31,8 @@ from projections.campaign_report import open_campaign_report
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 Format = Annotated[Literal["json", "csv", "xlsx", "html"], Query(description="json | csv | xlsx | html")]
-Limit = Annotated[int, Query(ge=1, le=1000, description="rows of each list in JSON (a page); XLSX and CSV carry every row")]
+Limit = Annotated[int,
+                  Query(ge=1, le=1000, description="rows of each list in JSON (a page); XLSX and CSV carry every row")]
 Offset = Annotated[int, Query(ge=0, le=10**9, description="the first row of each list's page in JSON")]
 BINARY = {"type": "string", "format": "binary"}
 CAMPAIGN_RESPONSES: dict[int | str, dict[str, Any]] = {

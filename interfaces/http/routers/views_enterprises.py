@@ -27,7 +27,8 @@ router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 EXAMPLE = {
-    "id": "6f1c2f7e-8d0b-4c39-9a51-2b1f5c0d7a10", "name": "张记豆腐坊", "credit_code": None, "address": "石桥镇东街 12 号",
+    "id": "6f1c2f7e-8d0b-4c39-9a51-2b1f5c0d7a10", "name": "张记豆腐坊", "credit_code": None,
+    "address": "石桥镇东街 12 号",
     "town": "石桥镇", "area": "rural", "kind": "small_workshop", "product_categories": ["bean_products"],
     "status": "overdue", "open_orders": [{"order_no": "SQ-2026-031", "deadline": "2026-08-30", "overdue": True}],
     "licenses": [], "last_inspection": {"occurred_on": "2026-08-09", "outcome": "deficient",
