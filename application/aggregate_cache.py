@@ -109,7 +109,7 @@ class CachedRepository(Repository[UUID]):
                 self._put(aggregate.id, copy_aggregate(aggregate))
 
     def forget(self, aggregate_id: UUID) -> None:
-        assert self.cache is not None
+        assert self.cache is not None  # noqa: S101 - __init__ always asks the library for an LRU
         try:
             self.cache.get(aggregate_id, evict=True)
         except KeyError:
@@ -134,14 +134,14 @@ class CachedRepository(Repository[UUID]):
             self._disuse_fastforward_lock(aggregate_id)
 
     def _cached(self, aggregate_id: UUID) -> _Entry | None:
-        assert self.cache is not None
+        assert self.cache is not None  # noqa: S101 - __init__ always asks the library for an LRU
         try:
             return self.cache.get(aggregate_id)  # type: ignore[return-value]
         except KeyError:
             return None
 
     def _put(self, aggregate_id: UUID, aggregate: Any, current_at: float | None = None) -> _Entry:
-        assert self.cache is not None
+        assert self.cache is not None  # noqa: S101 - __init__ always asks the library for an LRU
         entry = _Entry(aggregate, time.monotonic() if current_at is None else current_at)
         self.cache.put(aggregate_id, entry)  # type: ignore[arg-type]
         return entry

@@ -271,7 +271,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
         record = self._created_once(IdempotencyRecord.create_id(by.id, idempotency.key))
         if record is None:
             return None
-        assert isinstance(record, IdempotencyRecord)
+        assert isinstance(record, IdempotencyRecord)  # noqa: S101 - the id is made from IdempotencyRecord's key
         if record.fingerprint != fingerprint(idempotency.request):
             raise errors.IdempotencyKeyReused(
                 f"Idempotency-Key {idempotency.key!r} 已用于另一请求 (already used with a different request body)"

@@ -212,7 +212,7 @@ def _officials(rng: random.Random, n: int, towns: list[Town]) -> list[PlannedOff
         home = towns[i % len(towns)].name
         second = towns[(i + 1) % len(towns)].name
         add(f"{home}质监站", "inspector", (home, second) if rng.random() < 0.3 and len(towns) > 1 else (home,))
-    for i in range(unit_inspectors):
+    for _ in range(unit_inspectors):
         add("稽查大队", "inspector", ())
     block = -(-len(towns) // town_supervisors)
     for i in range(town_supervisors):

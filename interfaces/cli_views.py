@@ -46,7 +46,7 @@ def rebuild(
                        TimeRemainingColumn())
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task(name, total=job.last_position())
-                job.build(lambda position: progress.update(task, completed=position))
+                job.build(lambda position, task=task: progress.update(task, completed=position))
                 position = job.switch_over()
                 progress.update(task, total=max(position, 1), completed=position)
         finally:

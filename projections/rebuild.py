@@ -60,7 +60,8 @@ class Rebuild:
         province scale). Nothing is half done then (the transaction rolls back), so it is
         tried again. The new tables are analysed first, so the planner knows them at once.
         """
-        assert self.new is not None, "build() first"
+        if self.new is None:
+            raise RuntimeError("switch_over() before build()")
         self._analyse(NEW)
         for attempt in range(1, attempts + 1):
             try:
@@ -72,7 +73,7 @@ class Rebuild:
         raise AssertionError("unreachable")
 
     def _switch_over(self) -> int:
-        assert self.new is not None
+        assert self.new is not None  # noqa: S101 - switch_over() checked it
         live = self.recorder_class(self.factory.datastore)
         live.create_table()  # type: ignore[attr-defined]
         apply_page = self.spec.projection.apply_page

@@ -129,7 +129,7 @@ class _Seeder:
     def __init__(self, ledger: Ledger, today: date) -> None:
         self.ledger = ledger
         self.today = today
-        self.rng = random.Random(20260803)
+        self.rng = random.Random(20260803)  # noqa: S311 - seeded for reproducible demo data, not for secrets
         year = campaign_year(today)
         self.start = date(year, 8, 5)
         self.end = min(today, date(year, 12, 30))

@@ -72,7 +72,7 @@ def problem(
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.DomainError)
+    assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for this class only (install)
     status = status_of(exc)
     fields = [{"field": exc.field, "message": exc.detail}] if exc.field else []
     headers = {"WWW-Authenticate": 'Bearer realm="zhijian"'} if status == 401 else None
@@ -105,7 +105,7 @@ def _message(error: dict[str, Any]) -> str:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only (install)
     fields = [{"field": field_name(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()]
     names = ", ".join(dict.fromkeys(f["field"] for f in fields))
     return problem(422, "invalid-request", "Invalid request", f"请求有误 (invalid request): {names}",
@@ -113,7 +113,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this class only (install)
     if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # FastAPI could not decode the body
         reason = f"JSON 格式错误 (malformed JSON: {type(exc.__cause__).__name__})"
         return problem(422, "invalid-request", "Invalid request", "请求有误 (invalid request): body",
@@ -135,7 +135,7 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ViewLagging)
+    assert isinstance(exc, ViewLagging)  # noqa: S101 - registered for this class only (install)
     return problem(503, "ViewLagging", "视图尚未更新 (view not caught up)",
                    f"视图在 {exc.waited:g} 秒内未处理到位置 {exc.position} "
                    f"(the views did not reach position {exc.position} in time); retry shortly",

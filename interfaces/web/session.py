@@ -39,7 +39,7 @@ from application.ledger import Ledger
 from domain.official import Caller, Official
 
 COOKIE = "zhijian_session"
-SECRET_FILE = "session-secret"
+SECRET_FILE = "session-secret"  # noqa: S105 - the name of the file that holds the secret
 CSRF_FIELD = "csrf_token"
 
 

@@ -46,7 +46,7 @@ def census_rows(total: int, bad_every: int) -> tuple[list[dict[str, str]], dict[
             "区域": rng.choice(["农村", "城乡结合部", "urban"]),
             "类型": rng.choice(["小作坊", "food_producer", "销售点"]),
             "产品类别": rng.choice(["豆制品", "bean_sprouts,drinking_water", "水产品、肉制品", ""]),
-            "建档日期": "2026-08-%02d" % rng.randint(3, 28),
+            "建档日期": f"2026-08-{rng.randint(3, 28):02d}",
         }
         if i % bad_every == bad_every - 1:
             column, value, field = BAD_WAYS[(i // bad_every) % len(BAD_WAYS)]
