@@ -59,7 +59,7 @@ class CachedRepository(Repository[UUID]):
         super().__init__(event_store, snapshot_store=snapshot_store, cache_maxsize=max(1, cache_size),
                          fastforward=True, deepcopy_from_cache=False)
 
-    def get(self, aggregate_id: UUID, *, version: int | None = None,  # type: ignore[override]
+    def get(self, aggregate_id: UUID, *, version: int | None = None,
             projector_func: Any = project_aggregate, fastforward_skipping: bool = False,
             deepcopy_from_cache: bool = True) -> Any:
         if version is not None:  # a past version: reconstructed (from a snapshot at or before it)
@@ -115,7 +115,7 @@ class CachedRepository(Repository[UUID]):
         except KeyError:
             pass
 
-    def __contains__(self, item: UUID) -> bool:  # type: ignore[override]
+    def __contains__(self, item: UUID) -> bool:
         try:
             self.get(item)
         except AggregateNotFoundError:

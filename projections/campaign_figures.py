@@ -54,30 +54,41 @@ ACTS = ("inspections", "orders", "verifications", "licenses", "reviews", "sample
 
 
 class PhaseRules(Protocol):
-    key: str
-    label: str
-    start: date
-    end: date
+    # Read-only members (properties), so frozen dataclasses satisfy these protocols.
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def start(self) -> date: ...
+    @property
+    def end(self) -> date: ...
 
 
 class FocusRules(Protocol):
-    key: str
-    label: str
-    categories: tuple[str, ...]
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def categories(self) -> tuple[str, ...]: ...
 
 
 class CampaignRules(Protocol):
     """What the figures need of the campaign's settings for one year (application.campaign_settings.Campaign)."""
 
-    year: int
-    licensing_deadline: date
-    review_target: float
-    high_risk_categories: tuple[str, ...]
-    follow_up_categories: tuple[str, ...]
-
+    @property
+    def year(self) -> int: ...
+    @property
+    def licensing_deadline(self) -> date: ...
+    @property
+    def review_target(self) -> float: ...
+    @property
+    def high_risk_categories(self) -> tuple[str, ...]: ...
+    @property
+    def follow_up_categories(self) -> tuple[str, ...]: ...
     @property
     def phases(self) -> Sequence[PhaseRules]: ...
-
     @property
     def focus(self) -> Sequence[FocusRules]: ...
 
