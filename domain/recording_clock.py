@@ -24,6 +24,11 @@ def recording_time() -> datetime:
     return clock() if clock is not None else datetime_now_with_tzinfo()
 
 
+def fixed(moment: datetime) -> Callable[[], datetime]:
+    """A simulated clock that always reads `moment`."""
+    return lambda: moment
+
+
 @contextmanager
 def simulated(clock: Callable[[], datetime]) -> Iterator[None]:
     token = _simulated.set(clock)

@@ -34,8 +34,18 @@ from domain.actor import SYSTEM
 from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.credit_code import ALPHABET, check_character
 from domain.official import Caller
-from domain.recording_clock import simulated
-from domain.values import Kind, ProductCategory
+from domain.recording_clock import fixed, simulated
+from domain.values import (
+    Area,
+    ClosureReason,
+    FindingCode,
+    Kind,
+    LicenseType,
+    Outcome,
+    ProductCategory,
+    Role,
+    SampleResult,
+)
 
 TOWNS = ["石桥镇", "河口镇", "青山镇", "柳林镇", "城东街道", "城西街道"]
 AREAS = {"石桥镇": "rural", "河口镇": "urban_rural_fringe", "青山镇": "rural", "柳林镇": "rural",
@@ -159,7 +169,7 @@ class _Seeder:
 
     def record_plan(self) -> None:
         for recorded, _, act in sorted(self.plan, key=lambda p: (p[0], p[1])):
-            with simulated(lambda recorded=recorded: recorded):
+            with simulated(fixed(recorded)):
                 act(bureau_date(recorded))
         self.plan.clear()
 
@@ -178,7 +188,7 @@ class _Seeder:
         with simulated(lambda: appointed_at):
             for name, unit, role, towns in staff:
                 appointed = led.appoint_official(by=SYSTEM, today=bureau_date(appointed_at), name=name, unit=unit,
-                                                 role=role, towns=towns)
+                                                 role=Role(role), towns=towns)
                 officials[name] = led.authenticate(appointed.token)
         inspector_for = {t: officials[n] for n, _, _, towns in staff for t in towns}
         ids: list[UUID] = []
@@ -190,11 +200,14 @@ class _Seeder:
             code = None if kind == "small_workshop" and rng.random() < 0.6 else valid_credit_code(rng)
             address = f"{town}{rng.choice(['建设路', '人民路', '工业园', '新村', '老街'])}{rng.randint(1, 200)}号"
 
-            def register(today: date, name=name, kind=kind, categories=categories, town=town, inspector=inspector,
-                         registered_on=registered_on, code=code, address=address) -> None:
-                ids.append(led.register(Register(occurred_on=registered_on, name=name, town=town, area=AREAS[town],
-                                                 kind=kind, product_categories=categories, credit_code=code,
-                                                 address=address), by=inspector, today=today).enterprise_id)
+            def register(today: date, name: str = name, kind: str = kind, categories: list[str] = categories,
+                         town: str = town, inspector: Caller = inspector, registered_on: date = registered_on,
+                         code: str | None = code, address: str = address) -> None:
+                ids.append(led.register(Register(occurred_on=registered_on, name=name, town=town,
+                                                 area=Area(AREAS[town]), kind=Kind(kind),
+                                                 product_categories=[ProductCategory(c) for c in categories],
+                                                 credit_code=code, address=address),
+                                        by=inspector, today=today).enterprise_id)
 
             registered_at = self.at(registered_on, register)
             self.record_plan()
@@ -213,7 +226,8 @@ class _Seeder:
         duplicate: dict[str, int] = {}
 
         def enter_twice(today: date) -> None:
-            duplicate["version"] = led.record(eid, Inspect(occurred_on=twice_on, outcome="compliant", notes="重复录入"),
+            duplicate["version"] = led.record(eid, Inspect(occurred_on=twice_on, outcome=Outcome.COMPLIANT,
+                                                           notes="重复录入"),
                                               by=inspector, today=today).version
 
         entered = self.at(twice_on, enter_twice, after=registered_at)
@@ -230,10 +244,11 @@ class _Seeder:
         inspected_on = self.day(on, 15)
         troubled = i % 3 == 1
         if troubled:
-            findings = rng.sample(["substandard_conditions", "incomplete_licenses", "three_no", "additive_abuse",
-                                   "unlicensed"], 2)
+            findings = rng.sample([FindingCode.SUBSTANDARD_CONDITIONS, FindingCode.INCOMPLETE_LICENSES,
+                                   FindingCode.THREE_NO, FindingCode.ADDITIVE_ABUSE, FindingCode.UNLICENSED], 2)
             self.at(inspected_on,
-                    lambda t: led.record(eid, Inspect(occurred_on=inspected_on, outcome="violation", findings=findings,
+                    lambda t: led.record(eid,
+                                         Inspect(occurred_on=inspected_on, outcome=Outcome.VIOLATION, findings=findings,
                                                       notes="现场检查发现问题"), by=inspector, today=t),
                     after=registered_at, may_be_late=True)
             order_no = f"质监责改〔{on.year}〕{i + 1:03d}号"
@@ -261,11 +276,12 @@ class _Seeder:
                                                                  order_no=order_no, passed=False, notes="复查仍不合格"),
                                              by=chief, today=t), after=ordered_at)
         else:
-            outcome = "compliant" if i % 3 == 0 else "deficient"
+            outcome = Outcome.COMPLIANT if i % 3 == 0 else Outcome.DEFICIENT
             self.at(inspected_on,
                     lambda t: led.record(eid,
                                          Inspect(occurred_on=inspected_on, outcome=outcome,
-                                                 findings=[] if outcome == "compliant" else ["incomplete_licenses"]),
+                                                 findings=[] if outcome == Outcome.COMPLIANT
+                                                 else [FindingCode.INCOMPLETE_LICENSES]),
                                          by=inspector, today=t), after=registered_at, may_be_late=True)
         required = Kind(kind).required_license.value
         if i % 5 != 4:
@@ -273,7 +289,8 @@ class _Seeder:
             license_no = f"{LICENSE_PREFIX[required]}{rng.randint(10**9, 10**10 - 1)}"
             licensed_at = self.at(licensed_on,
                                   lambda t: led.record(eid,
-                                                       GrantLicense(occurred_on=licensed_on, license_type=required,
+                                                       GrantLicense(occurred_on=licensed_on,
+                                                                    license_type=LicenseType(required),
                                                                     license_no=license_no,
                                                                     valid_until=licensed_on.replace(
                                                                         year=licensed_on.year + 3)),
@@ -292,7 +309,8 @@ class _Seeder:
             self.at(sampled_on,
                     lambda t: led.record(eid,
                                          RecordSample(occurred_on=sampled_on, sample_no=f"CJ{on.year}-{i + 1:04d}",
-                                                      product_category=category, result="fail" if fails else "pass",
+                                                      product_category=ProductCategory(category),
+                                                      result=SampleResult.FAIL if fails else SampleResult.PASS,
                                                       product=f"{ProductCategory(category).label}样品",
                                                       failed_items=failed_items, lab="市产品质量监督检验所"),
                                          by=inspector, today=t), after=registered_at, may_be_late=True)
@@ -302,7 +320,7 @@ class _Seeder:
             last = max((p[0] for p in self.plan), default=registered_at)
             self.at(self.end,
                     lambda t: led.record(eid,
-                                         Close(occurred_on=self.end, reason="fringe_workshop",
+                                         Close(occurred_on=self.end, reason=ClosureReason.FRINGE_WORKSHOP,
                                                decision_no=f"取缔〔{on.year}〕{i:02d}号"), by=chief,
                                          today=t), after=last)
 
@@ -326,20 +344,21 @@ class _Seeder:
             at = self.at(day,
                          lambda t: led.record(eid,
                                               RecordSample(occurred_on=day, sample_no=f"CJ{day.year}-{i + 1:04d}B",
-                                                           product_category=category, result="fail", product=product,
+                                                           product_category=ProductCategory(category),
+                                                           result=SampleResult.FAIL, product=product,
                                                            failed_items=[failed], lab="市产品质量监督检验所"),
                                               by=inspector, today=t))
             return eid, day, at
 
-        eid, failed_on, failed_at = sample("金龙电线电缆有限公司", 48, "wires_cables", "BV2.5电线", "导体电阻")
+        wires, failed_on, failed_at = sample("金龙电线电缆有限公司", 48, "wires_cables", "BV2.5电线", "导体电阻")
         ordered_on = min(failed_on + timedelta(days=3), self.end)
         self.at(ordered_on,
-                lambda t, eid=eid: led.record(eid,
-                                              OrderToRectify(occurred_on=ordered_on,
-                                                             order_no=f"质监责改〔{ordered_on.year}〕101号",
-                                                             deadline=ordered_on + timedelta(days=30),
-                                                             items=["召回不合格批次电线", "整改导体材料进货查验"]),
-                                              by=chief_ccc, today=t),
+                lambda t: led.record(wires,
+                                     OrderToRectify(occurred_on=ordered_on,
+                                                    order_no=f"质监责改〔{ordered_on.year}〕101号",
+                                                    deadline=ordered_on + timedelta(days=30),
+                                                    items=["召回不合格批次电线", "整改导体材料进货查验"]),
+                                     by=chief_ccc, today=t),
             after=failed_at)
         sample("山泉纯净水有限公司", 52, "drinking_water", "桶装饮用纯净水", "菌落总数")
         sample("李家豆芽作坊", 44, "bean_sprouts", "绿豆芽", "6-苄基腺嘌呤")
@@ -347,12 +366,13 @@ class _Seeder:
         day = on(60)
         inspected_at = self.at(day,
                                lambda t: led.record(eid,
-                                                    Inspect(occurred_on=day, outcome="violation",
-                                                            findings=["three_no", "no_business_license"],
+                                                    Inspect(occurred_on=day, outcome=Outcome.VIOLATION,
+                                                            findings=[FindingCode.THREE_NO,
+                                                                      FindingCode.NO_BUSINESS_LICENSE],
                                                             notes="无照经营，销售无标签豆制品"),
                                                     by=inspector_for[TOWNS[i % len(TOWNS)]], today=t))
         self.at(day,
                 lambda t: led.record(eid,
-                                     Close(occurred_on=day, reason="three_no",
+                                     Close(occurred_on=day, reason=ClosureReason.THREE_NO,
                                            decision_no=f"取缔〔{day.year}〕{i:02d}号"), by=chief_food,
                                      today=t), after=inspected_at)

@@ -34,7 +34,8 @@ from uuid import UUID
 from application.commands import Inspect, OrderToRectify, Register, VerifyRectification
 from application.ledger import Ledger
 from domain.official import Caller
-from domain.recording_clock import simulated
+from domain.recording_clock import fixed, simulated
+from domain.values import Area, FindingCode, Kind, Outcome, ProductCategory
 
 DEADLINE_DAYS = 30
 ENCODING = "latin-1"  # the published files are not UTF-8 (e.g. 0xD1 for Ñ)
@@ -152,7 +153,7 @@ def replay(ledger: Ledger, by: Caller, businesses: list[Business], today: date) 
     for b in businesses:
         for recorded, step, act in sorted(_acts(b), key=lambda a: (a[0], a[1])):
             at = min(datetime.combine(recorded, time(17, step % 60), tzinfo=UTC), cap)
-            with simulated(lambda at=at: at):
+            with simulated(fixed(at)):
                 act(ledger, by, at.date(), ids, counts)
     return counts, ids
 
@@ -165,8 +166,9 @@ def _acts(b: Business) -> Iterator[tuple[date, int, Callable[..., None]]]:
     first = b.visits[0].on
 
     def register(ledger: Ledger, by: Caller, today: date, ids: dict[str, UUID], counts: ReplayCounts) -> None:
-        ids[b.business_id] = ledger.register(Register(occurred_on=first, name=b.name, town=b.town, area="urban",
-                                                      kind="sales_point", product_categories=["other_food"],
+        ids[b.business_id] = ledger.register(Register(occurred_on=first, name=b.name, town=b.town, area=Area.URBAN,
+                                                      kind=Kind.SALES_POINT,
+                                                      product_categories=[ProductCategory.OTHER_FOOD],
                                                       address=b.address, notes=f"SF DPH business_id {b.business_id}"),
                                              by=by, today=today).enterprise_id
         counts.enterprises += 1
@@ -190,7 +192,8 @@ def _inspect(b: Business, visit: Visit, ledger: Ledger, by: Caller, today: date,
     outcome = outcome_for(visit.score)
     if outcome == "violation" and not findings:
         findings = ["substandard_conditions"]
-    ledger.record(ids[b.business_id], Inspect(occurred_on=visit.on, outcome=outcome, findings=findings,
+    ledger.record(ids[b.business_id], Inspect(occurred_on=visit.on, outcome=Outcome(outcome),
+                                              findings=[FindingCode(f) for f in findings],
                                               notes=f"score {visit.score}"), by=by, today=today)
     counts.inspections += 1
 
