@@ -280,9 +280,9 @@ def annual_review(enterprises: Enterprises, as_of: date, campaign: CampaignRules
         for lic in s.licenses:
             if not lic.is_valid(as_of):
                 continue
-            reviewed = _reviewed(lic, campaign.year)
-            by_town[s.town].update({"due": 1, "reviewed": int(reviewed)})
-            if not reviewed:
+            is_reviewed = _reviewed(lic, campaign.year)
+            by_town[s.town].update({"due": 1, "reviewed": int(is_reviewed)})
+            if not is_reviewed:
                 shortfall.append({**_ref(eid, s), "license_no": lic.license_no, "license_type": lic.license_type,
                                   "granted_on": lic.granted_on, "valid_until": lic.valid_until})
     due = sum(c["due"] for c in by_town.values())
@@ -464,7 +464,7 @@ def calendar(enterprises: Enterprises, as_of: date, campaign: CampaignRules) -> 
 
 def disclosure(enterprises: Enterprises) -> list[dict[str, Any]]:
     """Failed samples and violations found by inspection, for public disclosure (曝光)."""
-    items = []
+    items: list[dict[str, Any]] = []
     for eid, s in enterprises:
         items.extend(
             {**_ref(eid, s), "type": "sample_failed", "occurred_on": x.occurred_on, "reference": x.sample_no,

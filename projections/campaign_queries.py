@@ -42,13 +42,13 @@ from domain.enterprise import (
     SAMPLE_FAILED,
     SAMPLE_PASSED,
 )
+from domain.status import FATES
 from domain.values import FOOD_CATEGORIES, Area, ClosureReason, Kind, ProductCategory
 from projections.acts import CATEGORY_BITS, live, orders_with_fates
 from projections.campaign_figures import (
     ACTS,
     AREA_ORDER,
     CATEGORY_ORDER,
-    FATES,
     FOCUS_LIST,
     KIND_ORDER,
     CampaignRules,
@@ -57,7 +57,7 @@ from projections.campaign_figures import (
     _rate,
     _ratio,
 )
-from projections.dialect import as_date, as_json
+from projections.dialect import as_date, as_json, required_date
 from projections.listing import Listing, Row
 from projections.recorders import Tx
 
@@ -329,7 +329,8 @@ class CampaignQueries:
             "JOIN view_enterprises{sfx} e ON e.enterprise_id = o.enterprise_id WHERE o.fate = 'overdue'",
             "o.deadline, e.name{C}, e.town{C}, o.enterprise_id{C}, o.issued_on, o.version",
             lambda r: {**_ref(r), "order_no": r["order_no"], "issued_on": as_date(r["issued_on"]),
-                       "deadline": as_date(r["deadline"]), "days_overdue": (self.as_of - as_date(r["deadline"])).days,
+                       "deadline": required_date(r["deadline"]),
+                       "days_overdue": (self.as_of - required_date(r["deadline"])).days,
                        "issued_by": r["issued_by"]})
         return {
             **_counts(total, keys),
