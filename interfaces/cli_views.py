@@ -27,7 +27,7 @@ def rebuild(
 ) -> None:
     """Rebuild a view from zero into new tables and switch over when caught up (writes go on meanwhile)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     from application.settings import Settings
     from projections.rebuild import Rebuild
@@ -46,7 +46,11 @@ def rebuild(
                        TimeRemainingColumn())
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task(name, total=job.last_position())
-                job.build(lambda position, task=task: progress.update(task, completed=position))
+
+                def advance(position: int, progress: Progress = progress, task: TaskID = task) -> None:
+                    progress.update(task, completed=position)
+
+                job.build(advance)
                 position = job.switch_over()
                 progress.update(task, total=max(position, 1), completed=position)
         finally:

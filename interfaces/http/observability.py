@@ -157,7 +157,7 @@ def metrics_text(app: FastAPI) -> bytes:
         from prometheus_client import multiprocess
 
         merged = CollectorRegistry()
-        multiprocess.MultiProcessCollector(merged)
+        multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]  # unannotated in prometheus_client
         return generate_latest(merged) + generate_latest(live)
     return generate_latest(REGISTRY) + generate_latest(live)
 
@@ -197,10 +197,10 @@ class TextFormatter(logging.Formatter):
         return f"{record.levelname.lower()} {record.name} [{rid}] {record.getMessage()} {fields}".rstrip()
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stderr(logging.StreamHandler[Any]):
     """Writes to whatever sys.stderr is at the time (test runners swap it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 

@@ -131,7 +131,8 @@ def phase_label(figures: Mapping[str, Any]) -> str:
     for p in figures["calendar"]["phases"]:
         if p["key"] == figures["phase"]:
             return str(p["label"])
-    return PHASE_OUTSIDE.get(figures["phase"], figures["phase"])
+    phase: str = figures["phase"]
+    return PHASE_OUTSIDE.get(phase, phase)
 
 
 def build_report(figures: Mapping[str, Any]) -> Report:

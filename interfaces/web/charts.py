@@ -40,7 +40,7 @@ def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
 def _nice_max(value: int) -> int:
     if value <= 5:
         return max(value, 1)
-    step = 10 ** (len(str(value)) - 1)
+    step: int = 10 ** (len(str(value)) - 1)
     return ((value + step - 1) // step) * step
 
 

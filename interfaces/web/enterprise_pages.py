@@ -119,7 +119,7 @@ def _enterprise_page(enterprise_id: UUID, request: Request, visitor: Visitor, le
                 options=_options(history, current, registration), open_act=form.key if form else None,
                 after_version=after_version,
                 submission=submission, form_key=new_key(), today=today, active="enterprises", refusal=refusal,
-                recorded=int(recorded) if (recorded or "").isdigit() and len(recorded) < 10 else None)
+                recorded=int(recorded) if recorded and recorded.isdigit() and len(recorded) < 10 else None)
 
 
 def _latest_position(ledger: Ledger, enterprise_id: UUID, history: HistoryPage) -> int:

@@ -87,8 +87,9 @@ def campaign_list(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, w
             names = [*LISTS, *(FOCUS_LIST.format(key=f.key) for f in campaign.focus)]
             raise errors.NotFound(f"报告中没有名单 {name} (no list {name}; lists: {', '.join(names)})", field="name")
         page = rows.page(limit, offset)
-    return jsonable({"as_of": day, "known_at": moment, "list": name, "items": page, "total": rows.total,
-                     "limit": limit, "offset": offset})
+    answer: dict[str, Any] = jsonable({"as_of": day, "known_at": moment, "list": name, "items": page,
+                                       "total": rows.total, "limit": limit, "offset": offset})
+    return answer
 
 
 @router.get("/disclosure", responses=problems.responses(401, 422, 503))
@@ -99,5 +100,6 @@ def disclosure(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, wait
     with views.status.read() as tx:
         rows = CampaignQueries(tx, day, moment, campaign_settings(request).campaign_for(day)).disclosure()
         page = rows.page(limit, offset)
-    return jsonable({"as_of": day, "known_at": moment, "items": page, "total": rows.total, "limit": limit,
-                     "offset": offset})
+    answer: dict[str, Any] = jsonable({"as_of": day, "known_at": moment, "items": page, "total": rows.total,
+                                       "limit": limit, "offset": offset})
+    return answer
