@@ -136,14 +136,14 @@ class CachedRepository(Repository[UUID]):
     def _cached(self, aggregate_id: UUID) -> _Entry | None:
         assert self.cache is not None  # noqa: S101 - __init__ always asks the library for an LRU
         try:
-            return self.cache.get(aggregate_id)  # type: ignore[return-value]
+            return self.cache.get(aggregate_id)  # type: ignore[return-value]  # the LRU holds our _Entry, not the aggregate
         except KeyError:
             return None
 
     def _put(self, aggregate_id: UUID, aggregate: Any, current_at: float | None = None) -> _Entry:
         assert self.cache is not None  # noqa: S101 - __init__ always asks the library for an LRU
         entry = _Entry(aggregate, time.monotonic() if current_at is None else current_at)
-        self.cache.put(aggregate_id, entry)  # type: ignore[arg-type]
+        self.cache.put(aggregate_id, entry)  # type: ignore[arg-type]  # the LRU holds our _Entry, not the aggregate
         return entry
 
     def _current(self, aggregate_id: UUID, projector_func: Any) -> _Entry:
@@ -164,5 +164,5 @@ class CachedRepository(Repository[UUID]):
                 raise AggregateNotFoundError(aggregate_id)
             entry.aggregate = aggregate
         entry.current_at = asked_at
-        self.cache.put(aggregate_id, entry)  # type: ignore[union-attr, arg-type]
+        self.cache.put(aggregate_id, entry)  # type: ignore[union-attr, arg-type]  # _cached/_put checked the LRU; it holds _Entry
         return entry

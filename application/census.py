@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -77,7 +77,10 @@ def row_key(enterprise: Enterprise) -> str:
     return "place:" + "|".join(" ".join(p.split()) for p in parts)
 
 
-def _enum(cls: type[Labelled], raw: Any) -> Labelled:
+_L = TypeVar("_L", bound=Labelled)
+
+
+def _enum(cls: type[_L], raw: Any) -> _L:
     text = str(raw).strip()
     for member in cls:
         if text in (member.value, member.label):
@@ -100,7 +103,7 @@ def _date(raw: Any) -> date:
 
 def _categories(raw: Any) -> list[ProductCategory]:
     text = str(raw or "").replace("，", ",").replace("、", ",").replace(";", ",")
-    return [_enum(ProductCategory, part) for part in text.split(",") if part.strip()]  # type: ignore[misc]
+    return [_enum(ProductCategory, part) for part in text.split(",") if part.strip()]
 
 
 def parse_row(number: int, raw: dict[str, Any], *, actor: Actor, today: date) -> Enterprise | list[RowError]:

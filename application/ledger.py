@@ -68,7 +68,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
         snapshot_interval: int = 50,
     ) -> None:
         self.cache_size = cache_size
-        self.snapshotting_intervals = (  # type: ignore[misc]
+        self.snapshotting_intervals = (  # type: ignore[misc]  # the library types it as a class variable
             {Enterprise: snapshot_interval, Official: snapshot_interval} if snapshot_interval > 0 else {}
         )
         env = dict(env or {})
@@ -94,7 +94,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
 
     @property
     def repository(self) -> CachedRepository:
-        return self._repository  # type: ignore[return-value]
+        return self._repository  # type: ignore[return-value]  # construct_repository made a CachedRepository
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         recordings = super()._record(processing_event)

@@ -88,7 +88,10 @@ class Official(RecordedInOrder, Aggregate):
 
     @event(Appointed)
     def __init__(
-        self, *, id: UUID, actor: Actor, occurred_on: date, name: str, unit: str, role: str, towns: list[str]  # noqa: A002
+        self,
+        *,
+        id: UUID,  # noqa: A002 - the library's name for an aggregate's id
+        actor: Actor, occurred_on: date, name: str, unit: str, role: str, towns: list[str],
     ) -> None:
         self.name = name
         self.unit = unit

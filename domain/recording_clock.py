@@ -47,5 +47,6 @@ class RecordedInOrder:
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         if kwargs.get("timestamp") is None:
-            kwargs["timestamp"] = max(recording_time(), self.modified_on)  # type: ignore[attr-defined]
-        super().trigger_event(event_class, **kwargs)  # type: ignore[misc]
+            modified_on = self.modified_on  # type: ignore[attr-defined]  # a mixin: the aggregate has it
+            kwargs["timestamp"] = max(recording_time(), modified_on)
+        super().trigger_event(event_class, **kwargs)  # type: ignore[misc]  # a mixin: the aggregate's trigger_event

@@ -481,18 +481,18 @@ class CampaignQueries:
     def list_named(self, name: str) -> Listing | None:
         """One list of the report by its API name (campaign_figures.LISTS), computing only its part."""
         if name in ("still_unlicensed", "fringe_workshops", "closed_enterprises"):
-            return self.licensing()[name]  # type: ignore[no-any-return]
+            return self.licensing()[name]  # type: ignore[no-any-return]  # the figures' lists are Listings
         if name == "overdue_orders":
-            return self.rectification()["overdue_orders"]  # type: ignore[no-any-return]
+            return self.rectification()["overdue_orders"]  # type: ignore[no-any-return]  # as above
         if name == "review_shortfall":
-            return self.annual_review()["shortfall"]  # type: ignore[no-any-return]
+            return self.annual_review()["shortfall"]  # type: ignore[no-any-return]  # as above
         if name == "without_follow_up":
-            return self._follow_up()["without_follow_up"]  # type: ignore[no-any-return]
+            return self._follow_up()["without_follow_up"]  # type: ignore[no-any-return]  # as above
         if name == "disclosure":
             return self.disclosure()
         for n, lst in enumerate(self.campaign.focus):
             if name == FOCUS_LIST.format(key=lst.key):
-                return self._focus_list(n, lst)["members"]  # type: ignore[no-any-return]
+                return self._focus_list(n, lst)["members"]  # type: ignore[no-any-return]  # as above
         return None
 
     # -- calendar ------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class ViewRecorder(TrackingRecorder):
         raise NotImplementedError
 
     def track(self, tx: Tx, tracking: Tracking) -> None:
-        self._insert_tracking(tx.cursor, tracking)  # type: ignore[attr-defined]
+        self._insert_tracking(tx.cursor, tracking)  # type: ignore[attr-defined]  # each backend's recorder has it
 
     def position(self) -> int:
         """The last notification id this view has processed (0 before the first)."""

@@ -27,7 +27,7 @@ from domain.official import Caller
 
 
 async def ledger(request: Request) -> Ledger:
-    return request.app.state.ledger  # type: ignore[no-any-return]
+    return request.app.state.ledger  # type: ignore[no-any-return]  # app.state is untyped; create_app puts it there
 
 
 LedgerDep = Annotated[Ledger, Depends(ledger)]

@@ -62,7 +62,7 @@ def problem(
         detail=detail,
         instance=instance,
         rule=rule,
-        errors=list(field_errors),  # type: ignore[arg-type]
+        errors=list(field_errors),  # type: ignore[arg-type]  # pydantic validates the dicts
     )
     document = {**body.model_dump(mode="json"), **(extensions or {})}  # RFC 9457 extension members
     return JSONResponse(document, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -199,7 +199,7 @@ def _document_problems(app: FastAPI) -> None:
             app.openapi_schema = schema
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise it
 
 
 CREATED: dict[int | str, dict[str, Any]] = {

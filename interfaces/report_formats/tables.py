@@ -114,7 +114,7 @@ def _list_table(title: str, cols: tuple[str, ...], items: Listing | Iterable[Map
     def make_row(item: Mapping[str, Any]) -> tuple[list[Any], bool]:
         return [*_ent(item), *row(item)], flag(item) if callable(flag) else flag
 
-    source = items if isinstance(items, Listing) else listing(list(items))  # type: ignore[arg-type]
+    source = items if isinstance(items, Listing) else listing(list(items))  # type: ignore[arg-type]  # items is not a Listing here
     return Table(title, _cols(*ENTERPRISE_COLS, *cols), source=source, make_row=make_row)
 
 

@@ -176,7 +176,8 @@ def record(form: Form, ledger: Ledger, caller: Caller, today: date, enterprise_i
         if isinstance(command, Register):
             result = ledger.register(command, by=caller, today=today, idempotency=idempotency)
         else:
-            assert isinstance(command, EnterpriseCommand) and enterprise_id is not None  # noqa: S101 - FORMS' acts are an enterprise's
+            # FORMS' acts other than registering are an enterprise's
+            assert isinstance(command, EnterpriseCommand) and enterprise_id is not None  # noqa: S101 - see above
             result = ledger.record(enterprise_id, command, by=caller, today=today, idempotency=idempotency)
     except errors.DomainError as e:
         status = {errors.NotPermitted: 403, errors.NotFound: 404, errors.InvalidValue: 422}

@@ -42,7 +42,7 @@ class Server:
 
     @property
     def ledger(self) -> Ledger:
-        return self.app.state.ledger  # type: ignore[no-any-return]
+        return self.app.state.ledger  # type: ignore[no-any-return]  # app.state is untyped
 
 
 def _free_port() -> int:

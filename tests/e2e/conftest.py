@@ -57,7 +57,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def ledger(app: FastAPI) -> Ledger:
-    return app.state.ledger  # type: ignore[no-any-return]
+    return app.state.ledger  # type: ignore[no-any-return]  # app.state is untyped
 
 
 Appoint = Callable[..., dict[str, str]]
