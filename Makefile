@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test setup demo clean bench
+.PHONY: serve test lint setup demo clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ setup: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/zhijian serve --demo
 
-test: $(STAMP)
+# The lint and type gate: ruff over the whole tree, mypy (strict) over the application packages.
+# `make test` runs it first.
+TYPED := domain application projections interfaces seeding
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy $(TYPED)
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks on a PostgreSQL server of their own: BENCH_SCALE=city (default, a few minutes) | province | tiny.

@@ -59,7 +59,7 @@ class CachedRepository(Repository[UUID]):
         super().__init__(event_store, snapshot_store=snapshot_store, cache_maxsize=max(1, cache_size),
                          fastforward=True, deepcopy_from_cache=False)
 
-    def get(self, aggregate_id: UUID, *, version: int | None = None,  # type: ignore[override]
+    def get(self, aggregate_id: UUID, *, version: int | None = None,
             projector_func: Any = project_aggregate, fastforward_skipping: bool = False,
             deepcopy_from_cache: bool = True) -> Any:
         if version is not None:  # a past version: reconstructed (from a snapshot at or before it)
@@ -109,13 +109,13 @@ class CachedRepository(Repository[UUID]):
                 self._put(aggregate.id, copy_aggregate(aggregate))
 
     def forget(self, aggregate_id: UUID) -> None:
-        assert self.cache is not None
+        assert self.cache is not None  # noqa: S101 - __init__ always asks the library for an LRU
         try:
             self.cache.get(aggregate_id, evict=True)
         except KeyError:
             pass
 
-    def __contains__(self, item: UUID) -> bool:  # type: ignore[override]
+    def __contains__(self, item: UUID) -> bool:
         try:
             self.get(item)
         except AggregateNotFoundError:
@@ -134,16 +134,16 @@ class CachedRepository(Repository[UUID]):
             self._disuse_fastforward_lock(aggregate_id)
 
     def _cached(self, aggregate_id: UUID) -> _Entry | None:
-        assert self.cache is not None
+        assert self.cache is not None  # noqa: S101 - __init__ always asks the library for an LRU
         try:
-            return self.cache.get(aggregate_id)  # type: ignore[return-value]
+            return self.cache.get(aggregate_id)  # type: ignore[return-value]  # the LRU holds our _Entry, not the aggregate
         except KeyError:
             return None
 
     def _put(self, aggregate_id: UUID, aggregate: Any, current_at: float | None = None) -> _Entry:
-        assert self.cache is not None
+        assert self.cache is not None  # noqa: S101 - __init__ always asks the library for an LRU
         entry = _Entry(aggregate, time.monotonic() if current_at is None else current_at)
-        self.cache.put(aggregate_id, entry)  # type: ignore[arg-type]
+        self.cache.put(aggregate_id, entry)  # type: ignore[arg-type]  # the LRU holds our _Entry, not the aggregate
         return entry
 
     def _current(self, aggregate_id: UUID, projector_func: Any) -> _Entry:
@@ -164,5 +164,5 @@ class CachedRepository(Repository[UUID]):
                 raise AggregateNotFoundError(aggregate_id)
             entry.aggregate = aggregate
         entry.current_at = asked_at
-        self.cache.put(aggregate_id, entry)  # type: ignore[union-attr, arg-type]
+        self.cache.put(aggregate_id, entry)  # type: ignore[union-attr, arg-type]  # _cached/_put checked the LRU; it holds _Entry
         return entry

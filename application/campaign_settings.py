@@ -187,7 +187,9 @@ def _check(settings: CampaignSettings) -> None:
     if not settings.phases:
         raise CampaignSettingsError("至少需要一个阶段 (a campaign needs at least one phase)")
     if not 0 < settings.review_target <= 1:
-        raise CampaignSettingsError(f"年审率目标应在 0 到 1 之间 (review target {settings.review_target} not in (0, 1])")
+        raise CampaignSettingsError(
+            f"年审率目标应在 0 到 1 之间 (review target {settings.review_target} not in (0, 1])"
+        )
     campaign = settings.campaign_for(date(2000 if settings.year is None else settings.year, 12, 31))
     previous_end: date | None = None
     for phase in campaign.phases:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -77,7 +77,10 @@ def row_key(enterprise: Enterprise) -> str:
     return "place:" + "|".join(" ".join(p.split()) for p in parts)
 
 
-def _enum(cls: type[Labelled], raw: Any) -> Labelled:
+_L = TypeVar("_L", bound=Labelled)
+
+
+def _enum(cls: type[_L], raw: Any) -> _L:
     text = str(raw).strip()
     for member in cls:
         if text in (member.value, member.label):
@@ -100,7 +103,7 @@ def _date(raw: Any) -> date:
 
 def _categories(raw: Any) -> list[ProductCategory]:
     text = str(raw or "").replace("，", ",").replace("、", ",").replace(";", ",")
-    return [_enum(ProductCategory, part) for part in text.split(",") if part.strip()]  # type: ignore[misc]
+    return [_enum(ProductCategory, part) for part in text.split(",") if part.strip()]
 
 
 def parse_row(number: int, raw: dict[str, Any], *, actor: Actor, today: date) -> Enterprise | list[RowError]:
@@ -136,7 +139,9 @@ def parse_row(number: int, raw: dict[str, Any], *, actor: Actor, today: date) ->
             kind=parsed["kind"],
             product_categories=parsed.get("product_categories", []),
             credit_code=str(values.get("credit_code") or "").strip() or None,
-            credit_code_verified_by_hand=str(values.get("credit_code_verified_by_hand", "")).strip().lower() in TRUE_WORDS,
+            credit_code_verified_by_hand=(
+                str(values.get("credit_code_verified_by_hand", "")).strip().lower() in TRUE_WORDS
+            ),
             address=str(values.get("address") or ""),
             notes=str(values.get("notes") or ""),
         )
@@ -214,13 +219,15 @@ class CensusImport:
                 except IntegrityError:
                     self._already(item, report, self.ledger.store.existing([agg.id for agg in item[2]]))
 
-    def _already(self, item: tuple[int, Enterprise, list[Aggregate]], report: ImportReport, existing: set[UUID]) -> bool:
+    def _already(self, item: tuple[int, Enterprise, list[Aggregate]], report: ImportReport,
+                 existing: set[UUID]) -> bool:
         number, enterprise, indexes = item
         row_index, *code_index = indexes
         if row_index.id in existing:
             report.already_registered += 1
             return True
         if code_index and code_index[0].id in existing:
-            report.errors.append(RowError(number, "credit_code", "该统一社会信用代码已由另一企业登记 (credit code already registered)"))
+            report.errors.append(RowError(number, "credit_code",
+                                          "该统一社会信用代码已由另一企业登记 (credit code already registered)"))
             return True
         return False

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -44,6 +44,8 @@ from domain.official import Caller, Official
 from domain.permissions import authorise
 from domain.status import ENVELOPE
 
+_A = TypeVar("_A")
+
 
 class Ledger(OfficialsMixin, Application[UUID]):
     """The zhijian application: enterprises and officials, stored immutably.
@@ -66,7 +68,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
         snapshot_interval: int = 50,
     ) -> None:
         self.cache_size = cache_size
-        self.snapshotting_intervals = (  # type: ignore[misc]
+        self.snapshotting_intervals = (  # type: ignore[misc]  # the library types it as a class variable
             {Enterprise: snapshot_interval, Official: snapshot_interval} if snapshot_interval > 0 else {}
         )
         env = dict(env or {})
@@ -92,7 +94,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
 
     @property
     def repository(self) -> CachedRepository:
-        return self._repository  # type: ignore[return-value]
+        return self._repository  # type: ignore[return-value]  # construct_repository made a CachedRepository
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         recordings = super()._record(processing_event)
@@ -115,7 +117,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
             counts[event.originator_id] = counts.get(event.originator_id, 0) + 1
         for aggregate_id, aggregate in processing_event.aggregates.items():
             interval = self.snapshotting_intervals.get(type(aggregate))
-            if not interval or aggregate.pending_events:
+            if not interval or not isinstance(aggregate, Aggregate) or aggregate.pending_events:
                 continue
             before = aggregate.version - counts.get(aggregate_id, 0)
             step = snapshot_step(aggregate.version, interval)
@@ -165,6 +167,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
 
     def _credit_code_taken(self, code: str) -> errors.CreditCodeTaken:
         index = self._created_once(CreditCodeIndex.create_id(code))
+        assert isinstance(index, CreditCodeIndex)  # noqa: S101 - called once the index is known to exist
         return errors.CreditCodeTaken(
             f"统一社会信用代码 {code} 已登记，企业 {index.enterprise_id} "
             f"(credit code already registered to enterprise {index.enterprise_id})"
@@ -259,7 +262,8 @@ class Ledger(OfficialsMixin, Application[UUID]):
         position = next(
             r.notification.id
             for r in recordings
-            if r.domain_event.originator_id == enterprise.id and r.domain_event.originator_version == last.originator_version
+            if r.domain_event.originator_id == enterprise.id
+            and r.domain_event.originator_version == last.originator_version
         )
         return CommandResult(enterprise.id, last.originator_version, position, last.timestamp)
 
@@ -270,7 +274,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
         record = self._created_once(IdempotencyRecord.create_id(by.id, idempotency.key))
         if record is None:
             return None
-        assert isinstance(record, IdempotencyRecord)
+        assert isinstance(record, IdempotencyRecord)  # noqa: S101 - the id is made from IdempotencyRecord's key
         if record.fingerprint != fingerprint(idempotency.request):
             raise errors.IdempotencyKeyReused(
                 f"Idempotency-Key {idempotency.key!r} 已用于另一请求 (already used with a different request body)"
@@ -293,7 +297,7 @@ class Ledger(OfficialsMixin, Application[UUID]):
             raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
         return aggregate
 
-    def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any:
+    def _get(self, cls: type[_A], aggregate_id: UUID, what: str) -> _A:
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -312,11 +316,13 @@ class Ledger(OfficialsMixin, Application[UUID]):
         if not isinstance(first, Enterprise.Event):  # its registration says what it is
             raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
         latest = self.store.last_version(enterprise_id) or 1
-        events = list(self.events.get(enterprise_id, gt=after_version or None, limit=limit))
+        # Every event of an enterprise is one of Enterprise's (its registration, checked above, says so).
+        events = cast(list[Enterprise.Event],
+                      list(self.events.get(enterprise_id, gt=after_version or None, limit=limit)))
         if limit is None:
             retracting = [e for e in events if isinstance(e, Enterprise.Retracted)]
         else:  # the retractions of this page's events may be on later pages: read them alone
-            retracting = [self.mapper.to_domain_event(s)
+            retracting = [cast(Enterprise.Retracted, self.mapper.to_domain_event(s))
                           for s in self.store.stored_events(enterprise_id, RETRACTED_TOPIC)]
         retractions = {e.event_version: Retraction(e.originator_version, e.reason, e.timestamp, e.actor)
                        for e in retracting}

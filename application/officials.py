@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -23,10 +23,26 @@ from domain.actor import Actor
 from domain.official import Caller, Official, TokenIndex, hash_token
 from domain.values import Role
 
+if TYPE_CHECKING:
+    from eventsourcing.application import LRUCache
+
+    from application.aggregate_cache import CachedRepository
+
+_A = TypeVar("_A")
+
 
 class OfficialsMixin:
     """The Ledger's use cases about officials (mixed into `application.ledger.Ledger`, which provides
     `save`, `repository`, `_get`, `_created_once` and `_token_owners`)."""
+
+    if TYPE_CHECKING:  # what the Ledger provides, as the type checker should see it
+        _token_owners: LRUCache[str, UUID]
+
+        @property
+        def repository(self) -> CachedRepository: ...
+        def save(self, *objs: Any, **kwargs: Any) -> Any: ...
+        def _get(self, cls: type[_A], aggregate_id: UUID, what: str) -> _A: ...
+        def _created_once(self, aggregate_id: UUID) -> Any | None: ...
 
     def appoint_official(
         self, *, by: Actor, today: date, name: str, unit: str, role: Role, towns: Iterable[str] = ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 from domain.actor import Actor
@@ -53,7 +53,11 @@ class HistoryPage(Sequence[HistoryEntry]):
     latest_version: int  # the enterprise's version now (its ETag), whatever the page
     next_after_version: int | None  # where the next page starts; None when this page reaches the end
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> HistoryEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[HistoryEntry]: ...
+    def __getitem__(self, index: int | slice) -> HistoryEntry | list[HistoryEntry]:
         return self.entries[index]
 
     def __len__(self) -> int:

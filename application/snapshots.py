@@ -85,7 +85,7 @@ class _MemberAsTopic(Transcoding):
         return [get_topic(type(obj.member)), obj.member.value]
 
     def decode(self, data: list[Any]) -> Enum:
-        return resolve_topic(data[0])(data[1])  # type: ignore[no-any-return]
+        return resolve_topic(data[0])(data[1])  # type: ignore[no-any-return]  # the topic names an Enum class
 
 
 class _PairsAsList(Transcoding):

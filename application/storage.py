@@ -66,12 +66,12 @@ class EventStoreAccess:
         module = type(recorder).__module__
         self.is_postgres = module.startswith("eventsourcing.postgres")
         if self.is_postgres:
-            self.datastore: Any = recorder.datastore  # type: ignore[attr-defined]
+            self.datastore: Any = recorder.datastore  # type: ignore[attr-defined]  # the library's recorders have it, not its base
             self.schema = self.datastore.schema or "public"
-            self.table = recorder.events_table_name  # type: ignore[attr-defined]
+            self.table = recorder.events_table_name  # type: ignore[attr-defined]  # as datastore
         else:
-            self.datastore = recorder.datastore  # type: ignore[attr-defined]
-            self.table = recorder.events_table_name  # type: ignore[attr-defined]
+            self.datastore = recorder.datastore  # type: ignore[attr-defined]  # as above
+            self.table = recorder.events_table_name  # type: ignore[attr-defined]  # as datastore
 
     # -- immutability ----------------------------------------------------------------
 

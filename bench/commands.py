@@ -48,7 +48,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
@@ -57,6 +56,7 @@ from eventsourcing.domain import Aggregate, event
 
 from application.bootstrap import build_ledger
 from application.census import CensusImport
+from application.commands import Inspect
 from application.ledger import Ledger
 from application.settings import Settings
 from bench.figures import Figure, Results, print_figures
@@ -64,7 +64,6 @@ from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
 from domain.enterprise import Enterprise
 from domain.official import Caller
-from application.commands import Inspect
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {"tiny": 1.5, "small": 3.0, "medium": 9.0, "large": 18.0, "province": 18.0}  # seconds per mode, all rounds
@@ -239,7 +238,7 @@ def serving(settings: Settings, workers: int) -> Iterator[tuple[int, int]]:
     cmd = [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port)]
     if workers > 1:
         cmd += ["--workers", str(workers)]
-    log = open(settings.data_dir / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed below
+    log = open(settings.data_dir / f"serve-{port}.log", "wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -273,7 +272,7 @@ def projecting(settings: Settings) -> Iterator[int | None]:
         yield None
         return
     env = {**os.environ, "ZHIJIAN_DATA_DIR": str(settings.data_dir), "ZHIJIAN_DATABASE_URL": str(settings.database_url)}
-    log = open(settings.data_dir / "project.log", "wb")  # noqa: SIM115 - closed below
+    log = open(settings.data_dir / "project.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "project"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -283,7 +282,8 @@ def projecting(settings: Settings) -> Iterator[int | None]:
         # them: the lock keys do not name the schema), so that the servers started next stand by.
         deadline = time.monotonic() + 15
         with psycopg.connect(urlunsplit(urlsplit(str(settings.database_url))._replace(query=""))) as conn:
-            while conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").fetchone()[0] < 2:
+            held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            while conn.execute(held).fetchone()[0] < 2:
                 if proc.poll() is not None:
                     raise RuntimeError(f"zhijian project stopped: see {log.name}")
                 if time.monotonic() > deadline:
@@ -405,7 +405,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
         mine = enterprises[i::threads]
 
         def command(n: int) -> bool:
-            ledger.record(mine[n % len(mine)], Inspect(occurred_on=registered_on, outcome="compliant"), by=chief, today=bureau_today())
+            ledger.record(mine[n % len(mine)], Inspect(occurred_on=registered_on, outcome="compliant"), by=chief,
+                          today=bureau_today())
             return True
 
         return command
@@ -475,7 +476,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
     for mode in ("ledger", one, many):
         results.add(Figure(f"CPU per command, all our processes: {mode}", per_command[mode], "ms",
                            "the same for the library's get+save", per_command["baseline"],
-                           notes=f"servers and projections {server_cpu[mode] / max(1, len(merged[mode].latencies)) * 1000:.2f}"
+                           notes="servers and projections "
+                                 f"{server_cpu[mode] / max(1, len(merged[mode].latencies)) * 1000:.2f}"
                                  " ms; includes projecting these events into the views"))
 
     short_ms, long_ms = history
@@ -506,7 +508,8 @@ def bench_store(store: str, settings: Settings, folder: Path, scale: str, thread
     return results
 
 
-def history_cost(port: int, token: str, occurred_on: date, short: UUID, long: UUID, seconds: float) -> tuple[float, float]:
+def history_cost(port: int, token: str, occurred_on: date, short: UUID, long: UUID,
+                 seconds: float) -> tuple[float, float]:
     """Mean latency (ms) of one client's commands on the short and the long enterprise, alternating."""
     client = Client(port, token, occurred_on)
     for _ in range(20):  # warm both up

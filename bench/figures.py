@@ -15,7 +15,7 @@ import platform
 import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -62,7 +62,7 @@ class Results:
             "scale": self.scale,
             "store": self.store,
             "machine": machine(),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "context": self.context,
             "figures": [{**asdict(f), "ratio": f.ratio} for f in self.figures],
         }

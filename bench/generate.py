@@ -34,7 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,8 @@ from application.settings import Settings
 from bench.figures import RESULTS, Figure, Results
 from bench.province import SCALES, PlannedAct, Province, plan_province
 from domain.actor import SYSTEM, Actor
-from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.acts import Act
+from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.enterprise import CreditCodeIndex, Enterprise
 from domain.errors import DomainError
 from domain.official import Caller
@@ -90,7 +90,7 @@ class ContentDigest:
         if isinstance(value, Actor):
             return [self._plain(value.official_id), value.name, value.unit, str(value.role.value)]
         if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).isoformat()
+            return value.astimezone(UTC).isoformat()
         if isinstance(value, date):
             return value.isoformat()
         raise TypeError(f"no digest for {type(value).__name__}")
@@ -128,7 +128,7 @@ class Generated:
 
 
 def _recorded_at(at: int) -> datetime:
-    return datetime.fromtimestamp(at, timezone.utc)
+    return datetime.fromtimestamp(at, UTC)
 
 
 class Generator:
@@ -144,13 +144,13 @@ class Generator:
         self.callers: list[Caller] = []
         self.enterprises: list[Enterprise | None] = [None] * len(province.enterprises)
         self.pending: list[Any] = []
-        self.clock = [datetime.now(timezone.utc)]
+        self.clock = [datetime.now(UTC)]
         self.first_recorded: datetime | None = None
         self.last_recorded: datetime | None = None
 
     def appoint_officials(self) -> None:
         """Appointed two days before the campaign, through the ledger (tokens stay in memory)."""
-        self.clock[0] = datetime.combine(self.p.start - timedelta(days=2), dtime(9, 0), BUREAU_TZ).astimezone(timezone.utc)
+        self.clock[0] = datetime.combine(self.p.start - timedelta(days=2), dtime(9, 0), BUREAU_TZ).astimezone(UTC)
         today = bureau_date(self.clock[0])
         for o in self.p.officials:
             appointed = self.ledger.appoint_official(by=SYSTEM, today=today, name=o.name, unit=o.unit, role=o.role,
@@ -197,7 +197,9 @@ class Generator:
         caller = self.callers[act.by]
         # The ledger's authorisation (domain/permissions.py): role, then towns.
         if not may(caller, ACTS[act.act]) or not caller.covers(planned.town):
-            raise GeneratorBug(f"{caller.name} ({caller.role.value}, {caller.towns}) may not {act.act} in {planned.town}")
+            raise GeneratorBug(
+                f"{caller.name} ({caller.role.value}, {caller.towns}) may not {act.act} in {planned.town}"
+            )
         actor = caller.as_actor
         try:
             if act.act == "register":
@@ -335,9 +337,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="city")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--year", type=int, default=DEFAULT_YEAR, help="the campaign year (its simulated year must be past)")
-    parser.add_argument("--database-url", default=None, help="postgresql://...; default ZHIJIAN_DATABASE_URL, else SQLite")
-    parser.add_argument("--data-dir", type=Path, default=None, help="SQLite folder (recreated); default var/bench/<scale>-seed<N>")
+    parser.add_argument("--year", type=int, default=DEFAULT_YEAR,
+                        help="the campaign year (its simulated year must be past)")
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql://...; default ZHIJIAN_DATABASE_URL, else SQLite")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="SQLite folder (recreated); default var/bench/<scale>-seed<N>")
     parser.add_argument("--batch", type=int, default=1000, help="events per transaction")
     parser.add_argument("--no-baseline", action="store_true", help="skip the library's raw batched-save baseline")
     args = parser.parse_args(argv)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bench import vocabulary as words
@@ -137,7 +137,7 @@ def campaign_window(year: int, today: date) -> tuple[date, date]:
 
 
 def plan_province(scale: Scale, seed: int, year: int, now: datetime | None = None) -> Province:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     start, end = campaign_window(year, now.astimezone(BUREAU_TZ).date())
     rng = random.Random(f"{seed}/province")
     towns = _towns(rng, scale.towns)
@@ -157,7 +157,7 @@ def census_rows(n: int, seed: int, year: int, towns: int = 20) -> list[dict[str,
     start = date(year, 8, 5)
     province = Province(Scale("census", n, towns, 30), seed, year, start, date(year, 9, 30), town_list,
                         _officials(rng, 30, town_list), [])
-    planner = _Planner(province, datetime.now(timezone.utc))
+    planner = _Planner(province, datetime.now(UTC))
     rows = []
     for i in range(n):
         e = planner.enterprise(i, history=False)
@@ -212,7 +212,7 @@ def _officials(rng: random.Random, n: int, towns: list[Town]) -> list[PlannedOff
         home = towns[i % len(towns)].name
         second = towns[(i + 1) % len(towns)].name
         add(f"{home}质监站", "inspector", (home, second) if rng.random() < 0.3 and len(towns) > 1 else (home,))
-    for i in range(unit_inspectors):
+    for _ in range(unit_inspectors):
         add("稽查大队", "inspector", ())
     block = -(-len(towns) // town_supervisors)
     for i in range(town_supervisors):
@@ -357,7 +357,8 @@ class _History:
         self.inspector = rng.choice(inspectors)
         self.inspectors = inspectors
         unit = words.FOOD_OFFICE if self.kind.is_food else words.INSPECTION_SECTION
-        self.unit_chiefs = planner.unit_supervisors.get(unit) or [o for v in planner.unit_supervisors.values() for o in v]
+        self.unit_chiefs = (planner.unit_supervisors.get(unit)
+                            or [o for v in planner.unit_supervisors.values() for o in v])
         town_chiefs = planner.town_supervisors[e.town]
         self.chief = rng.choice(town_chiefs) if town_chiefs and rng.random() < 0.6 else rng.choice(self.unit_chiefs)
         self.town_chiefs = town_chiefs
@@ -501,7 +502,8 @@ class _History:
         if campaign_day is None:  # registered after the implementation phase: inspected at or soon after registration
             campaign_day = self.day(self.registered_on, self.registered_on + timedelta(days=30))
         days = [campaign_day] if campaign_day else []
-        extra = rng.choices((0, 1, 2, 3, 4), (20, 30, 25, 15, 10) if self.e.kind == "sales_point" else (8, 22, 30, 25, 15))[0]
+        extra = rng.choices((0, 1, 2, 3, 4),
+                            (20, 30, 25, 15, 10) if self.e.kind == "sales_point" else (8, 22, 30, 25, 15))[0]
         for _ in range(extra):
             d = self.day(self.registered_on, self.end)
             if d:
@@ -575,7 +577,8 @@ class _History:
             if failed is not None and fate == "failed_then_passed":
                 verify(self.day(failed.on + timedelta(days=10), failed.on + timedelta(days=40)), True, failed.at)
             elif failed is not None:
-                self.close("failed_rectification", self.day(failed.on + timedelta(days=7), failed.on + timedelta(days=30)))
+                self.close("failed_rectification",
+                           self.day(failed.on + timedelta(days=7), failed.on + timedelta(days=30)))
 
     # -- samples ----------------------------------------------------------------------------
 
@@ -621,7 +624,8 @@ class _History:
         return sampled
 
     def sample_number(self, on: date) -> str:
-        return f"CJ{on.year}{self.planner.town_index[self.e.town]:03d}{self.planner.number('sample/' + self.e.town):06d}"
+        town = self.planner.town_index[self.e.town]
+        return f"CJ{on.year}{town:03d}{self.planner.number('sample/' + self.e.town):06d}"
 
     # -- closures -------------------------------------------------------------------------
 
@@ -638,7 +642,8 @@ class _History:
     def voluntary_closure(self) -> None:
         r = self.rng.random()
         if r < 0.012:
-            self.close("voluntary" if r < 0.009 else "other", self.day(self.registered_on + timedelta(days=30), self.end))
+            self.close("voluntary" if r < 0.009 else "other",
+                       self.day(self.registered_on + timedelta(days=30), self.end))
 
     def keep_what_the_rules_allow(self) -> None:
         """A closed enterprise accepts only inspections after its closure: the earliest closure wins."""
@@ -646,7 +651,8 @@ class _History:
             return
         closure = min(self.closures, key=lambda a: (a.on, a.seq))
         kept = [a for a in self.acts if a.act in ("register", "inspect") or a.on < closure.on]
-        closure.at = self.after_registration(closure.on, after=max((a.at for a in kept if a.on <= closure.on), default=0))
+        closure.at = self.after_registration(closure.on,
+                                             after=max((a.at for a in kept if a.on <= closure.on), default=0))
         town = self.e.town
         closure.args["decision_no"] = f"{town[:2]}质监关〔{closure.on.year}〕{self.planner.number('closure/' + town)}号"
         kept.append(closure)

@@ -13,7 +13,8 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import httpx
@@ -89,7 +90,8 @@ class ReportBench:
         samples = [get(self.client, "/healthz") for _ in range(60)]
         return percentile([s.ms for s in samples], 95)
 
-    def figure(self, name: str, samples: list[Sample], p: float, target_ms: float, floor: float, notes: str = "") -> None:
+    def figure(self, name: str, samples: list[Sample], p: float, target_ms: float, floor: float,
+               notes: str = "") -> None:
         ok = [s.ms for s in samples if s.status == 200]
         failed = len(samples) - len(ok)
         value = percentile(ok, p) if ok else self.timeout * 1000
@@ -99,7 +101,8 @@ class ReportBench:
         if statuses:
             detail += f" (status {statuses})"
         self.results.add(Figure(name, value, "ms", "GET /healthz p95 (HTTP floor)", floor,
-                                target=f"<= {target_ms:.0f} ms", met=met, notes="; ".join(x for x in (detail, notes) if x)))
+                                target=f"<= {target_ms:.0f} ms", met=met,
+                                notes="; ".join(x for x in (detail, notes) if x)))
 
     def run(self) -> None:
         floor = self.floor()
@@ -155,7 +158,8 @@ class ReportBench:
 
 
 def measure_reports(api: Api, token: str, start: date, end: date, scale: str, store: str, **kwargs: Any) -> Results:
-    results = Results("reports", scale, store, context={"workers": api.workers, "simulated_year": [str(start), str(end)]})
+    results = Results("reports", scale, store,
+                      context={"workers": api.workers, "simulated_year": [str(start), str(end)]})
     bench = ReportBench(api, token, start, end, results, **kwargs)
     try:
         bench.run()

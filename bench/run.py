@@ -59,7 +59,8 @@ def profiling(pid: int, name: str, enabled: bool) -> Iterator[None]:
         return
     PROFILES.mkdir(parents=True, exist_ok=True)
     out = PROFILES / f"{name}.svg"
-    recorder = subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "50", "--output", str(out)],
+    recorder = subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "50",
+                                 "--output", str(out)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1)
     try:
@@ -71,7 +72,8 @@ def profiling(pid: int, name: str, enabled: bool) -> Iterator[None]:
         except subprocess.TimeoutExpired:
             recorder.kill()
             _, err = recorder.communicate()
-        print(f"  profile: {out}" if out.exists() else f"  py-spy wrote no profile: {err.decode(errors='replace')[-300:]}")
+        print(f"  profile: {out}" if out.exists()
+              else f"  py-spy wrote no profile: {err.decode(errors='replace')[-300:]}")
 
 
 def generate_step(url: str, scale: str, seed: int, year: int) -> tuple[dict, list, Results]:
@@ -123,7 +125,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--census-rows", type=int, default=50_000)
     parser.add_argument("--report-budget", type=float, default=90, help="seconds per report endpoint at most")
     parser.add_argument("--profile", action="store_true", default=bool(os.environ.get("BENCH_PROFILE")))
-    parser.add_argument("--only", default="", help="comma-separated steps: generate,rebuild,reports,burst,census,commands")
+    parser.add_argument("--only", default="",
+                        help="comma-separated steps: generate,rebuild,reports,burst,census,commands")
     args = parser.parse_args(argv)
     only = set(filter(None, args.only.split(","))) or {"generate", "rebuild", "reports", "burst", "census", "commands"}
     scale = args.scale

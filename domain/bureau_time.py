@@ -6,7 +6,7 @@ in the bureau's days, whatever time zone the server runs in.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 BUREAU_TZ = timezone(timedelta(hours=8), "CST")
 
@@ -18,4 +18,4 @@ def bureau_date(moment: datetime) -> date:
 
 def bureau_today(now: datetime | None = None) -> date:
     """Today in the bureau; the domain itself never asks: commands bring it in."""
-    return bureau_date(now or datetime.now(timezone.utc))
+    return bureau_date(now or datetime.now(UTC))

@@ -33,12 +33,14 @@ def validate(code: str, *, verified_by_hand: bool = False) -> str:
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
         raise InvalidCreditCode(
-            f"统一社会信用代码含非法字符 {''.join(bad)} (characters not allowed: {''.join(bad)}; I, O, S, V, Z are never used)"
+            f"统一社会信用代码含非法字符 {''.join(bad)} "
+            f"(characters not allowed: {''.join(bad)}; I, O, S, V, Z are never used)"
         )
     expected = check_character(code[:17])
     if code[17] != expected and not verified_by_hand:
         raise InvalidCreditCode(
             f"统一社会信用代码校验位错误：应为 {expected}，实为 {code[17]} "
-            f"(check character should be {expected}; set credit_code_verified_by_hand if the code was checked against the licence)"
+            f"(check character should be {expected}; "
+            "set credit_code_verified_by_hand if the code was checked against the licence)"
         )
     return code

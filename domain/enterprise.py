@@ -21,8 +21,8 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import credit_code as credit_codes
 from domain import errors
-from domain.acts import Act
 from domain.actor import Actor
+from domain.acts import Act
 from domain.recording_clock import RecordedInOrder, recording_time
 from domain.text import refuse_control_characters
 from domain.values import (
@@ -282,7 +282,9 @@ class Enterprise(RecordedInOrder, Aggregate):
         outcome = Outcome(outcome)
         codes = sorted({FindingCode(f).value for f in findings})
         if outcome is Outcome.VIOLATION and not codes:
-            raise errors.ViolationWithoutFindings("结论为违法违规时须至少列出一项问题 (a violation lists at least one finding)")
+            raise errors.ViolationWithoutFindings(
+                "结论为违法违规时须至少列出一项问题 (a violation lists at least one finding)"
+            )
         self._inspected(actor=actor, occurred_on=occurred_on, outcome=outcome.value, findings=codes, notes=notes)
 
     @event(Inspected)
@@ -341,9 +343,11 @@ class Enterprise(RecordedInOrder, Aggregate):
             )
         if occurred_on < order.occurred_on:
             raise errors.VerificationBeforeOrder(
-                f"复查日期 {occurred_on} 早于整改通知日期 {order.occurred_on} (a verification is dated on or after its order)"
+                f"复查日期 {occurred_on} 早于整改通知日期 {order.occurred_on} "
+                "(a verification is dated on or after its order)"
             )
-        self._rectification_verified(actor=actor, occurred_on=occurred_on, order_no=order_no, passed=bool(passed), notes=notes)
+        self._rectification_verified(actor=actor, occurred_on=occurred_on, order_no=order_no, passed=bool(passed),
+                                     notes=notes)
 
     @event(RectificationVerified)
     def _rectification_verified(self, actor: Actor, occurred_on: date, order_no: str, passed: bool, notes: str) -> None:
@@ -374,7 +378,9 @@ class Enterprise(RecordedInOrder, Aggregate):
                 f"(a {self.kind.value} holds {self.kind.required_license.value}, not {license_type.value})"
             )
         if self.license(license_no) is not None:
-            raise errors.DuplicateLicenseNo(f"证书编号 {license_no} 已存在 (license number {license_no} is already used)")
+            raise errors.DuplicateLicenseNo(
+                f"证书编号 {license_no} 已存在 (license number {license_no} is already used)"
+            )
         self._licensed(
             actor=actor,
             occurred_on=occurred_on,
@@ -388,7 +394,8 @@ class Enterprise(RecordedInOrder, Aggregate):
     def _licensed(
         self, actor: Actor, occurred_on: date, license_type: str, license_no: str, valid_until: date, notes: str
     ) -> None:
-        self._record(self.Licensed, occurred_on, license_no=license_no, license_type=license_type, valid_until=valid_until)
+        self._record(self.Licensed, occurred_on, license_no=license_no, license_type=license_type,
+                     valid_until=valid_until)
 
     def review_license(
         self,
@@ -408,10 +415,12 @@ class Enterprise(RecordedInOrder, Aggregate):
             raise errors.LicenseNotHeld(f"企业未持有证书 {license_no} (the enterprise holds no license {license_no})")
         if occurred_on < held.occurred_on:
             raise errors.ReviewBeforeGrant(f"年审日期早于发证日期 {held.occurred_on} (review dated before the grant)")
-        if any(a.data["license_no"] == license_no and a.data["year"] == year for _, a in self.live(self.LicenseReviewed)):
+        reviews = (a for _, a in self.live(self.LicenseReviewed))
+        if any(a.data["license_no"] == license_no and a.data["year"] == year for a in reviews):
             raise errors.DuplicateReview(f"证书 {license_no} 的 {year} 年度年审已记录 (already reviewed for {year})")
         self._license_reviewed(
-            actor=actor, occurred_on=occurred_on, license_no=license_no, year=int(year), passed=bool(passed), notes=notes
+            actor=actor, occurred_on=occurred_on, license_no=license_no, year=int(year), passed=bool(passed),
+            notes=notes
         )
 
     @event(LicenseReviewed)
@@ -509,7 +518,8 @@ class Enterprise(RecordedInOrder, Aggregate):
             )
         if target is None:
             raise errors.CannotRetract(
-                f"本企业没有可更正的第 {event_version} 号事件 (no event {event_version} of this enterprise can be retracted)"
+                f"本企业没有可更正的第 {event_version} 号事件 "
+                f"(no event {event_version} of this enterprise can be retracted)"
             )
         dependants = self._dependants(target)
         if dependants:

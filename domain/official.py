@@ -16,9 +16,10 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import errors
 from domain.actor import Actor
-from domain.text import refuse_control_characters
 from domain.recording_clock import RecordedInOrder, recording_time
+from domain.text import refuse_control_characters
 from domain.values import Role
+
 
 def hash_token(token: str) -> str:
     """SHA-256 of a token. Tokens are 256-bit random strings, so a fast hash is right here."""
@@ -87,7 +88,10 @@ class Official(RecordedInOrder, Aggregate):
 
     @event(Appointed)
     def __init__(
-        self, *, id: UUID, actor: Actor, occurred_on: date, name: str, unit: str, role: str, towns: list[str]  # noqa: A002
+        self,
+        *,
+        id: UUID,  # noqa: A002 - the library's name for an aggregate's id
+        actor: Actor, occurred_on: date, name: str, unit: str, role: str, towns: list[str],
     ) -> None:
         self.name = name
         self.unit = unit
@@ -104,7 +108,8 @@ class Official(RecordedInOrder, Aggregate):
         if not self.active:
             raise errors.OfficialInactive(f"{self.name} 已停用 (official is deactivated)")
 
-    def reassign(self, *, actor: Actor, today: date, towns: Iterable[str] | None = None, role: Role | None = None) -> None:
+    def reassign(self, *, actor: Actor, today: date, towns: Iterable[str] | None = None,
+                 role: Role | None = None) -> None:
         self._check_active()
         new_towns = self.towns if towns is None else sorted({t.strip() for t in towns if t.strip()})
         new_role = self.role if role is None else Role(role)

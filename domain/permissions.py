@@ -38,5 +38,6 @@ def authorise(caller: Caller, act: Act, town: str) -> None:
         )
     if not caller.covers(town):
         raise errors.NotPermitted(
-            f"{town} 不在 {caller.name} 的辖区 {'、'.join(caller.towns)} 内 (town {town} is outside the official's towns)"
+            f"{town} 不在 {caller.name} 的辖区 {'、'.join(caller.towns)} 内 "
+            f"(town {town} is outside the official's towns)"
         )

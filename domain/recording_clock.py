@@ -24,6 +24,11 @@ def recording_time() -> datetime:
     return clock() if clock is not None else datetime_now_with_tzinfo()
 
 
+def fixed(moment: datetime) -> Callable[[], datetime]:
+    """A simulated clock that always reads `moment`."""
+    return lambda: moment
+
+
 @contextmanager
 def simulated(clock: Callable[[], datetime]) -> Iterator[None]:
     token = _simulated.set(clock)
@@ -42,5 +47,6 @@ class RecordedInOrder:
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         if kwargs.get("timestamp") is None:
-            kwargs["timestamp"] = max(recording_time(), self.modified_on)  # type: ignore[attr-defined]
-        super().trigger_event(event_class, **kwargs)  # type: ignore[misc]
+            modified_on = self.modified_on  # type: ignore[attr-defined]  # a mixin: the aggregate has it
+            kwargs["timestamp"] = max(recording_time(), modified_on)
+        super().trigger_event(event_class, **kwargs)  # type: ignore[misc]  # a mixin: the aggregate's trigger_event

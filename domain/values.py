@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Labelled(str, Enum):
-    """A string enum whose members carry a Chinese label for people."""
+class Labelled(StrEnum):
+    """A string enum whose members carry a Chinese label for people.
+
+    Members are declared as `NAME = "value", "label"`; `Kind("small_workshop")` looks a member up by its value
+    (the label's default only lets that call type-check: lookups never reach `__new__`).
+    """
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> Labelled:
+    def __new__(cls, value: str, label: str = "") -> Labelled:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

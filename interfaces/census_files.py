@@ -49,7 +49,8 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
         for number, values in enumerate(rows, start=2):
             if any(v not in (None, "") for v in values):
-                yield number, {h: v for h, v in zip(header, values) if h}
+                # strict=False: a row may stop short of the header (its last cells empty) or run past it (ignored)
+                yield number, {h: v for h, v in zip(header, values, strict=False) if h}
     finally:
         workbook.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from application.bootstrap import build_ledger
 from application.ledger import Ledger
+from application.results import HistoryEntry
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
@@ -139,9 +141,10 @@ def history(
         console.print(f"end / 完 (latest version {page.latest_version})")
 
 
-def print_history(entries: list) -> None:
+def print_history(entries: Sequence[HistoryEntry]) -> None:
     table = Table(title="审计轨迹 audit trail", show_lines=False)
-    for col in ("#", "位置 pos", "事件 event", "发生 occurred_on", "录入 recorded_at", "人员 actor", "内容 payload", "更正 retracted"):
+    for col in ("#", "位置 pos", "事件 event", "发生 occurred_on", "录入 recorded_at", "人员 actor", "内容 payload",
+                "更正 retracted"):
         table.add_column(col)
     for h in entries:
         payload = ", ".join(f"{k}={v}" for k, v in h.payload.items() if v not in ("", [], None))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +22,8 @@ def register(app: typer.Typer) -> None:
 
 def campaign(
     output: Annotated[Path, typer.Option("--output", "-o", help="the file to write", dir_okay=False)],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="统计日期 YYYY-MM-DD (valid time); default today")] = None,
+    as_of: Annotated[str | None,
+                     typer.Option("--as-of", help="统计日期 YYYY-MM-DD (valid time); default today")] = None,
     known_at: Annotated[str | None, typer.Option(
         "--known-at", help="数据截至 YYYY-MM-DDTHH:MM[:SS][+08:00] (transaction time); default now; no zone means UTC",
     )] = None,
@@ -56,7 +57,7 @@ def campaign(
         what = "--as-of"
         day = date.fromisoformat(as_of) if as_of else bureau_today()
         what = "--known-at"
-        moment = datetime.fromisoformat(known_at) if known_at else datetime.now(timezone.utc)
+        moment = datetime.fromisoformat(known_at) if known_at else datetime.now(UTC)
         what = "campaign settings"
         settings = load_campaign_settings(campaign_file)
     except (ValueError, CampaignSettingsError) as e:
@@ -69,7 +70,8 @@ def campaign(
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
     if not 1900 <= day.year <= 9998 or not 1900 <= moment.year <= 9998:
-        console.print("[red]--as-of / --known-at: 须在 1900 至 9998 年之间 (must be between the years 1900 and 9998)[/red]")
+        console.print("[red]--as-of / --known-at: 须在 1900 至 9998 年之间 "
+                      "(must be between the years 1900 and 9998)[/red]")
         raise typer.Exit(2)
     app_settings = Settings()
     ledger, views = build_ledger(app_settings), open_views(app_settings)

@@ -27,7 +27,7 @@ def rebuild(
 ) -> None:
     """Rebuild a view from zero into new tables and switch over when caught up (writes go on meanwhile)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     from application.settings import Settings
     from projections.rebuild import Rebuild
@@ -42,10 +42,15 @@ def rebuild(
     for name in names:
         job = Rebuild(settings, name)
         try:
-            columns = (TextColumn(f"[bold]重建 rebuild {name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            columns = (TextColumn(f"[bold]重建 rebuild {name}"), BarColumn(), MofNCompleteColumn(),
+                       TimeRemainingColumn())
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task(name, total=job.last_position())
-                job.build(lambda position: progress.update(task, completed=position))
+
+                def advance(position: int, progress: Progress = progress, task: TaskID = task) -> None:
+                    progress.update(task, completed=position)
+
+                job.build(advance)
                 position = job.switch_over()
                 progress.update(task, total=max(position, 1), completed=position)
         finally:

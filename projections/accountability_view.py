@@ -18,11 +18,11 @@ from typing import Any
 from uuid import UUID
 
 from domain.bureau_time import BUREAU_TZ
-from domain.enterprise import ORDERED_TO_RECTIFY, RECTIFICATION_VERIFIED, RETRACTED, SAMPLE_FAILED, INSPECTED
+from domain.enterprise import INSPECTED, RETRACTED, SAMPLE_FAILED
 from domain.official import Official
 from domain.status import FATES
 from projections.acts import TYPED, live, orders_with_fates, typed_columns
-from projections.dialect import as_date, as_datetime, as_json, to_json
+from projections.dialect import as_json, required_date, required_datetime, to_json
 from projections.events import enterprise_fact, event_type, is_enterprise_event, is_official_event, payload_of
 from projections.recorders import Tx, ViewRecorder
 
@@ -152,7 +152,8 @@ class AccountabilityView:
         types: tuple[str, ...] = (), since: date | None = None, limit: int | None = None, offset: int = 0,
     ) -> Page:
         """The live acts, filtered, in the order they occurred; a page of them when `limit` is given."""
-        where, params = [live("a")], {"as_of": as_of, "known_at": known_at}
+        where = [live("a")]
+        params: dict[str, Any] = {"as_of": as_of, "known_at": known_at}
         if official_id is not None:
             where.append("a.actor_id = %(official)s")
             params["official"] = str(official_id)
@@ -174,7 +175,7 @@ class AccountabilityView:
             )
         items = [
             Action(UUID(r["enterprise_id"]), r["actor_id"], r["actor_name"], r["type"], int(r["version"]),
-                   as_date(r["occurred_on"]), as_datetime(r["recorded_at"]))
+                   required_date(r["occurred_on"]), required_datetime(r["recorded_at"]))
             for r in rows
         ]
         return Page(items, total, limit, offset)
@@ -247,7 +248,8 @@ class AccountabilityView:
 
     def _officials_acts(self, tx: Tx, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
         officials: dict[str, dict[str, Any]] = {}
-        for r in tx.rows(f"SELECT a.actor_id, a.type, COUNT(*) AS n, MIN(a.actor_name) AS name FROM view_actions{{sfx}} a "
+        for r in tx.rows("SELECT a.actor_id, a.type, COUNT(*) AS n, MIN(a.actor_name) AS name "
+                         "FROM view_actions{sfx} a "
                          f"WHERE {live('a')} GROUP BY a.actor_id, a.type", params):
             entry = officials.setdefault(r["actor_id"], {
                 "official_id": r["actor_id"], "name": r["name"], "actions": {},
@@ -265,7 +267,7 @@ class AccountabilityView:
         rows = tx.rows(f"SELECT enterprise_id, order_no, deadline, issued_by {where} "
                        f"ORDER BY enterprise_id{{C}}, order_no{{C}}{window}", params)
         items = [{"enterprise_id": r["enterprise_id"], "order_no": r["order_no"],
-                  "deadline": as_date(r["deadline"]).isoformat(), "issued_by": r["issued_by"]} for r in rows]
+                  "deadline": required_date(r["deadline"]).isoformat(), "issued_by": r["issued_by"]} for r in rows]
         return Page(items, total, limit, offset)
 
     def _compliant_then_failed(self, tx: Tx, params: dict[str, Any], limit: int | None, offset: int) -> Page:
@@ -284,7 +286,7 @@ class AccountabilityView:
         )
         items = []
         for r in rows:
-            inspected, failed = as_date(r["inspected_on"]), as_date(r["failed_on"])
+            inspected, failed = required_date(r["inspected_on"]), required_date(r["failed_on"])
             items.append({"enterprise_id": r["enterprise_id"], "inspector_id": r["inspector_id"],
                           "inspected_on": inspected.isoformat(), "sample_no": r["sample_no"],
                           "failed_on": failed.isoformat(), "days_between": (failed - inspected).days})

@@ -54,30 +54,41 @@ ACTS = ("inspections", "orders", "verifications", "licenses", "reviews", "sample
 
 
 class PhaseRules(Protocol):
-    key: str
-    label: str
-    start: date
-    end: date
+    # Read-only members (properties), so frozen dataclasses satisfy these protocols.
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def start(self) -> date: ...
+    @property
+    def end(self) -> date: ...
 
 
 class FocusRules(Protocol):
-    key: str
-    label: str
-    categories: tuple[str, ...]
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def categories(self) -> tuple[str, ...]: ...
 
 
 class CampaignRules(Protocol):
     """What the figures need of the campaign's settings for one year (application.campaign_settings.Campaign)."""
 
-    year: int
-    licensing_deadline: date
-    review_target: float
-    high_risk_categories: tuple[str, ...]
-    follow_up_categories: tuple[str, ...]
-
+    @property
+    def year(self) -> int: ...
+    @property
+    def licensing_deadline(self) -> date: ...
+    @property
+    def review_target(self) -> float: ...
+    @property
+    def high_risk_categories(self) -> tuple[str, ...]: ...
+    @property
+    def follow_up_categories(self) -> tuple[str, ...]: ...
     @property
     def phases(self) -> Sequence[PhaseRules]: ...
-
     @property
     def focus(self) -> Sequence[FocusRules]: ...
 
@@ -269,9 +280,9 @@ def annual_review(enterprises: Enterprises, as_of: date, campaign: CampaignRules
         for lic in s.licenses:
             if not lic.is_valid(as_of):
                 continue
-            reviewed = _reviewed(lic, campaign.year)
-            by_town[s.town].update({"due": 1, "reviewed": int(reviewed)})
-            if not reviewed:
+            is_reviewed = _reviewed(lic, campaign.year)
+            by_town[s.town].update({"due": 1, "reviewed": int(is_reviewed)})
+            if not is_reviewed:
                 shortfall.append({**_ref(eid, s), "license_no": lic.license_no, "license_type": lic.license_type,
                                   "granted_on": lic.granted_on, "valid_until": lic.valid_until})
     due = sum(c["due"] for c in by_town.values())
@@ -453,7 +464,7 @@ def calendar(enterprises: Enterprises, as_of: date, campaign: CampaignRules) -> 
 
 def disclosure(enterprises: Enterprises) -> list[dict[str, Any]]:
     """Failed samples and violations found by inspection, for public disclosure (曝光)."""
-    items = []
+    items: list[dict[str, Any]] = []
     for eid, s in enterprises:
         items.extend(
             {**_ref(eid, s), "type": "sample_failed", "occurred_on": x.occurred_on, "reference": x.sample_no,

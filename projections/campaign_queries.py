@@ -42,13 +42,13 @@ from domain.enterprise import (
     SAMPLE_FAILED,
     SAMPLE_PASSED,
 )
+from domain.status import FATES
 from domain.values import FOOD_CATEGORIES, Area, ClosureReason, Kind, ProductCategory
 from projections.acts import CATEGORY_BITS, live, orders_with_fates
 from projections.campaign_figures import (
     ACTS,
     AREA_ORDER,
     CATEGORY_ORDER,
-    FATES,
     FOCUS_LIST,
     KIND_ORDER,
     CampaignRules,
@@ -57,7 +57,7 @@ from projections.campaign_figures import (
     _rate,
     _ratio,
 )
-from projections.dialect import as_date, as_json
+from projections.dialect import as_date, as_json, required_date
 from projections.listing import Listing, Row
 from projections.recorders import Tx
 
@@ -200,7 +200,8 @@ class CampaignQueries:
                  "food": bool(r["food"]), "high": bool(r["high"]),
                  "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))], "n": int(r["n"])}
                 for r in self._rows(
-                    f"SELECT f.town, f.type, f.product_category, CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, "
+                    "SELECT f.town, f.type, f.product_category, "
+                    f"CASE WHEN f.kind {self.food} THEN 1 ELSE 0 END AS food, "
                     f"{self._flags('f')}, COUNT(*) AS n FROM view_status_facts{{sfx}} f "
                     f"WHERE f.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('f')} "
                     f"GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}")
@@ -328,7 +329,8 @@ class CampaignQueries:
             "JOIN view_enterprises{sfx} e ON e.enterprise_id = o.enterprise_id WHERE o.fate = 'overdue'",
             "o.deadline, e.name{C}, e.town{C}, o.enterprise_id{C}, o.issued_on, o.version",
             lambda r: {**_ref(r), "order_no": r["order_no"], "issued_on": as_date(r["issued_on"]),
-                       "deadline": as_date(r["deadline"]), "days_overdue": (self.as_of - as_date(r["deadline"])).days,
+                       "deadline": required_date(r["deadline"]),
+                       "days_overdue": (self.as_of - required_date(r["deadline"])).days,
                        "issued_by": r["issued_by"]})
         return {
             **_counts(total, keys),
@@ -458,7 +460,8 @@ class CampaignQueries:
             f"COALESCE(s.failed, 0) AS failed, t.orders, CASE WHEN t.closed_on IS NULL THEN 0 ELSE 1 END AS closed "
             f"FROM ({_STANDING}) t LEFT JOIN (SELECT s.enterprise_id, COUNT(*) AS n, "
             f"SUM(CASE WHEN s.type = '{SAMPLE_FAILED}' THEN 1 ELSE 0 END) AS failed FROM view_status_facts{{sfx}} s "
-            f"WHERE s.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('s')} AND s.product_category {categories} "
+            f"WHERE s.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('s')} "
+            f"AND s.product_category {categories} "
             f"GROUP BY s.enterprise_id) s ON s.enterprise_id = t.enterprise_id "
             f"WHERE (t.categories_mask & %(focus{n}_bits)s) <> 0"
         )
@@ -478,18 +481,18 @@ class CampaignQueries:
     def list_named(self, name: str) -> Listing | None:
         """One list of the report by its API name (campaign_figures.LISTS), computing only its part."""
         if name in ("still_unlicensed", "fringe_workshops", "closed_enterprises"):
-            return self.licensing()[name]  # type: ignore[no-any-return]
+            return self.licensing()[name]  # type: ignore[no-any-return]  # the figures' lists are Listings
         if name == "overdue_orders":
-            return self.rectification()["overdue_orders"]  # type: ignore[no-any-return]
+            return self.rectification()["overdue_orders"]  # type: ignore[no-any-return]  # as above
         if name == "review_shortfall":
-            return self.annual_review()["shortfall"]  # type: ignore[no-any-return]
+            return self.annual_review()["shortfall"]  # type: ignore[no-any-return]  # as above
         if name == "without_follow_up":
-            return self._follow_up()["without_follow_up"]  # type: ignore[no-any-return]
+            return self._follow_up()["without_follow_up"]  # type: ignore[no-any-return]  # as above
         if name == "disclosure":
             return self.disclosure()
         for n, lst in enumerate(self.campaign.focus):
             if name == FOCUS_LIST.format(key=lst.key):
-                return self._focus_list(n, lst)["members"]  # type: ignore[no-any-return]
+                return self._focus_list(n, lst)["members"]  # type: ignore[no-any-return]  # as above
         return None
 
     # -- calendar ------------------------------------------------------------------------
@@ -523,7 +526,8 @@ class CampaignQueries:
 
     def disclosure(self) -> Listing:
         where = (f"FROM view_status_facts{{sfx}} f JOIN view_enterprises{{sfx}} e ON e.enterprise_id = f.enterprise_id "
-                 f"WHERE {live('f')} AND (f.type = '{SAMPLE_FAILED}' OR (f.type = '{INSPECTED}' AND f.outcome = 'violation'))")
+                 f"WHERE {live('f')} "
+                 f"AND (f.type = '{SAMPLE_FAILED}' OR (f.type = '{INSPECTED}' AND f.outcome = 'violation'))")
         total = sum(r["n"] for r in self._acts()
                     if r["type"] == SAMPLE_FAILED or (r["type"] == INSPECTED and r["outcome"] == "violation"))
         return self._listing(

@@ -84,6 +84,22 @@ def as_datetime(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
+def required_date(value: Any) -> date:
+    """As `as_date`, for a NOT NULL column."""
+    day = as_date(value)
+    if day is None:
+        raise ValueError("NULL read from a NOT NULL date column")
+    return day
+
+
+def required_datetime(value: Any) -> datetime:
+    """As `as_datetime`, for a NOT NULL column."""
+    moment = as_datetime(value)
+    if moment is None:
+        raise ValueError("NULL read from a NOT NULL timestamp column")
+    return moment
+
+
 def as_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 

@@ -22,7 +22,7 @@ class ViewProjection(Projection[ViewRecorder]):
     # Records a page of (event, log position) pairs, in log order, in one transaction's Tx.
     apply_page: Callable[[Tx, Sequence[tuple[Any, int]]], None]
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_batch([(domain_event, tracking)])
 
     def process_batch(self, items: Sequence[tuple[Any, Tracking]]) -> None:

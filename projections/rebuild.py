@@ -48,7 +48,7 @@ class Rebuild:
         """Builds the view from zero into `__new` tables (dropping any left by an earlier attempt)."""
         self._drop(NEW)
         self.new = self.recorder_class(self.factory.datastore, tracking_table_name=self.tables.tracking(NEW))
-        self.new.create_table()  # type: ignore[attr-defined]
+        self.new.create_table()  # type: ignore[attr-defined]  # both backends' recorders have it, not their base
         catch_up(self.log, self.spec.projection(view=self.new), page=PAGE, progress=progress)
         return self.new
 
@@ -60,7 +60,8 @@ class Rebuild:
         province scale). Nothing is half done then (the transaction rolls back), so it is
         tried again. The new tables are analysed first, so the planner knows them at once.
         """
-        assert self.new is not None, "build() first"
+        if self.new is None:
+            raise RuntimeError("switch_over() before build()")
         self._analyse(NEW)
         for attempt in range(1, attempts + 1):
             try:
@@ -72,9 +73,9 @@ class Rebuild:
         raise AssertionError("unreachable")
 
     def _switch_over(self) -> int:
-        assert self.new is not None
+        assert self.new is not None  # noqa: S101 - switch_over() checked it
         live = self.recorder_class(self.factory.datastore)
-        live.create_table()  # type: ignore[attr-defined]
+        live.create_table()  # type: ignore[attr-defined]  # as in build()
         apply_page = self.spec.projection.apply_page
         with self.new.write() as tx:
             # Lock order: tracking first, as the projections write it first (no deadlock).

@@ -8,9 +8,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
@@ -79,12 +79,16 @@ class Tx:
 _STREAMS = itertools.count(1)
 
 
-class ViewRecorder:
-    """What both backends' view recorders offer the projections and the queries."""
+class ViewRecorder(TrackingRecorder):
+    """What both backends' view recorders offer the projections and the queries (each backend's recorder is this
+    and the library's tracking recorder for that backend)."""
 
     tables: ClassVar[ViewTables]
     dialect: ClassVar[Dialect]
     suffix: str
+
+    if TYPE_CHECKING:  # both backends' recorders are made so (a rebuild names its __new tracking table)
+        def __init__(self, datastore: Any, *, tracking_table_name: str = "", **kwargs: Any) -> None: ...
 
     def write(self) -> Any:  # a context manager yielding a Tx, committed on exit
         raise NotImplementedError
@@ -93,17 +97,19 @@ class ViewRecorder:
         raise NotImplementedError
 
     def track(self, tx: Tx, tracking: Tracking) -> None:
-        self._insert_tracking(tx.cursor, tracking)  # type: ignore[attr-defined]
+        self._insert_tracking(tx.cursor, tracking)  # type: ignore[attr-defined]  # each backend's recorder has it
 
     def position(self) -> int:
         """The last notification id this view has processed (0 before the first)."""
-        return self.max_tracking_id(APPLICATION_NAME) or 0  # type: ignore[attr-defined]
+        return self.max_tracking_id(APPLICATION_NAME) or 0
 
     def _view_ddl(self) -> list[str]:
-        return [self.dialect.ddl(s) for t in self.tables.tables for s in t.create(self.suffix, self.dialect.is_postgres)]
+        return [self.dialect.ddl(s)
+                for t in self.tables.tables for s in t.create(self.suffix, self.dialect.is_postgres)]
 
     def _drop_if_stale(self, tx: Tx) -> None:
-        """Drops this view's live tables if they were made for another schema version (they are rebuilt from the log)."""
+        """Drops this view's live tables if they were made for another schema version (they are rebuilt from the
+        log)."""
         if self.suffix:
             return  # a rebuild's __new tables are always made afresh
         tx.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (view TEXT PRIMARY KEY, version INTEGER NOT NULL)")
@@ -130,8 +136,10 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute("SELECT pg_advisory_xact_lock(hashtext('zhijian-view-ddl'))")
             self._drop_if_stale(Tx(curs, self.dialect, self.suffix))
-            for statement in [*self.sql_create_statements, *self._view_ddl()]:
+            for statement in self.sql_create_statements:
                 curs.execute(statement)
+            for ddl in self._view_ddl():
+                curs.execute(ddl)
             curs.execute(_MIGRATED.format(schema=self.datastore.schema, table=self.tracking_table_name))
         self.tracking_migration_current = 1
 

@@ -78,7 +78,8 @@ class SupervisedRunner:
         factory, recorders = open_recorders(self.settings, views=(self.view,))
         try:
             projection = view_spec(self.view).projection(view=recorders[self.view])
-            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(events.recorder.channel_name)))  # type: ignore[attr-defined]
+            channel = events.recorder.channel_name  # type: ignore[attr-defined]  # PostgreSQL's recorder has it
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             while not self.stopping.is_set():
                 if step(events, projection, self.page) < self.page:
                     # Caught up: wait for the next commit's NOTIFY (which also proves our

@@ -33,7 +33,7 @@ from domain.enterprise import REGISTERED, RETRACTED
 from domain.status import STATUS_ACTS, EnterpriseState, Fact, Standing, fold, live_facts, standing_timeline
 from domain.text import search_form
 from projections.acts import TYPED, categories_mask, typed_columns
-from projections.dialect import as_date, as_datetime, as_json, to_json
+from projections.dialect import as_date, as_json, required_date, required_datetime, to_json
 from projections.events import enterprise_fact, is_enterprise_event
 from projections.recorders import Tx, ViewRecorder
 
@@ -115,7 +115,8 @@ def apply_status_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
 
 def _registrations(tx: Tx, facts: list[tuple[str, Fact, int]]) -> dict[str, tuple[str, str, int]]:
     """Each enterprise's town, kind and category mask: from its registration in this page, or as stored."""
-    found = {eid: (fact.payload["town"], fact.payload["kind"], categories_mask(fact.payload.get("product_categories", ())))
+    found = {eid: (fact.payload["town"], fact.payload["kind"],
+                   categories_mask(fact.payload.get("product_categories", ())))
              for eid, fact, _ in facts if fact.type == REGISTERED}
     for chunk in _chunks(sorted({eid for eid, _, _ in facts} - set(found))):
         marks = ", ".join(["%s"] * len(chunk))
@@ -200,14 +201,14 @@ def _load(tx: Tx, ids: list[str], into: dict[str, _Enterprise]) -> None:
                        "license_type": r["license_type"], "valid_until": as_date(r["valid_until"]),
                        "reason": r["reason"], "kind": r["kind"]}
             enterprise = into[r["enterprise_id"]]
-            enterprise.facts.append(Fact(int(r["version"]), r["type"], as_date(r["occurred_on"]),
-                                         as_datetime(r["recorded_at"]), r["actor_id"], payload))
+            enterprise.facts.append(Fact(int(r["version"]), r["type"], required_date(r["occurred_on"]),
+                                         required_datetime(r["recorded_at"]), r["actor_id"], payload))
             if r["type"] == REGISTERED:
                 enterprise.attributes = {k: r[k] for k in ("name", "credit_code", "town", "area", "kind",
                                                            "categories_mask")}
         for r in tx.rows(f"SELECT {_ROW_COLUMNS} FROM view_status_timeline{{sfx}} "
                          f"WHERE enterprise_id IN ({marks}) AND tx_to IS NULL", chunk):
-            row = _Row(as_date(r["valid_from"]), as_date(r["valid_to"]), _standing(r), row_id=int(r["row_id"]))
+            row = _Row(required_date(r["valid_from"]), as_date(r["valid_to"]), _standing(r), row_id=int(r["row_id"]))
             into[r["enterprise_id"]].current[(row.valid_from, row.valid_to, row.standing)] = row
 
 
@@ -228,8 +229,8 @@ def _supersede(enterprise: _Enterprise, intervals: list[tuple[date, date | None,
 
 
 def _fact(r: Any) -> Fact:
-    return Fact(int(r["version"]), r["type"], as_date(r["occurred_on"]), as_datetime(r["recorded_at"]), r["actor_id"],
-                as_json(r["payload"]))
+    return Fact(int(r["version"]), r["type"], required_date(r["occurred_on"]), required_datetime(r["recorded_at"]),
+                r["actor_id"], as_json(r["payload"]))
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
@@ -301,7 +302,8 @@ class StatusView:
         self, as_of: date, known_at: datetime, *, town: str | None = None, kind: str | None = None,
         status: str | None = None, q: str | None = None, limit: int = 50, offset: int = 0,
     ) -> EnterprisePage:
-        where, params = [_LIVE_AT], [as_of, as_of, known_at, known_at]
+        where = [_LIVE_AT]
+        params: list[Any] = [as_of, as_of, known_at, known_at]
         for column, value in (("town", town), ("kind", kind), ("status", status)):
             if value:
                 where.append(f"{column} = %s")

@@ -11,21 +11,41 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from application.commands import (
+    Close,
+    GrantLicense,
+    Inspect,
+    OrderToRectify,
+    RecordSample,
+    Register,
+    Retract,
+    ReviewLicense,
+    VerifyRectification,
+)
 from application.ledger import Ledger
 from application.markers import DemoSeeded
 from domain.actor import SYSTEM
 from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.credit_code import ALPHABET, check_character
 from domain.official import Caller
-from domain.recording_clock import simulated
-from domain.values import Kind, ProductCategory
-from application.commands import Close, GrantLicense, Inspect, OrderToRectify, RecordSample, Register, Retract, ReviewLicense, VerifyRectification
+from domain.recording_clock import fixed, simulated
+from domain.values import (
+    Area,
+    ClosureReason,
+    FindingCode,
+    Kind,
+    LicenseType,
+    Outcome,
+    ProductCategory,
+    Role,
+    SampleResult,
+)
 
 TOWNS = ["石桥镇", "河口镇", "青山镇", "柳林镇", "城东街道", "城西街道"]
 AREAS = {"石桥镇": "rural", "河口镇": "urban_rural_fringe", "青山镇": "rural", "柳林镇": "rural",
@@ -119,25 +139,27 @@ class _Seeder:
     def __init__(self, ledger: Ledger, today: date) -> None:
         self.ledger = ledger
         self.today = today
-        self.rng = random.Random(20260803)
+        self.rng = random.Random(20260803)  # noqa: S311 - seeded for reproducible demo data, not for secrets
         year = campaign_year(today)
         self.start = date(year, 8, 5)
         self.end = min(today, date(year, 12, 30))
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
         self.plan: list[tuple[datetime, int, Callable[[date], Any]]] = []
         self.late_count = 0
 
     def day(self, after: date, within: int) -> date:
         return min(after + timedelta(days=self.rng.randint(1, within)), self.end)
 
-    def at(self, on: date, act: Callable[[date], Any], *, after: datetime | None = None, may_be_late: bool = False) -> datetime:
+    def at(self, on: date, act: Callable[[date], Any], *, after: datetime | None = None,
+           may_be_late: bool = False) -> datetime:
         """Plans an act done on `on`; returns when it will be recorded."""
         delay = self.rng.randint(0, 2)
         if may_be_late:
             self.late_count += 1
             if self.late_count % 4 == 0:
                 delay = self.rng.randint(8, 28)
-        recorded = datetime.combine(on + timedelta(days=delay), time(9 + self.rng.randint(0, 8), self.rng.randint(0, 59)),
+        recorded = datetime.combine(on + timedelta(days=delay),
+                                    time(9 + self.rng.randint(0, 8), self.rng.randint(0, 59)),
                                     tzinfo=BUREAU_TZ)
         if after is not None:
             recorded = max(recorded, after + timedelta(minutes=7))
@@ -147,7 +169,7 @@ class _Seeder:
 
     def record_plan(self) -> None:
         for recorded, _, act in sorted(self.plan, key=lambda p: (p[0], p[1])):
-            with simulated(lambda recorded=recorded: recorded):
+            with simulated(fixed(recorded)):
                 act(bureau_date(recorded))
         self.plan.clear()
 
@@ -166,7 +188,7 @@ class _Seeder:
         with simulated(lambda: appointed_at):
             for name, unit, role, towns in staff:
                 appointed = led.appoint_official(by=SYSTEM, today=bureau_date(appointed_at), name=name, unit=unit,
-                                                 role=role, towns=towns)
+                                                 role=Role(role), towns=towns)
                 officials[name] = led.authenticate(appointed.token)
         inspector_for = {t: officials[n] for n, _, _, towns in staff for t in towns}
         ids: list[UUID] = []
@@ -178,9 +200,14 @@ class _Seeder:
             code = None if kind == "small_workshop" and rng.random() < 0.6 else valid_credit_code(rng)
             address = f"{town}{rng.choice(['建设路', '人民路', '工业园', '新村', '老街'])}{rng.randint(1, 200)}号"
 
-            def register(today: date, name=name, kind=kind, categories=categories, town=town, inspector=inspector,
-                         registered_on=registered_on, code=code, address=address) -> None:
-                ids.append(led.register(Register(occurred_on=registered_on, name=name, town=town, area=AREAS[town], kind=kind, product_categories=categories, credit_code=code, address=address), by=inspector, today=today).enterprise_id)
+            def register(today: date, name: str = name, kind: str = kind, categories: list[str] = categories,
+                         town: str = town, inspector: Caller = inspector, registered_on: date = registered_on,
+                         code: str | None = code, address: str = address) -> None:
+                ids.append(led.register(Register(occurred_on=registered_on, name=name, town=town,
+                                                 area=Area(AREAS[town]), kind=Kind(kind),
+                                                 product_categories=[ProductCategory(c) for c in categories],
+                                                 credit_code=code, address=address),
+                                        by=inspector, today=today).enterprise_id)
 
             registered_at = self.at(registered_on, register)
             self.record_plan()
@@ -199,11 +226,16 @@ class _Seeder:
         duplicate: dict[str, int] = {}
 
         def enter_twice(today: date) -> None:
-            duplicate["version"] = led.record(eid, Inspect(occurred_on=twice_on, outcome="compliant", notes="重复录入"), by=inspector, today=today).version
+            duplicate["version"] = led.record(eid, Inspect(occurred_on=twice_on, outcome=Outcome.COMPLIANT,
+                                                           notes="重复录入"),
+                                              by=inspector, today=today).version
 
         entered = self.at(twice_on, enter_twice, after=registered_at)
         corrected_at = entered + timedelta(days=7)
-        self.at(bureau_date(corrected_at), lambda t: led.record(eid, Retract(event_version=duplicate["version"], reason="同一次检查重复录入，予以更正"), by=chief, today=t), after=entered)
+        self.at(bureau_date(corrected_at),
+                lambda t: led.record(eid,
+                                     Retract(event_version=duplicate["version"], reason="同一次检查重复录入，予以更正"),
+                                     by=chief, today=t), after=entered)
 
     def history(self, eid: UUID, i: int, kind: str, categories: list[str], on: date, registered_at: datetime,
                 inspector: Caller, chief: Caller) -> None:
@@ -212,41 +244,85 @@ class _Seeder:
         inspected_on = self.day(on, 15)
         troubled = i % 3 == 1
         if troubled:
-            findings = rng.sample(["substandard_conditions", "incomplete_licenses", "three_no", "additive_abuse",
-                                   "unlicensed"], 2)
-            self.at(inspected_on, lambda t: led.record(eid, Inspect(occurred_on=inspected_on, outcome="violation", findings=findings, notes="现场检查发现问题"), by=inspector, today=t),
+            findings = rng.sample([FindingCode.SUBSTANDARD_CONDITIONS, FindingCode.INCOMPLETE_LICENSES,
+                                   FindingCode.THREE_NO, FindingCode.ADDITIVE_ABUSE, FindingCode.UNLICENSED], 2)
+            self.at(inspected_on,
+                    lambda t: led.record(eid,
+                                         Inspect(occurred_on=inspected_on, outcome=Outcome.VIOLATION, findings=findings,
+                                                      notes="现场检查发现问题"), by=inspector, today=t),
                     after=registered_at, may_be_late=True)
             order_no = f"质监责改〔{on.year}〕{i + 1:03d}号"
             deadline = inspected_on + timedelta(days=rng.choice([15, 20, 30]))
-            ordered_at = self.at(inspected_on, lambda t: led.record(eid, OrderToRectify(occurred_on=inspected_on, order_no=order_no, deadline=deadline, items=["完善生产场所卫生条件", "建立进货查验记录"]), by=chief, today=t), after=registered_at)
+            ordered_at = self.at(inspected_on,
+                                 lambda t: led.record(eid,
+                                                      OrderToRectify(occurred_on=inspected_on, order_no=order_no,
+                                                                     deadline=deadline,
+                                                                     items=["完善生产场所卫生条件",
+                                                                            "建立进货查验记录"]), by=chief,
+                                                      today=t), after=registered_at)
             fate = i % 4
             if fate in (0, 1) and deadline - timedelta(days=2) <= self.end:
                 verified_on = min(deadline + timedelta(days=5 * fate - 2), self.end)
-                self.at(verified_on, lambda t: led.record(eid, VerifyRectification(occurred_on=verified_on, order_no=order_no, passed=True, notes="复查合格" if fate == 0 else "逾期后复查合格"), by=chief, today=t), after=ordered_at)
+                self.at(verified_on,
+                        lambda t: led.record(eid,
+                                             VerifyRectification(occurred_on=verified_on, order_no=order_no,
+                                                                 passed=True,
+                                                                 notes="复查合格" if fate == 0 else "逾期后复查合格"),
+                                             by=chief, today=t), after=ordered_at)
             elif fate == 2 and inspected_on + timedelta(days=5) <= self.end:
-                self.at(inspected_on + timedelta(days=5), lambda t: led.record(eid, VerifyRectification(occurred_on=inspected_on + timedelta(days=5), order_no=order_no, passed=False, notes="复查仍不合格"), by=chief, today=t), after=ordered_at)
+                self.at(inspected_on + timedelta(days=5),
+                        lambda t: led.record(eid,
+                                             VerifyRectification(occurred_on=inspected_on + timedelta(days=5),
+                                                                 order_no=order_no, passed=False, notes="复查仍不合格"),
+                                             by=chief, today=t), after=ordered_at)
         else:
-            outcome = "compliant" if i % 3 == 0 else "deficient"
-            self.at(inspected_on, lambda t: led.record(eid, Inspect(occurred_on=inspected_on, outcome=outcome, findings=[] if outcome == "compliant" else ["incomplete_licenses"]), by=inspector, today=t), after=registered_at, may_be_late=True)
+            outcome = Outcome.COMPLIANT if i % 3 == 0 else Outcome.DEFICIENT
+            self.at(inspected_on,
+                    lambda t: led.record(eid,
+                                         Inspect(occurred_on=inspected_on, outcome=outcome,
+                                                 findings=[] if outcome == Outcome.COMPLIANT
+                                                 else [FindingCode.INCOMPLETE_LICENSES]),
+                                         by=inspector, today=t), after=registered_at, may_be_late=True)
         required = Kind(kind).required_license.value
         if i % 5 != 4:
             licensed_on = self.day(inspected_on, 20)
             license_no = f"{LICENSE_PREFIX[required]}{rng.randint(10**9, 10**10 - 1)}"
-            licensed_at = self.at(licensed_on, lambda t: led.record(eid, GrantLicense(occurred_on=licensed_on, license_type=required, license_no=license_no, valid_until=licensed_on.replace(year=licensed_on.year + 3)), by=chief, today=t), after=registered_at)
+            licensed_at = self.at(licensed_on,
+                                  lambda t: led.record(eid,
+                                                       GrantLicense(occurred_on=licensed_on,
+                                                                    license_type=LicenseType(required),
+                                                                    license_no=license_no,
+                                                                    valid_until=licensed_on.replace(
+                                                                        year=licensed_on.year + 3)),
+                                                       by=chief, today=t),
+                                  after=registered_at)
             if i % 4 != 3:
                 reviewed_on = self.day(licensed_on, 20)
-                self.at(reviewed_on, lambda t: led.record(eid, ReviewLicense(occurred_on=reviewed_on, license_no=license_no, year=licensed_on.year), by=chief, today=t),
+                self.at(reviewed_on,
+                        lambda t: led.record(eid, ReviewLicense(occurred_on=reviewed_on, license_no=license_no,
+                                                                year=licensed_on.year), by=chief, today=t),
                     after=licensed_at)
         if i % 2 == 0 or category in ("meat_products", "aquatic_products", "plugs", "wires_cables"):
             sampled_on = self.day(inspected_on, 40)
             fails = i % 6 == 0 or category in ("plugs",)
             failed_items = rng.sample(FAIL_ITEMS.get(category, ["标签标识"]), 1) if fails else []
-            self.at(sampled_on, lambda t: led.record(eid, RecordSample(occurred_on=sampled_on, sample_no=f"CJ{on.year}-{i + 1:04d}", product_category=category, result="fail" if fails else "pass", product=f"{ProductCategory(category).label}样品", failed_items=failed_items, lab="市产品质量监督检验所"), by=inspector, today=t), after=registered_at, may_be_late=True)
+            self.at(sampled_on,
+                    lambda t: led.record(eid,
+                                         RecordSample(occurred_on=sampled_on, sample_no=f"CJ{on.year}-{i + 1:04d}",
+                                                      product_category=ProductCategory(category),
+                                                      result=SampleResult.FAIL if fails else SampleResult.PASS,
+                                                      product=f"{ProductCategory(category).label}样品",
+                                                      failed_items=failed_items, lab="市产品质量监督检验所"),
+                                         by=inspector, today=t), after=registered_at, may_be_late=True)
         if i == 0:
             self.mistake(eid, on, registered_at, inspector, chief)
         if kind == "small_workshop" and i % 7 == 0:
             last = max((p[0] for p in self.plan), default=registered_at)
-            self.at(self.end, lambda t: led.record(eid, Close(occurred_on=self.end, reason="fringe_workshop", decision_no=f"取缔〔{on.year}〕{i:02d}号"), by=chief, today=t), after=last)
+            self.at(self.end,
+                    lambda t: led.record(eid,
+                                         Close(occurred_on=self.end, reason=ClosureReason.FRINGE_WORKSHOP,
+                                               decision_no=f"取缔〔{on.year}〕{i:02d}号"), by=chief,
+                                         today=t), after=last)
 
     def report_cases(self, ids: list[UUID], inspector_for: dict[str, Caller], officials: dict[str, Caller]) -> None:
         """A few more acts so that every part of the campaign report has something to show.
@@ -265,16 +341,38 @@ class _Seeder:
             eid, i = by_name[name]
             inspector = inspector_for[TOWNS[i % len(TOWNS)]]
             day = on(days)
-            at = self.at(day, lambda t: led.record(eid, RecordSample(occurred_on=day, sample_no=f"CJ{day.year}-{i + 1:04d}B", product_category=category, result="fail", product=product, failed_items=[failed], lab="市产品质量监督检验所"), by=inspector, today=t))
+            at = self.at(day,
+                         lambda t: led.record(eid,
+                                              RecordSample(occurred_on=day, sample_no=f"CJ{day.year}-{i + 1:04d}B",
+                                                           product_category=ProductCategory(category),
+                                                           result=SampleResult.FAIL, product=product,
+                                                           failed_items=[failed], lab="市产品质量监督检验所"),
+                                              by=inspector, today=t))
             return eid, day, at
 
-        eid, failed_on, failed_at = sample("金龙电线电缆有限公司", 48, "wires_cables", "BV2.5电线", "导体电阻")
+        wires, failed_on, failed_at = sample("金龙电线电缆有限公司", 48, "wires_cables", "BV2.5电线", "导体电阻")
         ordered_on = min(failed_on + timedelta(days=3), self.end)
-        self.at(ordered_on, lambda t, eid=eid: led.record(eid, OrderToRectify(occurred_on=ordered_on, order_no=f"质监责改〔{ordered_on.year}〕101号", deadline=ordered_on + timedelta(days=30), items=["召回不合格批次电线", "整改导体材料进货查验"]), by=chief_ccc, today=t),
+        self.at(ordered_on,
+                lambda t: led.record(wires,
+                                     OrderToRectify(occurred_on=ordered_on,
+                                                    order_no=f"质监责改〔{ordered_on.year}〕101号",
+                                                    deadline=ordered_on + timedelta(days=30),
+                                                    items=["召回不合格批次电线", "整改导体材料进货查验"]),
+                                     by=chief_ccc, today=t),
             after=failed_at)
         sample("山泉纯净水有限公司", 52, "drinking_water", "桶装饮用纯净水", "菌落总数")
         sample("李家豆芽作坊", 44, "bean_sprouts", "绿豆芽", "6-苄基腺嘌呤")
         eid, i = by_name["城东农贸市场豆腐摊"]
         day = on(60)
-        inspected_at = self.at(day, lambda t: led.record(eid, Inspect(occurred_on=day, outcome="violation", findings=["three_no", "no_business_license"], notes="无照经营，销售无标签豆制品"), by=inspector_for[TOWNS[i % len(TOWNS)]], today=t))
-        self.at(day, lambda t: led.record(eid, Close(occurred_on=day, reason="three_no", decision_no=f"取缔〔{day.year}〕{i:02d}号"), by=chief_food, today=t), after=inspected_at)
+        inspected_at = self.at(day,
+                               lambda t: led.record(eid,
+                                                    Inspect(occurred_on=day, outcome=Outcome.VIOLATION,
+                                                            findings=[FindingCode.THREE_NO,
+                                                                      FindingCode.NO_BUSINESS_LICENSE],
+                                                            notes="无照经营，销售无标签豆制品"),
+                                                    by=inspector_for[TOWNS[i % len(TOWNS)]], today=t))
+        self.at(day,
+                lambda t: led.record(eid,
+                                     Close(occurred_on=day, reason=ClosureReason.THREE_NO,
+                                           decision_no=f"取缔〔{day.year}〕{i:02d}号"), by=chief_food,
+                                     today=t), after=inspected_at)

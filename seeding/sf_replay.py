@@ -26,15 +26,16 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from uuid import UUID
 
+from application.commands import Inspect, OrderToRectify, Register, VerifyRectification
 from application.ledger import Ledger
 from domain.official import Caller
-from domain.recording_clock import simulated
-from application.commands import Inspect, OrderToRectify, Register, VerifyRectification
+from domain.recording_clock import fixed, simulated
+from domain.values import Area, FindingCode, Kind, Outcome, ProductCategory
 
 DEADLINE_DAYS = 30
 ENCODING = "latin-1"  # the published files are not UTF-8 (e.g. 0xD1 for Ñ)
@@ -148,11 +149,11 @@ def replay(ledger: Ledger, by: Caller, businesses: list[Business], today: date) 
     """
     counts = ReplayCounts()
     ids: dict[str, UUID] = {}
-    cap = datetime.combine(today, time(23, 59), tzinfo=timezone.utc)
+    cap = datetime.combine(today, time(23, 59), tzinfo=UTC)
     for b in businesses:
         for recorded, step, act in sorted(_acts(b), key=lambda a: (a[0], a[1])):
-            at = min(datetime.combine(recorded, time(17, step % 60), tzinfo=timezone.utc), cap)
-            with simulated(lambda at=at: at):
+            at = min(datetime.combine(recorded, time(17, step % 60), tzinfo=UTC), cap)
+            with simulated(fixed(at)):
                 act(ledger, by, at.date(), ids, counts)
     return counts, ids
 
@@ -165,7 +166,11 @@ def _acts(b: Business) -> Iterator[tuple[date, int, Callable[..., None]]]:
     first = b.visits[0].on
 
     def register(ledger: Ledger, by: Caller, today: date, ids: dict[str, UUID], counts: ReplayCounts) -> None:
-        ids[b.business_id] = ledger.register(Register(occurred_on=first, name=b.name, town=b.town, area="urban", kind="sales_point", product_categories=["other_food"], address=b.address, notes=f"SF DPH business_id {b.business_id}"), by=by, today=today).enterprise_id
+        ids[b.business_id] = ledger.register(Register(occurred_on=first, name=b.name, town=b.town, area=Area.URBAN,
+                                                      kind=Kind.SALES_POINT,
+                                                      product_categories=[ProductCategory.OTHER_FOOD],
+                                                      address=b.address, notes=f"SF DPH business_id {b.business_id}"),
+                                             by=by, today=today).enterprise_id
         counts.enterprises += 1
 
     yield first + delay, 0, register
@@ -187,17 +192,22 @@ def _inspect(b: Business, visit: Visit, ledger: Ledger, by: Caller, today: date,
     outcome = outcome_for(visit.score)
     if outcome == "violation" and not findings:
         findings = ["substandard_conditions"]
-    ledger.record(ids[b.business_id], Inspect(occurred_on=visit.on, outcome=outcome, findings=findings, notes=f"score {visit.score}"), by=by, today=today)
+    ledger.record(ids[b.business_id], Inspect(occurred_on=visit.on, outcome=Outcome(outcome),
+                                              findings=[FindingCode(f) for f in findings],
+                                              notes=f"score {visit.score}"), by=by, today=today)
     counts.inspections += 1
 
 
 def _order(b: Business, visit: Visit, order_no: str, items: list[str], ledger: Ledger, by: Caller, today: date,
            ids: dict[str, UUID], counts: ReplayCounts) -> None:
-    ledger.record(ids[b.business_id], OrderToRectify(occurred_on=visit.on, order_no=order_no, deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items), by=by, today=today)
+    ledger.record(ids[b.business_id],
+                  OrderToRectify(occurred_on=visit.on, order_no=order_no,
+                                 deadline=visit.on + timedelta(days=DEADLINE_DAYS), items=items), by=by, today=today)
     counts.orders += 1
 
 
 def _verify(b: Business, order_no: str, corrected: date, ledger: Ledger, by: Caller, today: date,
             ids: dict[str, UUID], counts: ReplayCounts) -> None:
-    ledger.record(ids[b.business_id], VerifyRectification(occurred_on=corrected, order_no=order_no, passed=True), by=by, today=today)
+    ledger.record(ids[b.business_id], VerifyRectification(occurred_on=corrected, order_no=order_no, passed=True), by=by,
+                  today=today)
     counts.verifications += 1

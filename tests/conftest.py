@@ -13,6 +13,7 @@ from application.ledger import Ledger
 from application.settings import Settings
 from tests.pg_server import PostgresServer, find_bindir
 
+
 def pytest_report_header(config: pytest.Config) -> str:
     try:
         bindir = find_bindir()
@@ -25,7 +26,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 _started: list[str] = []
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's hook signature
+def pytest_terminal_summary(terminalreporter) -> None:
     for line in _started:
         terminalreporter.write_line(f"integration tests ran against a real PostgreSQL server: {line}")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -21,14 +21,13 @@ from domain import errors
 from domain.bureau_time import bureau_today
 from domain.official import Caller
 
-
 # Dependencies are `async def`: FastAPI runs them on the event loop, where a plain `def`
 # would cost a hop to the thread pool each (a large share of a command's CPU here). What
 # waits on the database is sent to the thread pool explicitly, so the loop never waits.
 
 
 async def ledger(request: Request) -> Ledger:
-    return request.app.state.ledger  # type: ignore[no-any-return]
+    return request.app.state.ledger  # type: ignore[no-any-return]  # app.state is untyped; create_app puts it there
 
 
 LedgerDep = Annotated[Ledger, Depends(ledger)]
@@ -82,7 +81,8 @@ async def if_match(
     if_match: Annotated[
         str | None,
         Header(pattern=IF_MATCH_PATTERN,
-               description='the version you read (from ETag): `"3"`, `W/"3"` or `3`; 409 if the enterprise has moved on'),
+               description='the version you read (from ETag): `"3"`, `W/"3"` or `3`; '
+                           "409 if the enterprise has moved on"),
     ] = None,
 ) -> int | None:
     """The version the client expects the enterprise to be at, or None (also for `*`)."""

@@ -62,7 +62,7 @@ def problem(
         detail=detail,
         instance=instance,
         rule=rule,
-        errors=list(field_errors),  # type: ignore[arg-type]
+        errors=list(field_errors),  # type: ignore[arg-type]  # pydantic validates the dicts
     )
     document = {**body.model_dump(mode="json"), **(extensions or {})}  # RFC 9457 extension members
     return JSONResponse(document, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -72,7 +72,7 @@ def problem(
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.DomainError)
+    assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for this class only (install)
     status = status_of(exc)
     fields = [{"field": exc.field, "message": exc.detail}] if exc.field else []
     headers = {"WWW-Authenticate": 'Bearer realm="zhijian"'} if status == 401 else None
@@ -105,7 +105,7 @@ def _message(error: dict[str, Any]) -> str:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only (install)
     fields = [{"field": field_name(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()]
     names = ", ".join(dict.fromkeys(f["field"] for f in fields))
     return problem(422, "invalid-request", "Invalid request", f"请求有误 (invalid request): {names}",
@@ -113,7 +113,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this class only (install)
     if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # FastAPI could not decode the body
         reason = f"JSON 格式错误 (malformed JSON: {type(exc.__cause__).__name__})"
         return problem(422, "invalid-request", "Invalid request", "请求有误 (invalid request): body",
@@ -135,7 +135,7 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ViewLagging)
+    assert isinstance(exc, ViewLagging)  # noqa: S101 - registered for this class only (install)
     return problem(503, "ViewLagging", "视图尚未更新 (view not caught up)",
                    f"视图在 {exc.waited:g} 秒内未处理到位置 {exc.position} "
                    f"(the views did not reach position {exc.position} in time); retry shortly",
@@ -144,7 +144,8 @@ async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "internal-error", "Internal error", "服务器内部错误 (internal error)", instance=request.url.path)
+    return problem(500, "internal-error", "Internal error", "服务器内部错误 (internal error)",
+                   instance=request.url.path)
 
 
 def install(app: FastAPI) -> None:
@@ -198,7 +199,7 @@ def _document_problems(app: FastAPI) -> None:
             app.openapi_schema = schema
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise it
 
 
 CREATED: dict[int | str, dict[str, Any]] = {
@@ -207,7 +208,8 @@ CREATED: dict[int | str, dict[str, Any]] = {
         "headers": {
             "Location": {"description": "the new enterprise, or /enterprises/{id}/history/{version}",
                          "schema": {"type": "string"}},
-            "ETag": {"description": 'the enterprise\'s new version, e.g. "7", for If-Match', "schema": {"type": "string"}},
+            "ETag": {"description": 'the enterprise\'s new version, e.g. "7", for If-Match',
+                     "schema": {"type": "string"}},
         },
     }
 }

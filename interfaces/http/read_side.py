@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, cast
 
 from eventsourcing.persistence import PersistenceError
@@ -98,7 +98,7 @@ AfterParam = Annotated[int | None, Query(
 
 def known_at_or_now(known_at: datetime | None) -> datetime:
     if known_at is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     # A time without a zone is the bureau's (UTC+8), as a person there would mean it.
     return known_at if known_at.tzinfo else known_at.replace(tzinfo=BUREAU_TZ)
 

@@ -26,7 +26,6 @@ from domain.values import (
     Status,
 )
 
-
 _CONTROL = {c for c in range(32) if chr(c) not in "\t\n\r"} | {127}
 
 

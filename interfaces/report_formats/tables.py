@@ -114,7 +114,7 @@ def _list_table(title: str, cols: tuple[str, ...], items: Listing | Iterable[Map
     def make_row(item: Mapping[str, Any]) -> tuple[list[Any], bool]:
         return [*_ent(item), *row(item)], flag(item) if callable(flag) else flag
 
-    source = items if isinstance(items, Listing) else listing(list(items))  # type: ignore[arg-type]
+    source = items if isinstance(items, Listing) else listing(list(items))  # type: ignore[arg-type]  # items is not a Listing here
     return Table(title, _cols(*ENTERPRISE_COLS, *cols), source=source, make_row=make_row)
 
 
@@ -131,7 +131,8 @@ def phase_label(figures: Mapping[str, Any]) -> str:
     for p in figures["calendar"]["phases"]:
         if p["key"] == figures["phase"]:
             return str(p["label"])
-    return PHASE_OUTSIDE.get(figures["phase"], figures["phase"])
+    phase: str = figures["phase"]
+    return PHASE_OUTSIDE.get(phase, phase)
 
 
 def build_report(figures: Mapping[str, Any]) -> Report:
@@ -193,10 +194,12 @@ def targets_section(f: Mapping[str, Any]) -> Section:
                f"尚有{unlicensed}家未取证" if unlicensed else "", "年底前应取证的食品企业全部取得生产许可证"],
               flag=lic["deadline_passed"] and unlicensed > 0)
     table.add(["城乡结合部以内小作坊关停", "0家未关停", f"{lic['fringe_workshops_open']}家未关停",
-               f"{lic['fringe_workshops_open']}家" if lic["fringe_workshops_open"] else "", "城乡结合部以内的小作坊一律予以关停"],
+               f"{lic['fringe_workshops_open']}家" if lic["fringe_workshops_open"] else "",
+               "城乡结合部以内的小作坊一律予以关停"],
               flag=lic["fringe_workshops_open"] > 0)
     table.add(["证照年审率", _pct(a["target"]), _pct(a["rate"]),
-               f"还需年审{a['reviews_to_target']}张" if a["reviews_to_target"] else "", f"确保年审率达到{_pct(a['target'])}以上"],
+               f"还需年审{a['reviews_to_target']}张" if a["reviews_to_target"] else "",
+               f"确保年审率达到{_pct(a['target'])}以上"],
               flag=not a["meets_target"] and a["due"] > 0)
     table.add(["限期整改", "0份逾期", f"{r['overdue']}份逾期", f"{r['overdue']}份" if r["overdue"] else "",
                "对达不到质量安全卫生基本条件的企业，督促其限期整改"], flag=r["overdue"] > 0)
@@ -206,7 +209,8 @@ def targets_section(f: Mapping[str, Any]) -> Section:
                "、".join(category_label(c) for c in uncovered), "使抽查基本涵盖所有食品种类"], flag=bool(uncovered))
     hr = s["high_risk"]
     table.add(["高风险食品抽查频次（批次/家）", "高于其他食品", f"{_num(hr['high_risk']['per_enterprise'])}",
-               f"其他食品 {_num(hr['other_food']['per_enterprise'])}", f"对{category_words(hr['categories'])}等高风险食品，加大抽查的频次"],
+               f"其他食品 {_num(hr['other_food']['per_enterprise'])}",
+               f"对{category_words(hr['categories'])}等高风险食品，加大抽查的频次"],
               flag=not hr["sampled_more_often"])
     fu = s["follow_up"]
     missing = len(fu["without_follow_up"])
@@ -229,7 +233,8 @@ def census_section(c: Mapping[str, Any]) -> Section:
         rows.add([row["town"], kind_label(row["kind"]), _label(Area, row["area"]), row["registered"], row["licensed"],
                   row["closed"]])
     rows.add(["合计", "", "", c["registered"], c["licensed"], c["closed"]])
-    towns = _by_town("按镇街", c["by_town"], {"registered": "建档数:int", "licensed": "证照齐全:int", "closed": "已关停:int"})
+    towns = _by_town("按镇街", c["by_town"],
+                     {"registered": "建档数:int", "licensed": "证照齐全:int", "closed": "已关停:int"})
     kinds = Table("按企业类型", _cols("企业类型", "建档数:int"))
     for kind, n in c["by_kind"].items():
         kinds.add([kind_label(kind), n])
@@ -246,7 +251,8 @@ def licensing_section(lic: Mapping[str, Any]) -> Section:
     summary.add(["城乡结合部以内未关停的小作坊", lic["fringe_workshops_open"]], flag=lic["fringe_workshops_open"] > 0)
     summary.add(["关停取缔", lic["closures"]])
     towns = _by_town("按镇街", lic["by_town"], {"needing": "应取证:int", "holding": "已取证:int",
-                                              "unlicensed": "未取证:int", "fringe_workshops_open": "结合部小作坊未关停:int",
+                                              "unlicensed": "未取证:int",
+                                              "fringe_workshops_open": "结合部小作坊未关停:int",
                                               "closures": "关停:int"})
     reasons = Table("关停原因", _cols("原因", "数量:int"))
     for reason, n in lic["closures_by_reason"].items():
@@ -277,7 +283,8 @@ def rectification_section(r: Mapping[str, Any]) -> Section:
 
 
 def review_section(a: Mapping[str, Any]) -> Section:
-    summary = Table("年审率", _cols("年度:int", "应年审:int", "已年审:int", "年审率:rate", "目标:rate", "距目标还需:int"))
+    summary = Table("年审率",
+                    _cols("年度:int", "应年审:int", "已年审:int", "年审率:rate", "目标:rate", "距目标还需:int"))
     summary.add([a["year"], a["due"], a["reviewed"], a["rate"], a["target"], a["reviews_to_target"]],
                 flag=not a["meets_target"] and a["due"] > 0)
     towns = Table("按镇街", _cols("镇街", "应年审:int", "已年审:int", "年审率:rate", "目标:rate"))
@@ -320,7 +327,8 @@ def sampling_section(s: Mapping[str, Any]) -> Section:
 
 
 def focus_section(focus: Mapping[str, Any]) -> Section:
-    summary = Table("重点整治", _cols("重点", "企业数:int", "抽查批次:int", "不合格批次:int", "整改通知:int", "关停:int"))
+    summary = Table("重点整治",
+                    _cols("重点", "企业数:int", "抽查批次:int", "不合格批次:int", "整改通知:int", "关停:int"))
     tables = [summary]
     for item in focus.values():
         summary.add([item["label"], item["enterprises"], item["samples"], item["failed"], item["orders"],
@@ -337,7 +345,8 @@ def focus_section(focus: Mapping[str, Any]) -> Section:
 
 
 def calendar_section(cal: Mapping[str, Any]) -> Section:
-    table = Table("各阶段工作量", _cols("阶段", "起始:date", "截止:date", "当前", *(f"{v}:int" for v in ACT_LABELS.values()),
+    table = Table("各阶段工作量",
+                  _cols("阶段", "起始:date", "截止:date", "当前", *(f"{v}:int" for v in ACT_LABELS.values()),
                                   "合计:int"))
     for p in [*cal["phases"], cal["outside"]]:
         if p["key"] == "outside" and not p["total"]:

@@ -129,7 +129,8 @@ def _write_cell(at: _Cursor, col: int, value: Any, fmt: Any) -> None:
 
 def _storable(value: str) -> str:
     """The text, less the control characters a worksheet cannot hold (they may come from typed-in names)."""
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    storable: str = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return storable
 
 
 def _width(text: str) -> int:

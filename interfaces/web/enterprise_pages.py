@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,18 +11,18 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from application.ledger import Ledger
-from application.results import HistoryEntry, HistoryPage
+from application.results import HistoryPage
 from domain import errors
+from domain.enterprise import REGISTERED, RETRACTED
 from domain.status import EnterpriseState
 from domain.values import Kind, ProductCategory, Status
 from interfaces.http.deps import LedgerDep, Today
 from interfaces.http.read_side import ViewsDep, wait_for
 from interfaces.web.auth_pages import checked_form
-from interfaces.web.labels import event_label
 from interfaces.web.forms import FORMS, REGISTER, Form, Submission, new_key, permitted, record
+from interfaces.web.labels import event_label
 from interfaces.web.render import page, url, when
 from interfaces.web.session import SignedIn, SignInRequired, Visitor
-from domain.enterprise import REGISTERED, RETRACTED
 from projections import Views
 from projections.views import ViewLagging
 
@@ -106,7 +106,7 @@ def _enterprise_page(enterprise_id: UUID, request: Request, visitor: Visitor, le
     state = views.status.state_of(enterprise_id, at.as_of, at.known_at)
     # The forms offer what is true now (open orders, held licences), whatever time the page shows.
     current = state if not (at.as_of_given or at.known_at_given) else \
-        views.status.state_of(enterprise_id, today, datetime.now(timezone.utc))
+        views.status.state_of(enterprise_id, today, datetime.now(UTC))
     registration = first[0].payload
     caller = visitor.caller
     town = str(registration["town"])
@@ -119,7 +119,7 @@ def _enterprise_page(enterprise_id: UUID, request: Request, visitor: Visitor, le
                 options=_options(history, current, registration), open_act=form.key if form else None,
                 after_version=after_version,
                 submission=submission, form_key=new_key(), today=today, active="enterprises", refusal=refusal,
-                recorded=int(recorded) if (recorded or "").isdigit() and len(recorded) < 10 else None)
+                recorded=int(recorded) if recorded and recorded.isdigit() and len(recorded) < 10 else None)
 
 
 def _latest_position(ledger: Ledger, enterprise_id: UUID, history: HistoryPage) -> int:

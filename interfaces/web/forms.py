@@ -79,7 +79,8 @@ FORMS: dict[str, Form] = {f.key: f for f in (
         Field("items", "整改事项", "lines", required=True, hint="每行一项"), NOTES)),
     Form("verify", Act.VERIFY_RECTIFICATION, "整改复查", VerificationCreate, (
         Field("order_no", "整改通知书", "select", "open_orders", required=True), OCCURRED,
-        Field("passed", "复查结论", "yesno", (("true", "合格（整改完成）"), ("false", "不合格")), required=True), NOTES),
+        Field("passed", "复查结论", "yesno", (("true", "合格（整改完成）"), ("false", "不合格")), required=True),
+        NOTES),
         outside=("order_no",)),
     Form("license", Act.GRANT_LICENSE, "取得许可证", LicenseCreate, (
         OCCURRED, Field("license_type", "证照类型", "select", _choices(LicenseType), required=True),
@@ -175,7 +176,8 @@ def record(form: Form, ledger: Ledger, caller: Caller, today: date, enterprise_i
         if isinstance(command, Register):
             result = ledger.register(command, by=caller, today=today, idempotency=idempotency)
         else:
-            assert isinstance(command, EnterpriseCommand) and enterprise_id is not None  # noqa: S101 - FORMS' acts are an enterprise's
+            # FORMS' acts other than registering are an enterprise's
+            assert isinstance(command, EnterpriseCommand) and enterprise_id is not None  # noqa: S101 - see above
             result = ledger.record(enterprise_id, command, by=caller, today=today, idempotency=idempotency)
     except errors.DomainError as e:
         status = {errors.NotPermitted: 403, errors.NotFound: 404, errors.InvalidValue: 422}

@@ -7,7 +7,18 @@ from typing import Any
 
 from domain.bureau_time import BUREAU_TZ, bureau_date
 from domain.enterprise import EVENTS as ENTERPRISE_EVENTS
-from domain.values import ENUMS, Area, ClosureReason, FindingCode, Kind, LicenseType, Outcome, ProductCategory, Role, Status
+from domain.values import (
+    ENUMS,
+    Area,
+    ClosureReason,
+    FindingCode,
+    Kind,
+    LicenseType,
+    Outcome,
+    ProductCategory,
+    Role,
+    Status,
+)
 
 EVENTS = {name: cls.label for name, cls in ENTERPRISE_EVENTS.items()}
 
@@ -23,7 +34,8 @@ FIELDS = {
 
 # Every API word of every enum, by enum: {"kind": {"small_workshop": "小作坊", ...}, ...}
 _BY_FIELD: dict[str, dict[str, str]] = {
-    "area": {a.value: a.label for a in Area}, "kind": {k.value: k.label for k in Kind}, "outcome": {o.value: o.label for o in Outcome},
+    "area": {a.value: a.label for a in Area}, "kind": {k.value: k.label for k in Kind},
+    "outcome": {o.value: o.label for o in Outcome},
     "findings": {f.value: f.label for f in FindingCode}, "license_type": {t.value: t.label for t in LicenseType},
     "product_category": {c.value: c.label for c in ProductCategory},
     "product_categories": {c.value: c.label for c in ProductCategory},

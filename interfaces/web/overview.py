@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from application.campaign_settings import Campaign
@@ -24,7 +24,8 @@ from projections.order_weeks import order_fates_by_week, week_ends
 
 LIST_ROWS = 10
 STATUS_SERIES = [Series(f"st-{s.value}", s.label) for s in Status]
-FATE_SERIES = [Series("passed_on_time", "按期整改"), Series("passed_late", "逾期后整改"), Series("overdue", "逾期未整改"),
+FATE_SERIES = [Series("passed_on_time", "按期整改"), Series("passed_late", "逾期后整改"),
+               Series("overdue", "逾期未整改"),
                Series("open", "整改期内")]
 SAMPLE_SERIES = (Series("samples", "抽检批次"), Series("failed", "不合格"))
 # The lists whose first rows the overview shows (others, such as the licences short of review, whose
@@ -57,7 +58,7 @@ class OverviewCache:
                 self._entries.move_to_end(key)
                 return hit[1]
         with report_timer("overview"):  # builds only, not cache hits
-            context = overview(views, as_of, known_at or datetime.now(timezone.utc), campaign)
+            context = overview(views, as_of, known_at or datetime.now(UTC), campaign)
         with self._lock:
             self._entries[key] = (now, context)
             while len(self._entries) > self.size:
@@ -87,7 +88,8 @@ def overview(views: Views, as_of: date, known_at: datetime, campaign: Campaign) 
         "orders_by_week": charts.weekly_columns(
             [(p["week_end"].strftime("%m-%d"), p) for p in weeks], FATE_SERIES, "各周整改通知的落实情况"),
         "sampling": charts.paired_bars(
-            [(ProductCategory(c).label, v["samples"], v["failed"]) for c, v in context["sampling"]["by_category"].items()],
+            [(ProductCategory(c).label, v["samples"], v["failed"])
+             for c, v in context["sampling"]["by_category"].items()],
             SAMPLE_SERIES, "各类产品抽检与不合格"),
     }
     context["weeks"] = weeks

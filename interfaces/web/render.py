@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(word=labels.word, event_label=labels.event_label, field_label=labels.field_label,
-                       moment=labels.moment, percent=labels.percent, payload_lines=labels.payload_lines, shown=labels.shown_value, days_late=labels.days_late,
+                       moment=labels.moment, percent=labels.percent, payload_lines=labels.payload_lines,
+                       shown=labels.shown_value, days_late=labels.days_late,
                        CSRF_FIELD=CSRF_FIELD)
     return env
 
@@ -62,7 +63,7 @@ def when(request: Request, today: date) -> When:
     """as_of and known_at from the query string; a value that cannot be read is reported, and now used instead."""
     raw_as_of = (request.query_params.get("as_of") or "").strip()
     raw_known = (request.query_params.get("known_at") or "").strip()
-    as_of, known_at, errors = today, datetime.now(timezone.utc), []
+    as_of, known_at, errors = today, datetime.now(UTC), []
     as_of_given = known_given = False
     if raw_as_of:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
@@ -27,7 +26,8 @@ from projections.late_entries import late_entries_by_official
 router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 50
 LIST_TITLES = {
-    "still_unlicensed": "尚未取证的食品企业", "fringe_workshops": "城乡结合部小作坊", "closed_enterprises": "关停取缔企业",
+    "still_unlicensed": "尚未取证的食品企业", "fringe_workshops": "城乡结合部小作坊",
+    "closed_enterprises": "关停取缔企业",
     "overdue_orders": "逾期未整改的整改通知", "review_shortfall": "尚未年审的证照",
     "without_follow_up": "{categories}不合格尚未后处理", "disclosure": "曝光名单（抽检不合格、违法违规）",
 }
@@ -55,7 +55,7 @@ def report_list(name: str, request: Request, visitor: SignedIn, views: ViewsDep,
         raise errors.NotFound(f"报告中没有名单 {name} (no list {name})")
     with views.status.read() as tx:
         rows = CampaignQueries(tx, at.as_of, at.known_at, campaign).list_named(name)
-        assert rows is not None  # every name in LISTS and focus is a list
+        assert rows is not None  # noqa: S101 - every name in LISTS and focus (checked above) is a list
         items = rows.page(PAGE_ROWS, offset)
     columns = list(dict.fromkeys(k for row in items for k in row if k != "enterprise_id"))
     title = LIST_TITLES[name].format(categories=category_words(campaign.follow_up_categories)) \

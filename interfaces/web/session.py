@@ -39,7 +39,7 @@ from application.ledger import Ledger
 from domain.official import Caller, Official
 
 COOKIE = "zhijian_session"
-SECRET_FILE = "session-secret"
+SECRET_FILE = "session-secret"  # noqa: S105 - the name of the file that holds the secret
 CSRF_FIELD = "csrf_token"
 
 
@@ -117,7 +117,7 @@ class Sessions:
         return Session(secrets.token_urlsafe(24), official_id, token_hash, time.time() + self.lifetime)
 
     def write(self, response: Response, request: Request, session: Session) -> None:
-        data = {"s": session.sid}
+        data: dict[str, str | float] = {"s": session.sid}
         if session.official_id is not None:
             data |= {"o": str(session.official_id), "h": session.token_hash or "", "e": session.expires}
         secure = self.secure if self.secure is not None else request.url.scheme == "https"

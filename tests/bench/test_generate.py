@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,7 @@ def test_the_same_seed_gives_the_same_content(generated: tuple[dict[str, Any], l
 
 def test_recorded_times_are_past_and_follow_the_log_order(generated: tuple[dict[str, Any], list[Any]]) -> None:
     _, events = generated
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     last_of: dict[Any, datetime] = {}
     previous = None
     for e in events:

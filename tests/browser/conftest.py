@@ -18,12 +18,12 @@ import httpx
 import pytest
 import uvicorn
 
-from seeding.demo import seed_demo
 from application.ledger import Ledger
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
 from interfaces.http.main import create_app
+from seeding.demo import seed_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -42,7 +42,7 @@ class Server:
 
     @property
     def ledger(self) -> Ledger:
-        return self.app.state.ledger  # type: ignore[no-any-return]
+        return self.app.state.ledger  # type: ignore[no-any-return]  # app.state is untyped
 
 
 def _free_port() -> int:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
-
-import warnings
 
 import pytest
 from fastapi import FastAPI
@@ -58,7 +57,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def ledger(app: FastAPI) -> Ledger:
-    return app.state.ledger  # type: ignore[no-any-return]
+    return app.state.ledger  # type: ignore[no-any-return]  # app.state is untyped
 
 
 Appoint = Callable[..., dict[str, str]]

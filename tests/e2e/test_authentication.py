@@ -51,8 +51,10 @@ def test_a_deactivated_officials_tokens_are_401(client, ledger, enterprise):
 def test_the_actor_of_every_event_is_the_authenticated_official(client, ledger, enterprise):
     appointed = ledger.appoint_official(by=SYSTEM, today=TODAY, name="赵强", unit="石桥镇质监站", role="inspector")
     inspect(client, enterprise, bearer(appointed.token))
-    actor = client.get(f"/enterprises/{enterprise}/history", headers=bearer(appointed.token)).json()["events"][-1]["actor"]
-    assert actor == {"official_id": str(appointed.official_id), "name": "赵强", "unit": "石桥镇质监站", "role": "inspector"}
+    actor = client.get(f"/enterprises/{enterprise}/history",
+                       headers=bearer(appointed.token)).json()["events"][-1]["actor"]
+    assert actor == {"official_id": str(appointed.official_id), "name": "赵强", "unit": "石桥镇质监站",
+                     "role": "inspector"}
 
 
 def test_no_plaintext_token_reaches_the_database_the_events_or_the_logs(client, ledger, settings, caplog):

@@ -120,7 +120,8 @@ def test_the_csv_report_carries_a_bom_and_chinese(client, chief, campaign):
     answer = get(client, chief, "/reports/campaign", after=campaign["after"], format="csv")
     assert answer.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
-    assert ["河口镇", "华强插头厂", "强制性认证产品企业", "抽查不合格", "插头", "两极插头", "插销尺寸", "2026-09-02", "CJ-2",
+    assert ["河口镇", "华强插头厂", "强制性认证产品企业", "抽查不合格", "插头", "两极插头", "插销尺寸", "2026-09-02",
+            "CJ-2",
             ""] in rows
 
 

@@ -12,7 +12,8 @@ def post(client, auth, path, body, **headers):
 
 
 def test_registering_answers_201_with_ids_location_and_etag(client, chief):
-    r = post(client, chief, "/enterprises", {**ENTERPRISE, "credit_code": "91430111MA4L41YT1U", "address": "石桥镇东街1号"})
+    r = post(client, chief, "/enterprises",
+             {**ENTERPRISE, "credit_code": "91430111MA4L41YT1U", "address": "石桥镇东街1号"})
     assert r.status_code == 201
     body = r.json()
     assert set(body) == {"enterprise_id", "version", "position", "recorded_at"}

@@ -41,7 +41,7 @@ def servers() -> Iterator[tuple[PostgresServer, PostgresServer]]:
         primary.stop()
 
 
-def eventually(predicate, what: str, seconds: float = 60.0):  # noqa: ANN001, ANN201
+def eventually(predicate, what: str, seconds: float = 60.0):
     """Polls until `predicate` answers something true; a generous bound, never a timing assertion."""
     deadline = time.monotonic() + seconds
     while True:
@@ -113,7 +113,7 @@ def replay_paused(standby_url: str) -> Iterator[None]:
 def post(client: TestClient, auth: dict[str, str], path: str, body: dict) -> dict:
     response = client.post(path, json=body, headers=auth)
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()  # type: ignore[no-any-return]  # the JSON body is an object
 
 
 def test_a_read_after_a_command_is_answered_by_the_replica_with_the_new_data(urls, tmp_path):
@@ -167,7 +167,7 @@ def test_with_replay_paused_a_read_after_the_write_is_answered_by_the_primary_an
             assert client.get("/reports/status", headers=chief).json()["total"] == 1
 
             # the standby's lag shows in /readyz; "no such position" is judged on the primary's log
-            assert all(n >= 1 for n in replica_lag(client).values())  # type: ignore[union-attr]
+            assert all(n >= 1 for n in replica_lag(client).values())  # type: ignore[union-attr]  # lags are reported here
             beyond = client.get("/enterprises", params={"after": written["position"] + 10**6}, headers=chief)
             assert beyond.status_code == 422
 

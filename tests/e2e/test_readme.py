@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from itertools import pairwise
 
 import httpx
 
@@ -48,7 +49,7 @@ def test_the_readme_curl_examples_work_against_the_served_demo(settings, tmp_pat
                       "LicenseReviewed", "SampleFailed", "Retracted", "Closed"):
             assert f'"type":"{event}"' in run.stdout, event
         answers = [line for line in run.stdout.splitlines() if line.startswith('{"enterprise_id"')]
-        assert any(a == b for a, b in zip(answers, answers[1:])), "the Idempotency-Key example answers twice alike"
+        assert any(a == b for a, b in pairwise(answers)), "the Idempotency-Key example answers twice alike"
         assert token not in log.read_text().split(token, 1)[1]  # printed once, never logged
     finally:
         server.terminate()

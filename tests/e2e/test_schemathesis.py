@@ -11,8 +11,6 @@ import os
 from datetime import date
 
 import pytest
-
-from application.commands import Register
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -27,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from application.commands import Register
 from domain.actor import SYSTEM
 from tests.e2e.conftest import ENTERPRISE, TODAY, bearer
 

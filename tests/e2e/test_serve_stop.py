@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import httpx
@@ -87,9 +87,9 @@ def assert_views_consistent(settings: Settings, last: int) -> None:
 
 
 def views_now():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc) + timedelta(seconds=1)
+    return datetime.now(UTC) + timedelta(seconds=1)
 
 
 def test_an_idle_server_stops_at_once_on_sigterm(server):

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from application.campaign_settings import load_campaign_settings
-
 from tests.e2e.conftest import ENTERPRISE, register
 
 

@@ -11,12 +11,12 @@ from uuid import UUID
 
 import pytest
 
-from seeding.demo import seed_demo
 from domain.actor import SYSTEM
 from interfaces.web import enterprise_pages
 from interfaces.web.auth_pages import safe_next
 from interfaces.web.security import CSP
 from interfaces.web.session import COOKIE, Session
+from seeding.demo import seed_demo
 from tests.e2e.conftest import ENTERPRISE, TODAY, TestClient, bearer, make_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -114,8 +114,9 @@ def test_a_tampered_or_expired_session_cookie_signs_nobody_in(web, app, ledger):
     client.cookies.set(COOKIE, value[:-3] + ("aaa" if not value.endswith("aaa") else "bbb"))
     assert client.get("/", follow_redirects=False).status_code == 303
     caller = ledger.authenticate(tokens["李明"])
-    from domain.official import hash_token
     from starlette.responses import Response
+
+    from domain.official import hash_token
 
     expired = Session("sid-1", caller.id, hash_token(tokens["李明"]), time.time() - 1)
     response = Response()
@@ -425,7 +426,8 @@ def test_the_report_downloads_as_an_attachment_at_the_pages_times(web, ledger, f
     sign_in(client, tokens["李明"])
     r = client.get(f"/web/reports/campaign.{fmt}?as_of=2026-09-10")
     assert r.status_code == 200 and media in r.headers["content-type"]
-    assert r.headers["content-disposition"].startswith("attachment") and "2026-09-10" in r.headers["content-disposition"]
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment") and "2026-09-10" in disposition
     if fmt == "xlsx":
         import io
 
@@ -443,7 +445,8 @@ def test_the_pages_are_not_in_the_api_schema(web):
 def test_static_assets_are_served_from_the_package(web):
     client, _ = web
     assert client.get("/static/style.css").status_code == 200
-    assert client.get("/static/app.js").headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    script_type = client.get("/static/app.js").headers["content-type"]
+    assert script_type.startswith(("text/javascript", "application/javascript"))
 
 
 def test_a_second_app_on_the_same_data_folder_accepts_the_first_ones_sessions(web, settings, ledger):

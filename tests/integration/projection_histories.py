@@ -15,8 +15,6 @@ from uuid import UUID
 
 from hypothesis import strategies as st
 
-from domain.actor import SYSTEM
-from domain.errors import DomainError
 from application.commands import (
     Close,
     EnterpriseCommand,
@@ -29,6 +27,8 @@ from application.commands import (
     ReviewLicense,
     VerifyRectification,
 )
+from domain.actor import SYSTEM
+from domain.errors import DomainError
 
 TODAY = date.today()
 START = TODAY - timedelta(days=150)
@@ -72,7 +72,10 @@ def record_history(ledger: Any, steps: list[tuple[int, str, int, int, int]]) -> 
     for which, act, day, span, pick in steps:
         by = out.officials[pick % 3]
         if which not in out.enterprises:
-            registered = ledger.register(Register(occurred_on=START + timedelta(days=pick), name=f"企业{which}", town=TOWNS[which % 2], area=AREAS[which % 4], kind=KINDS[which % 4], product_categories=list(CATEGORIES[which % 4])), by=out.officials[0], today=TODAY)
+            registered = ledger.register(Register(occurred_on=START + timedelta(days=pick), name=f"企业{which}",
+                                                  town=TOWNS[which % 2], area=AREAS[which % 4], kind=KINDS[which % 4],
+                                                  product_categories=list(CATEGORIES[which % 4])), by=out.officials[0],
+                                         today=TODAY)
             _keep(out, registered)
             out.enterprises[which] = registered.enterprise_id
         enterprise_id = out.enterprises[which]

@@ -15,11 +15,6 @@ from eventsourcing.persistence import IntegrityError
 
 from application.aggregate_cache import copy_aggregate
 from application.bootstrap import build_ledger
-from application.ledger import Ledger
-from application.settings import Settings
-from domain import errors
-from domain.actor import SYSTEM
-from domain.enterprise import Enterprise
 from application.commands import (
     Close,
     GrantLicense,
@@ -31,6 +26,11 @@ from application.commands import (
     ReviewLicense,
     VerifyRectification,
 )
+from application.ledger import Ledger
+from application.settings import Settings
+from domain import errors
+from domain.actor import SYSTEM
+from domain.enterprise import Enterprise
 
 TODAY = date(2026, 10, 1)
 INTERVAL = 5
@@ -144,7 +144,8 @@ def outcome(aggregate: Enterprise, attempt: Callable[[Enterprise], None]) -> Any
         attempt(aggregate)
     except errors.DomainError as e:
         return type(e).__name__
-    return ("recorded", typed({k: v for k, v in vars(aggregate).items() if k not in ("_pending_events", "_modified_on")}))
+    return ("recorded",
+            typed({k: v for k, v in vars(aggregate).items() if k not in ("_pending_events", "_modified_on")}))
 
 
 def test_an_enterprise_loaded_from_a_snapshot_and_later_events_equals_one_replayed_from_zero(snapshotting, ledger,
@@ -199,12 +200,14 @@ def test_a_refused_command_and_a_lost_race_leave_the_cached_enterprise_as_record
     e = rich_history(ledger, chief)
     before = state(ledger.repository.get(e))
     with pytest.raises(errors.DuplicateSampleNo):
-        ledger.record(e, RecordSample(occurred_on=date(2026, 9, 5), sample_no="CJ-1", product_category="bean_products", result="pass"), by=chief, today=TODAY)
+        ledger.record(e, RecordSample(occurred_on=date(2026, 9, 5), sample_no="CJ-1", product_category="bean_products",
+                                      result="pass"), by=chief, today=TODAY)
     assert state(ledger.repository.get(e)) == before
     other = build_ledger(snapshotting)
     try:
         copy = ledger.repository.get(e)
-        other.record(e, Inspect(occurred_on=date(2026, 9, 20), outcome="compliant"), by=chief, today=TODAY)  # version 18
+        # version 18
+        other.record(e, Inspect(occurred_on=date(2026, 9, 20), outcome="compliant"), by=chief, today=TODAY)
         copy.inspect(actor=chief.as_actor, today=TODAY, occurred_on=date(2026, 9, 21), outcome="compliant")
         with pytest.raises(IntegrityError):
             ledger.save(copy)  # also version 18: refused by the store
@@ -215,15 +218,19 @@ def test_a_refused_command_and_a_lost_race_leave_the_cached_enterprise_as_record
 
 
 def test_two_ledgers_on_one_store_see_each_others_writes_at_once(snapshotting, ledger, chief):
-    e = ledger.register(Register(occurred_on=date(2026, 8, 5), name="周记豆芽坊", town="石桥镇", area="rural", kind="small_workshop"), by=chief, today=TODAY).enterprise_id
+    e = ledger.register(Register(occurred_on=date(2026, 8, 5), name="周记豆芽坊", town="石桥镇", area="rural",
+                                 kind="small_workshop"), by=chief, today=TODAY).enterprise_id
     other = build_ledger(snapshotting)
     try:
         for n in range(12):
             writer = (ledger, other)[n % 2]
-            result = writer.record(e, RecordSample(occurred_on=date(2026, 9, 1), sample_no=f"CJ-{n}", product_category="bean_products", result="pass"), by=chief, today=TODAY)
+            result = writer.record(e,
+                                   RecordSample(occurred_on=date(2026, 9, 1), sample_no=f"CJ-{n}",
+                                                product_category="bean_products", result="pass"), by=chief, today=TODAY)
             assert result.version == n + 2
         with pytest.raises(errors.DuplicateSampleNo):
-            other.record(e, RecordSample(occurred_on=date(2026, 9, 1), sample_no="CJ-10", product_category="bean_products", result="pass"), by=chief, today=TODAY)
+            other.record(e, RecordSample(occurred_on=date(2026, 9, 1), sample_no="CJ-10",
+                                         product_category="bean_products", result="pass"), by=chief, today=TODAY)
         assert state(other.repository.get(e)) == state(ledger.repository.get(e))
     finally:
         other.close()
@@ -233,7 +240,8 @@ def test_two_ledgers_on_one_store_see_each_others_writes_at_once(snapshotting, l
 def test_the_cache_holds_at_most_its_size_and_a_copy_shares_nothing_a_command_changes(settings, chief):
     small = build_ledger(settings.model_copy(update={"aggregate_cache_size": 3}))
     try:
-        ids = [small.register(Register(occurred_on=date(2026, 8, 5), name=f"企业{i}", town="石桥镇", area="rural", kind="small_workshop"), by=chief, today=TODAY).enterprise_id
+        ids = [small.register(Register(occurred_on=date(2026, 8, 5), name=f"企业{i}", town="石桥镇", area="rural",
+                                       kind="small_workshop"), by=chief, today=TODAY).enterprise_id
                for i in range(8)]
         for e in ids:
             small.record(e, Inspect(occurred_on=date(2026, 9, 1), outcome="compliant"), by=chief, today=TODAY)
@@ -270,17 +278,24 @@ def test_authentication_sees_a_revocation_and_a_deactivation_by_another_ledger_a
 
 def test_a_command_refused_on_what_this_process_last_knew_is_decided_again_on_fresh_state(snapshotting, ledger,
                                                                                           chief):
-    e = ledger.register(Register(occurred_on=date(2026, 8, 5), name="周记豆芽坊", town="石桥镇", area="rural", kind="small_workshop"), by=chief, today=TODAY).enterprise_id
+    e = ledger.register(Register(occurred_on=date(2026, 8, 5), name="周记豆芽坊", town="石桥镇", area="rural",
+                                 kind="small_workshop"), by=chief, today=TODAY).enterprise_id
     ledger.record(e, Inspect(occurred_on=date(2026, 8, 9), outcome="compliant"), by=chief, today=TODAY)  # cached at 2
     other = build_ledger(snapshotting)
     try:
-        other.record(e, OrderToRectify(occurred_on=date(2026, 8, 10), order_no="ZG-9", deadline=date(2026, 9, 10), items=["整改"]), by=chief, today=TODAY)
-        passed = ledger.record(e, VerifyRectification(occurred_on=date(2026, 8, 20), order_no="ZG-9", passed=True), by=chief, today=TODAY)  # unknown to the cached copy
+        other.record(e, OrderToRectify(occurred_on=date(2026, 8, 10), order_no="ZG-9", deadline=date(2026, 9, 10),
+                                       items=["整改"]), by=chief, today=TODAY)
+        # unknown to the cached copy
+        passed = ledger.record(e, VerifyRectification(occurred_on=date(2026, 8, 20), order_no="ZG-9", passed=True),
+                               by=chief, today=TODAY)
         assert passed.version == 4
         other.record(e, Inspect(occurred_on=date(2026, 8, 21), outcome="compliant"), by=chief, today=TODAY)
-        assert ledger.record(e, Inspect(occurred_on=date(2026, 8, 22), outcome="compliant"), by=chief, today=TODAY, expected_version=5).version == 6  # If-Match names a version only the store knew
+        # If-Match names a version only the store knew
+        assert ledger.record(e, Inspect(occurred_on=date(2026, 8, 22), outcome="compliant"), by=chief, today=TODAY,
+                             expected_version=5).version == 6
         with pytest.raises(errors.ConcurrencyConflict):
-            ledger.record(e, Inspect(occurred_on=date(2026, 8, 22), outcome="compliant"), by=chief, today=TODAY, expected_version=5)
+            ledger.record(e, Inspect(occurred_on=date(2026, 8, 22), outcome="compliant"), by=chief, today=TODAY,
+                          expected_version=5)
     finally:
         other.close()
 

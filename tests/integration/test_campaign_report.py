@@ -4,27 +4,29 @@ computed from a replay of the log cut at known_at (the projections' property-tes
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from application.bootstrap import build_ledger
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
-from seeding.demo import seed_demo
+from application.commands import RecordSample, Register, Retract
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.recording_clock import simulated
 from domain.status import Fact, fold
-from projections.campaign_report import campaign_report
 from projections import open_views
 from projections.campaign_figures import campaign_figures
+from projections.campaign_report import campaign_report
 from projections.replayed_states import ReplayedStates
+from seeding.demo import seed_demo
 from tests.integration.projection_histories import START, histories, record_history
 from tests.integration.test_projection_properties import instants, live
-from application.commands import RecordSample, Register, Retract
 
 CAMPAIGN = load_campaign_settings(DEFAULT_FILE)
 
@@ -71,7 +73,7 @@ def test_the_demo_report_from_the_view_equals_the_report_from_the_log_cut_at_eac
 
 
 def at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 def test_a_late_entry_and_its_retraction_change_the_report_only_from_when_they_were_recorded(ledger, views):
@@ -80,11 +82,17 @@ def test_a_late_entry_and_its_retraction_change_the_report_only_from_when_they_w
         chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=date(2026, 8, 1), name="李明",
                                                             unit="食品监管办", role="supervisor").token)
     with simulated(lambda: at(date(2026, 8, 5))):
-        eid = ledger.register(Register(occurred_on=date(2026, 8, 5), name="张记豆腐坊", town="石桥镇", area="rural", kind="small_workshop", product_categories=["bean_products"]), by=chief, today=date(2026, 8, 5)).enterprise_id
+        eid = ledger.register(Register(occurred_on=date(2026, 8, 5), name="张记豆腐坊", town="石桥镇", area="rural",
+                                       kind="small_workshop", product_categories=["bean_products"]), by=chief,
+                              today=date(2026, 8, 5)).enterprise_id
     with simulated(lambda: at(date(2026, 9, 20))):
-        sample = ledger.record(eid, RecordSample(occurred_on=date(2026, 9, 1), sample_no="CJ-1", product_category="bean_products", result="fail", failed_items=["苯甲酸"]), by=chief, today=date(2026, 9, 20))
+        sample = ledger.record(eid,
+                               RecordSample(occurred_on=date(2026, 9, 1), sample_no="CJ-1",
+                                            product_category="bean_products", result="fail", failed_items=["苯甲酸"]),
+                               by=chief, today=date(2026, 9, 20))
     with simulated(lambda: at(date(2026, 10, 10))):
-        ledger.record(eid, Retract(event_version=sample.version, reason="样品编号录错"), by=chief, today=date(2026, 10, 10))
+        ledger.record(eid, Retract(event_version=sample.version, reason="样品编号录错"), by=chief,
+                      today=date(2026, 10, 10))
     views.catch_up()
 
     def figures(as_of: date, known_at: datetime) -> tuple[int, int, int, list[str]]:

@@ -7,7 +7,6 @@ import random
 from datetime import date
 from pathlib import Path
 
-
 from application.census import CensusImport
 from domain.actor import SYSTEM
 from domain.credit_code import ALPHABET, check_character
@@ -44,9 +43,10 @@ def census_rows(total: int, bad_every: int) -> tuple[list[dict[str, str]], dict[
         row = {
             "名称": f"测试企业{i:05d}", "统一社会信用代码": credit_code(i) if i % 3 else "",
             "地址": f"建设路{i}号", "镇街": rng.choice(["石桥镇", "河口镇", "青山镇"]),
-            "区域": rng.choice(["农村", "城乡结合部", "urban"]), "类型": rng.choice(["小作坊", "food_producer", "销售点"]),
+            "区域": rng.choice(["农村", "城乡结合部", "urban"]),
+            "类型": rng.choice(["小作坊", "food_producer", "销售点"]),
             "产品类别": rng.choice(["豆制品", "bean_sprouts,drinking_water", "水产品、肉制品", ""]),
-            "建档日期": "2026-08-%02d" % rng.randint(3, 28),
+            "建档日期": f"2026-08-{rng.randint(3, 28):02d}",
         }
         if i % bad_every == bad_every - 1:
             column, value, field = BAD_WAYS[(i // bad_every) % len(BAD_WAYS)]

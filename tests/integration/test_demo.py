@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from application.bootstrap import build_ledger
-from seeding.demo import ENTERPRISES, seed_demo
 from domain.bureau_time import bureau_date
 from projections import open_views
+from seeding.demo import ENTERPRISES, seed_demo
 
 TODAY = date(2026, 11, 27)
 
@@ -44,7 +44,7 @@ def test_every_enterprise_shows_in_the_status_view_today(settings, seeded):
     views = open_views(settings)
     try:
         views.catch_up()
-        states = views.status.states_at(TODAY, datetime.now(timezone.utc))
+        states = views.status.states_at(TODAY, datetime.now(UTC))
     finally:
         views.close()
     assert len(states) == len(ENTERPRISES)
@@ -70,7 +70,7 @@ def test_a_store_seeded_before_the_demo_moved_still_reads_its_marker(settings):
         views = open_views(settings)
         try:
             views.catch_up()
-            assert views.status.states_at(TODAY, datetime.now(timezone.utc)) == []
+            assert views.status.states_at(TODAY, datetime.now(UTC)) == []
         finally:
             views.close()
     finally:

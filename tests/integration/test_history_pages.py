@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from application.commands import Inspect, Register, Retract
 from domain.actor import SYSTEM
 from tests.integration.test_cli import zhijian
-from application.commands import Inspect, Register, Retract
 
 TODAY = date(2026, 10, 1)
 INSPECTIONS = 257
@@ -21,9 +21,11 @@ INSPECTIONS = 257
 def long_history(ledger):
     chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=TODAY, name="李明", unit="食品监管办",
                                                         role="supervisor").token)
-    eid = ledger.register(Register(occurred_on=date(2026, 8, 1), name="张记豆腐坊", town="石桥镇", area="rural", kind="small_workshop"), by=chief, today=TODAY).enterprise_id
+    eid = ledger.register(Register(occurred_on=date(2026, 8, 1), name="张记豆腐坊", town="石桥镇", area="rural",
+                                   kind="small_workshop"), by=chief, today=TODAY).enterprise_id
     for i in range(INSPECTIONS):
-        ledger.record(eid, Inspect(occurred_on=date(2026, 8, 2) + timedelta(days=i % 50), outcome="compliant"), by=chief, today=TODAY)
+        ledger.record(eid, Inspect(occurred_on=date(2026, 8, 2) + timedelta(days=i % 50), outcome="compliant"),
+                      by=chief, today=TODAY)
     for target in (2, 3):  # retract early events, recorded last
         ledger.record(eid, Retract(event_version=target, reason=f"录入错误 {target}"), by=chief, today=TODAY)
     return eid

@@ -35,7 +35,8 @@ def test_postgres_refuses_update_delete_and_truncate_of_events(pg_ledger, statem
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="immutable"):
             conn.execute(statement)
         conn.rollback()
-        assert conn.execute("SELECT count(*) FROM zhijian_events").fetchone()[0] == 3  # Appointed, TokenIssued, the token index
+        # Appointed, TokenIssued, the token index
+        assert conn.execute("SELECT count(*) FROM zhijian_events").fetchone()[0] == 3
 
 
 def test_the_triggers_are_created_idempotently_at_each_start(pg_ledger, tmp_path):
@@ -59,5 +60,6 @@ def test_sqlite_refuses_update_and_delete_of_events(tmp_path, statement):
     conn = sqlite3.connect(settings.sqlite_path)
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
         conn.execute(statement)
-    assert conn.execute("SELECT count(*) FROM stored_events").fetchone()[0] == 3  # Appointed, TokenIssued, the token index
+    # Appointed, TokenIssued, the token index
+    assert conn.execute("SELECT count(*) FROM stored_events").fetchone()[0] == 3
     conn.close()

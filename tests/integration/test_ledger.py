@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from application.bootstrap import build_ledger
+from application.commands import Inspect, OrderToRectify, RecordSample, Register, Retract
 from application.results import Idempotency
 from domain import errors
 from domain.actor import SYSTEM
-from application.commands import Inspect, OrderToRectify, RecordSample, Retract, Register
 
 TODAY = date(2026, 10, 1)
 
@@ -31,7 +31,8 @@ def register(ledger, by, **kw):
 
 def test_commands_answer_ids_versions_and_increasing_positions(ledger, chief):
     a = register(ledger, chief)
-    b = ledger.record(a.enterprise_id, Inspect(occurred_on=date(2026, 8, 9), outcome="compliant"), by=chief, today=TODAY)
+    b = ledger.record(a.enterprise_id, Inspect(occurred_on=date(2026, 8, 9), outcome="compliant"), by=chief,
+                      today=TODAY)
     assert (a.version, b.version) == (1, 2)
     assert b.enterprise_id == a.enterprise_id and b.position > a.position
     assert b.recorded_at >= a.recorded_at
@@ -39,7 +40,8 @@ def test_commands_answer_ids_versions_and_increasing_positions(ledger, chief):
 
 def test_events_survive_a_new_application_instance(settings, ledger, chief):
     a = register(ledger, chief)
-    ledger.record(a.enterprise_id, Inspect(occurred_on=date(2026, 8, 9), outcome="violation", findings=["three_no"]), by=chief, today=TODAY)
+    ledger.record(a.enterprise_id, Inspect(occurred_on=date(2026, 8, 9), outcome="violation", findings=["three_no"]),
+                  by=chief, today=TODAY)
     again = build_ledger(settings)
     try:
         history = again.history(a.enterprise_id)
@@ -53,7 +55,9 @@ def test_events_survive_a_new_application_instance(settings, ledger, chief):
 
 def test_history_shows_both_times_positions_and_retractions(ledger, chief):
     a = register(ledger, chief)
-    s = ledger.record(a.enterprise_id, RecordSample(occurred_on=date(2026, 9, 3), sample_no="CJ-1", product_category="bean_products", result="fail", failed_items=["苯甲酸"]), by=chief, today=TODAY)
+    s = ledger.record(a.enterprise_id,
+                      RecordSample(occurred_on=date(2026, 9, 3), sample_no="CJ-1", product_category="bean_products",
+                                   result="fail", failed_items=["苯甲酸"]), by=chief, today=TODAY)
     r = ledger.record(a.enterprise_id, Retract(event_version=2, reason="样品编号录错"), by=chief, today=TODAY)
     history = ledger.history(a.enterprise_id)
     assert [h.position for h in history] == [a.position, s.position, r.position]
@@ -73,7 +77,8 @@ def test_a_refused_command_stores_nothing(ledger, chief):
     a = register(ledger, chief)
     before = ledger.recorder.max_notification_id()
     with pytest.raises(errors.DeadlineNotAfterOrder):
-        ledger.record(a.enterprise_id, OrderToRectify(occurred_on=date(2026, 9, 1), order_no="1", deadline=date(2026, 8, 1), items=["x"]), by=chief, today=TODAY)
+        ledger.record(a.enterprise_id, OrderToRectify(occurred_on=date(2026, 9, 1), order_no="1",
+                                                      deadline=date(2026, 8, 1), items=["x"]), by=chief, today=TODAY)
     assert ledger.recorder.max_notification_id() == before
     assert [h.version for h in ledger.history(a.enterprise_id)] == [1]
 
@@ -89,7 +94,8 @@ def test_expected_version_mismatch_is_a_conflict(ledger, chief):
     a = register(ledger, chief)
     ledger.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="compliant"), by=chief, today=TODAY)
     with pytest.raises(errors.ConcurrencyConflict):
-        ledger.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="compliant"), by=chief, today=TODAY, expected_version=1)
+        ledger.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="compliant"), by=chief, today=TODAY,
+                      expected_version=1)
 
 
 def test_concurrent_writers_without_expected_version_all_succeed(ledger, chief):
@@ -98,7 +104,10 @@ def test_concurrent_writers_without_expected_version_all_succeed(ledger, chief):
 
     def write(n: int) -> None:
         try:
-            results.append(ledger.record(a.enterprise_id, RecordSample(occurred_on=TODAY, sample_no=f"CJ-{n}", product_category="bean_products", result="pass"), by=chief, today=TODAY))
+            results.append(ledger.record(a.enterprise_id,
+                                         RecordSample(occurred_on=TODAY, sample_no=f"CJ-{n}",
+                                                      product_category="bean_products", result="pass"), by=chief,
+                                         today=TODAY))
         except Exception as e:  # noqa: BLE001 - collected and asserted on below
             failures.append(e)
 
@@ -115,15 +124,18 @@ def test_concurrent_writers_without_expected_version_all_succeed(ledger, chief):
 def test_idempotency_key_returns_the_original_answer_and_stores_nothing_new(settings, ledger, chief):
     a = register(ledger, chief)
     key = Idempotency("key-1", {"outcome": "compliant"})
-    first = ledger.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="compliant"), by=chief, today=TODAY, idempotency=key)
+    first = ledger.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="compliant"), by=chief, today=TODAY,
+                          idempotency=key)
     top = ledger.recorder.max_notification_id()
     again = build_ledger(settings)  # also across a restart
     try:
-        second = again.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="compliant"), by=chief, today=TODAY, idempotency=key)
+        second = again.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="compliant"), by=chief, today=TODAY,
+                              idempotency=key)
         assert second == first
         assert again.recorder.max_notification_id() == top
         with pytest.raises(errors.IdempotencyKeyReused):
-            again.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="deficient"), by=chief, today=TODAY, idempotency=Idempotency("key-1", {"outcome": "deficient"}))
+            again.record(a.enterprise_id, Inspect(occurred_on=TODAY, outcome="deficient"), by=chief, today=TODAY,
+                         idempotency=Idempotency("key-1", {"outcome": "deficient"}))
     finally:
         again.close()
 
@@ -162,7 +174,8 @@ def test_role_and_towns_bound_what_an_official_may_record(ledger, chief):
     register(ledger, inspector, town="河口镇")
     b = register(ledger, inspector, town="河口镇", name="河口水产店", kind="sales_point")
     with pytest.raises(errors.NotPermitted):  # inspectors do not order rectification
-        ledger.record(b.enterprise_id, OrderToRectify(occurred_on=TODAY, order_no="1", deadline=date(2026, 10, 20), items=["x"]), by=inspector, today=TODAY)
+        ledger.record(b.enterprise_id, OrderToRectify(occurred_on=TODAY, order_no="1", deadline=date(2026, 10, 20),
+                                                      items=["x"]), by=inspector, today=TODAY)
 
 
 def test_census_rows_are_registered_once(ledger):

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from application.bootstrap import build_ledger
 from application.settings import Settings
@@ -75,7 +77,8 @@ def reference_accountability(histories: dict[Any, list[Any]], as_of: date, known
     for eid, order in ((e, h) for e, h in acts if h.type == "OrderedToRectify"):
         no, deadline, issuer = order.payload["order_no"], order.payload["deadline"], str(order.actor.official_id)
         passes = [h.occurred_on for e, h in acts
-                  if e == eid and h.type == "RectificationVerified" and h.payload["order_no"] == no and h.payload["passed"]]
+                  if e == eid and h.type == "RectificationVerified"
+                  and h.payload["order_no"] == no and h.payload["passed"]]
         counts = officials[issuer]["orders"]
         counts["issued"] += 1
         if passes:

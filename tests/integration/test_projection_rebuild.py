@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -43,7 +43,7 @@ def test_a_rebuilt_view_has_the_same_rows_as_the_view_built_event_by_event(setti
 
 
 def test_reads_see_the_old_view_until_the_switch_over(settings, recorded):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     expected = recorded.status.states_at(TODAY, now)
     job = Rebuild(settings, "status")
     try:

@@ -20,7 +20,7 @@ def test_ledgers_and_views_built_at_the_same_moment_on_a_new_database_all_start(
         settings = Settings(database_url=pg_server.create_database("start"), data_dir=tmp_path / str(attempt))
         ready = threading.Barrier(STARTERS)
 
-        def start(n: int) -> str:
+        def start(n: int, ready: threading.Barrier = ready, settings: Settings = settings) -> str:
             ready.wait()
             if n % 2:
                 views = open_views(settings)

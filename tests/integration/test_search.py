@@ -10,18 +10,20 @@ from an alphabet made of the characters that used to break it.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from application.bootstrap import build_ledger
+from application.commands import Register
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.credit_code import check_character
 from domain.text import search_form
 from projections import open_views
-from application.commands import Register
 
 TODAY = date(2026, 10, 1)
 ALPHABET_OF_TROUBLE = ["a", "A", "b", "B", "Ａ", "ａ", "%", "_", "\\", "'", "豆", "腐", "坊", "\u200b", "\ufeff", "ﬁ",
@@ -58,7 +60,8 @@ def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=TODAY, name="李明", unit="食品监管办",
                                                             role="supervisor").token)
         for i, name in enumerate(names):
-            ledger.register(Register(occurred_on=TODAY, name=name, town="石桥镇", area="rural", kind="sales_point", credit_code=_code(i) if i % 3 else None), by=chief, today=TODAY)
+            ledger.register(Register(occurred_on=TODAY, name=name, town="石桥镇", area="rural", kind="sales_point",
+                                     credit_code=_code(i) if i % 3 else None), by=chief, today=TODAY)
         views = open_views(settings)
         views.catch_up()
         opened[store] = (ledger, views)
@@ -69,7 +72,7 @@ def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def found(views, q: str) -> list[str]:
-    page = views.status.enterprises(TODAY, datetime.now(timezone.utc) + timedelta(seconds=1), q=q, limit=500)
+    page = views.status.enterprises(TODAY, datetime.now(UTC) + timedelta(seconds=1), q=q, limit=500)
     return sorted(s.name for _, s in page.items)
 
 

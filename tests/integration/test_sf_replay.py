@@ -7,9 +7,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-
-from seeding.sf_replay import read_businesses, replay
 from domain.actor import SYSTEM
+from seeding.sf_replay import read_businesses, replay
 
 DATA = Path(__file__).resolve().parents[1] / "fixtures" / "sf-food-inspections"  # vendored slice, BSD-2-Clause
 SLICE = 40

@@ -10,15 +10,15 @@ from uuid import UUID
 import pytest
 
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
-from seeding.demo import seed_demo
 from application.commands import Inspect
-from domain.values import Outcome, Role
 from domain.official import Caller
+from domain.values import Outcome, Role
 from interfaces.web.overview import OverviewCache
 from projections import open_views
 from projections.campaign_report import campaign_report
 from projections.late_entries import late_entries_by_official
 from projections.order_weeks import FATES, order_fates_by_week, week_ends
+from seeding.demo import seed_demo
 from tests.integration.test_campaign_report import at
 
 CAMPAIGN = load_campaign_settings(DEFAULT_FILE)

@@ -21,7 +21,7 @@ The campaign (year 2026; phases 08-03..08-15, 08-16..12-15, 12-16..12-30; licens
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -30,8 +30,8 @@ from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
 from domain.status import Fact, fold
 from projections.campaign_figures import campaign_figures
 
-KNOWN_AT = datetime(2027, 2, 1, tzinfo=timezone.utc)
-T0 = datetime(2026, 8, 1, tzinfo=timezone.utc)
+KNOWN_AT = datetime(2027, 2, 1, tzinfo=UTC)
+T0 = datetime(2026, 8, 1, tzinfo=UTC)
 
 
 def d(month_day: str, year: int = 2026) -> date:

@@ -47,13 +47,15 @@ def test_xlsx_has_one_sheet_per_section_with_a_title_row_stating_as_of_and_known
     assert book.sheetnames == SHEETS
     for sheet in book.worksheets:
         assert sheet["A1"].value.startswith("产品质量和食品安全专项整治行动情况总结")
-        assert "统计日期 2026-10-01" in sheet["A2"].value and "数据截至 2027-02-01 08:00:00 北京时间" in sheet["A2"].value
+        assert "统计日期 2026-10-01" in sheet["A2"].value
+        assert "数据截至 2027-02-01 08:00:00 北京时间" in sheet["A2"].value
 
 
 def test_xlsx_stores_numbers_as_numbers_rates_as_percentages_and_dates_as_dates(figures):
     book = load_workbook(io.BytesIO(render(figures, "xlsx")))
     review = book["证照年审"]
-    assert rows_after(review, ["年度", "应年审", "已年审", "年审率", "目标", "距目标还需"]) == [[2026, 5, 3, 0.6, 0.9, 2]]
+    assert rows_after(review,
+                      ["年度", "应年审", "已年审", "年审率", "目标", "距目标还需"]) == [[2026, 5, 3, 0.6, 0.9, 2]]
     rate_cell = next(c for row in review.iter_rows() for c in row if c.value == 0.6)
     assert rate_cell.number_format == "0.0%" and rate_cell.fill.fgColor.rgb.endswith("F8D7DA")  # a shortfall
     shortfall = rows_after(review, ["镇街", "企业名称", "企业类型", "证照编号", "证照类型", "发证日期", "有效期至"])
@@ -187,7 +189,8 @@ def test_xlsx_replaces_control_characters_that_a_worksheet_cannot_hold(figures):
 
 def test_the_targets_and_their_basis_follow_the_campaign_settings_not_fixed_words(figures):
     """A deployment that sets the review target to 85% and follows up only wires and cables reads so."""
-    sampling = {**figures["sampling"], "follow_up": {**figures["sampling"]["follow_up"], "categories": ["wires_cables"]},
+    sampling = {**figures["sampling"],
+                "follow_up": {**figures["sampling"]["follow_up"], "categories": ["wires_cables"]},
                 "high_risk": {**figures["sampling"]["high_risk"], "categories": ["meat_products"]}}
     changed = {**figures, "annual_review": {**figures["annual_review"], "target": 0.85}, "sampling": sampling}
     targets = table(parse(render(changed, "html")), "目标与完成情况")

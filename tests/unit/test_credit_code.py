@@ -19,7 +19,7 @@ def test_check_character_matches_a_hand_computation():
     # 91350200776049653A: values 9,1,3,5,0,2,0,0,7,7,6,0,4,9,6,5,3 times the weights
     values = [9, 1, 3, 5, 0, 2, 0, 0, 7, 7, 6, 0, 4, 9, 6, 5, 3]
     weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    total = sum(v * w for v, w in zip(values, weights))
+    total = sum(v * w for v, w in zip(values, weights, strict=True))
     # 9+3+27+135+0+52+0+0+140+203+150+0+32+216+60+150+84 = 1261; 1261 mod 31 = 21; 31-21 = 10
     assert total == 1261 and (31 - total % 31) % 31 == 10  # alphabet[10] == "A"
     assert credit_code.check_character("91350200776049653") == "A"

@@ -16,8 +16,8 @@ from domain.enterprise import EVENTS, Enterprise
 from domain.official import Official
 from domain.permissions import PERMITTED_ACTS
 from domain.status import FOLD
-from projections.accountability_view import OFFICIAL_EVENTS
 from interfaces.web.forms import FORMS, REGISTER
+from projections.accountability_view import OFFICIAL_EVENTS
 from projections.acts import TYPED_BY_EVENT
 
 

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from domain import errors
-from domain.acts import Act
 from domain.actor import SYSTEM
+from domain.acts import Act
 from domain.official import Official, hash_token
 from domain.permissions import authorise, may
 

@@ -1,13 +1,14 @@
 """The shared fold: status precedence, overdue by date, timelines and retractions."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.status import Fact, Standing, breakpoints, fold, live_facts, standing_timeline
 from domain.values import Kind
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 REG = {"name": "张记豆腐坊", "town": "石桥镇", "area": "rural", "kind": "small_workshop",
        "product_categories": ["bean_products"], "credit_code": None, "address": ""}
 

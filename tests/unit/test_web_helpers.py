@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -76,16 +76,16 @@ def test_times_come_from_the_url_a_known_at_without_zone_is_the_bureaus_and_bad_
     assert at.as_of == today and not at.as_of_given and at.query() == {} and at.error is None
     at = when(_request(as_of="2026-09-01", known_at="2026-09-02T18:00"), today)
     assert at.as_of == date(2026, 9, 1)
-    assert at.known_at == datetime(2026, 9, 2, 10, 0, tzinfo=timezone.utc)
+    assert at.known_at == datetime(2026, 9, 2, 10, 0, tzinfo=UTC)
     assert at.query() == {"as_of": "2026-09-01", "known_at": "2026-09-02T18:00"}
     at = when(_request(as_of="2026-02-30", known_at="0001-01-01T00:00"), today)
     assert at.as_of == today and not at.known_at_given and "统计日期" in at.error and "数据截至" in at.error
 
 
 def test_an_act_is_late_by_the_bureaus_days_between_when_it_happened_and_when_it_was_recorded():
-    assert days_late(date(2026, 9, 1), datetime(2026, 9, 1, 15, 59, tzinfo=timezone.utc)) == 0  # 23:59 in UTC+8
-    assert days_late(date(2026, 9, 1), datetime(2026, 9, 1, 16, 0, tzinfo=timezone.utc)) == 1
-    assert days_late(date(2026, 9, 10), datetime(2026, 9, 1, tzinfo=timezone.utc)) == 0
+    assert days_late(date(2026, 9, 1), datetime(2026, 9, 1, 15, 59, tzinfo=UTC)) == 0  # 23:59 in UTC+8
+    assert days_late(date(2026, 9, 1), datetime(2026, 9, 1, 16, 0, tzinfo=UTC)) == 1
+    assert days_late(date(2026, 9, 10), datetime(2026, 9, 1, tzinfo=UTC)) == 0
 
 
 def test_payloads_are_shown_in_chinese_without_empty_fields():

@@ -31,7 +31,8 @@ from projections.campaign_report import open_campaign_report
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 Format = Annotated[Literal["json", "csv", "xlsx", "html"], Query(description="json | csv | xlsx | html")]
-Limit = Annotated[int, Query(ge=1, le=1000, description="rows of each list in JSON (a page); XLSX and CSV carry every row")]
+Limit = Annotated[int,
+                  Query(ge=1, le=1000, description="rows of each list in JSON (a page); XLSX and CSV carry every row")]
 Offset = Annotated[int, Query(ge=0, le=10**9, description="the first row of each list's page in JSON")]
 BINARY = {"type": "string", "format": "binary"}
 CAMPAIGN_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -86,8 +87,9 @@ def campaign_list(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, w
             names = [*LISTS, *(FOCUS_LIST.format(key=f.key) for f in campaign.focus)]
             raise errors.NotFound(f"报告中没有名单 {name} (no list {name}; lists: {', '.join(names)})", field="name")
         page = rows.page(limit, offset)
-    return jsonable({"as_of": day, "known_at": moment, "list": name, "items": page, "total": rows.total,
-                     "limit": limit, "offset": offset})
+    answer: dict[str, Any] = jsonable({"as_of": day, "known_at": moment, "list": name, "items": page,
+                                       "total": rows.total, "limit": limit, "offset": offset})
+    return answer
 
 
 @router.get("/disclosure", responses=problems.responses(401, 422, 503))
@@ -98,5 +100,6 @@ def disclosure(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, wait
     with views.status.read() as tx:
         rows = CampaignQueries(tx, day, moment, campaign_settings(request).campaign_for(day)).disclosure()
         page = rows.page(limit, offset)
-    return jsonable({"as_of": day, "known_at": moment, "items": page, "total": rows.total, "limit": limit,
-                     "offset": offset})
+    answer: dict[str, Any] = jsonable({"as_of": day, "known_at": moment, "items": page, "total": rows.total,
+                                       "limit": limit, "offset": offset})
+    return answer

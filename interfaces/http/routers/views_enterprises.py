@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain import errors
 from domain.status import EnterpriseState
+from domain.values import Area, Kind, LicenseType, Outcome, ProductCategory, Status
 from interfaces.http import problems
 from interfaces.http.deps import CurrentOfficial, EnterpriseId, LedgerDep, etag
 from interfaces.http.read_side import ReadAt, waits_for
@@ -21,13 +22,13 @@ from interfaces.http.schemas import (
     OpenOrderPublic,
     SamplesPublic,
 )
-from domain.values import Kind, Status
 
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
-EXAMPLE = {
-    "id": "6f1c2f7e-8d0b-4c39-9a51-2b1f5c0d7a10", "name": "张记豆腐坊", "credit_code": None, "address": "石桥镇东街 12 号",
+EXAMPLE: dict[str, Any] = {
+    "id": "6f1c2f7e-8d0b-4c39-9a51-2b1f5c0d7a10", "name": "张记豆腐坊", "credit_code": None,
+    "address": "石桥镇东街 12 号",
     "town": "石桥镇", "area": "rural", "kind": "small_workshop", "product_categories": ["bean_products"],
     "status": "overdue", "open_orders": [{"order_no": "SQ-2026-031", "deadline": "2026-08-30", "overdue": True}],
     "licenses": [], "last_inspection": {"occurred_on": "2026-08-09", "outcome": "deficient",
@@ -98,13 +99,15 @@ def enterprise_public(
     last = state.last_inspection
     return EnterprisePublic(
         id=enterprise_id, name=state.name, credit_code=state.credit_code, address=state.address, town=state.town,
-        area=state.area, kind=state.kind, product_categories=list(state.product_categories), status=state.status,
+        area=Area(state.area), kind=Kind(state.kind),
+        product_categories=[ProductCategory(c) for c in state.product_categories], status=Status(state.status),
         open_orders=[OpenOrderPublic(order_no=o.order_no, deadline=o.deadline, overdue=o.is_overdue(as_of))
                      for o in state.open_orders(as_of)],
-        licenses=[LicensePublic(license_no=lic.license_no, license_type=lic.license_type, valid_until=lic.valid_until,
-                                last_review_year=lic.last_review_year) for lic in state.licenses],
-        last_inspection=LastInspectionPublic(occurred_on=last.occurred_on, outcome=last.outcome,
-                                             inspector_id=last.inspector_id) if last else None,
+        licenses=[LicensePublic(license_no=lic.license_no, license_type=LicenseType(lic.license_type),
+                                valid_until=lic.valid_until, last_review_year=lic.last_review_year)
+                  for lic in state.licenses],
+        last_inspection=LastInspectionPublic(occurred_on=last.occurred_on, outcome=Outcome(last.outcome),
+                                             inspector_id=UUID(last.inspector_id)) if last else None,
         samples=SamplesPublic(taken=len(state.samples), failed=len(state.failed_samples)),
         version=version, as_of=as_of, known_at=known_at,
     )
