@@ -154,7 +154,7 @@ class Role(Labelled):
 
 
 class Status(Labelled):
-    """An enterprise's status; see domain.enterprise_state for the precedence."""
+    """An enterprise's status; see domain.status for the precedence."""
 
     REGISTERED = ("registered", "已建档")
     LICENSED = ("licensed", "已持证")

@@ -212,11 +212,15 @@ def serve(
 
 
 def main() -> None:
-    from interfaces import cli_reports, cli_views
-
-    cli_views.register(app)
-    cli_reports.register(app)
     app()
+
+
+# The command groups kept in their own modules join `app` here, as it is imported, so that
+# `app` is the whole CLI wherever it is used (main(), tests); registering builds nothing.
+from interfaces import cli_reports, cli_views  # noqa: E402 - they register on `app`, defined above
+
+cli_views.register(app)
+cli_reports.register(app)
 
 
 if __name__ == "__main__":
