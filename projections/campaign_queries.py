@@ -26,7 +26,6 @@ by code point (`{C}`), as Python orders it, on both stores.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -56,6 +55,7 @@ from projections.campaign_figures import (
     _outside_phase,
     _rate,
     _ratio,
+    review_figures,
 )
 from projections.dialect import as_date, as_json, required_date
 from projections.listing import Listing, Row
@@ -347,7 +347,6 @@ class CampaignQueries:
             by_town[r["town"]].update({"due": int(r["due"]), "reviewed": int(r["reviewed"] or 0)})
         due = sum(c["due"] for c in by_town.values())
         reviewed = sum(c["reviewed"] for c in by_town.values())
-        rate = _rate(reviewed, due)
         shortfall = self._listing(
             due - reviewed,
             f"SELECT d.*, e.name, e.kind FROM ({_DUE}) d JOIN view_enterprises{{sfx}} e "
@@ -355,21 +354,7 @@ class CampaignQueries:
             "d.town{C}, e.name{C}, d.enterprise_id{C}, d.granted_on, d.version",
             lambda r: {**_ref(r), "license_no": r["license_no"], "license_type": r["license_type"],
                        "granted_on": as_date(r["granted_on"]), "valid_until": as_date(r["valid_until"])})
-        return {
-            "year": campaign.year,
-            "due": due,
-            "reviewed": reviewed,
-            "rate": rate,
-            "target": campaign.review_target,
-            "meets_target": rate is not None and rate >= campaign.review_target,
-            # How many more reviews would reach the target.
-            "reviews_to_target": max(0, math.ceil(round(campaign.review_target * due, 9)) - reviewed),
-            "shortfall": shortfall,
-            "by_town": {
-                t: {"due": c["due"], "reviewed": c["reviewed"], "rate": _rate(c["reviewed"], c["due"])}
-                for t, c in sorted(by_town.items())
-            },
-        }
+        return review_figures(campaign, due, reviewed, shortfall, by_town)
 
     # -- sampling ------------------------------------------------------------------------
 
