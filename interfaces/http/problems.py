@@ -77,7 +77,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     fields = [{"field": exc.field, "message": exc.detail}] if exc.field else []
     headers = {"WWW-Authenticate": 'Bearer realm="zhijian"'} if status == 401 else None
     return problem(status, exc.rule, exc.title, exc.detail, instance=request.url.path, field_errors=fields,
-                   headers=headers)
+                   headers=headers, extensions=getattr(exc, "extensions", None))
 
 
 def field_name(loc: tuple[Any, ...]) -> str:
