@@ -129,6 +129,10 @@ class DrawsMixin:
         """The plan as it stands (a copy: the caller may read it, never save it)."""
         return self._get(DrawPlan, plan_id, "draw plan")  # type: ignore[attr-defined, no-any-return]
 
+    def describe_draw(self, plan_id: UUID) -> dict[str, Any]:
+        """The plan as it stands, as plain values (the API's words): what GET /draws/{id} answers."""
+        return describe(self.draw_plan(plan_id))
+
     def check_draw_answered(self, plan_id: UUID, enterprise_id: UUID) -> None:
         """Refuses an inspection naming a plan that did not draw the enterprise (or that does not exist)."""
         try:
@@ -150,3 +154,26 @@ class DrawsMixin:
             found = [f"the seed gives no possible draw: {e.detail}"]
         notes = ([] if commitment_matches else ["the recorded seed does not hash to the announced commitment"])
         return Verification(plan.id, True, commitment_matches, not found, notes + found)
+
+
+def describe(plan: DrawPlan) -> dict[str, Any]:
+    rules = plan.rules
+    return {
+        "plan_id": str(plan.id), "name": plan.name, "unit": plan.unit, "state": plan.state, "version": plan.version,
+        "announced_by": {"official_id": str(plan.announced_by.official_id), "name": plan.announced_by.name},
+        "announced_on": plan.announced_on.isoformat(),
+        "scope": {"towns": list(rules.towns), "kinds": list(rules.kinds), "categories": list(rules.categories),
+                  "high_risk_categories": list(rules.high_risk_categories)},
+        "strata": {s: q.as_dict() for s, q in rules.quotas.items()},
+        "inspectors_per_target": rules.inspectors_per_target, "cross_town": rules.cross_town,
+        "recent_months": rules.recent_months,
+        "period_start": plan.period_start.isoformat(), "period_end": plan.period_end.isoformat(),
+        "seed_commitment": plan.seed_commitment, "seed": plan.seed,
+        "known_at": plan.known_at.isoformat() if plan.known_at else None,
+        "drawn_on": plan.drawn_on.isoformat() if plan.drawn_on else None,
+        "published_on": plan.published_on.isoformat() if plan.published_on else None,
+        "cancelled": None if plan.cancelled is None else {"occurred_on": plan.cancelled[0].isoformat(),
+                                                          "reason": plan.cancelled[1]},
+        "selection": None if plan.selection is None else plan.selection.as_dict(),
+        "notes": plan.notes,
+    }

@@ -170,7 +170,7 @@ def public_results(views: Views, plan_id: str, known_at: datetime) -> dict[str, 
             ps = {**params, **{f"e{i}": e for i, e in enumerate(chunk)}}
             for r in tx.rows(f"SELECT enterprise_id, name, town, kind FROM view_enterprises{{sfx}} "
                              f"WHERE enterprise_id IN ({marks})", ps):
-                enterprises[r["enterprise_id"]] = r
+                enterprises[r["enterprise_id"]] = {"name": r["name"], "town": r["town"], "kind": r["kind"]}
             for r in tx.rows(f"SELECT a.enterprise_id, a.occurred_on, a.outcome, a.payload FROM view_status_facts{{sfx}} a "
                              f"WHERE a.type = '{INSPECTED}' AND a.draw_id = %(plan)s AND {live('a')} "
                              f"AND a.enterprise_id IN ({marks}) ORDER BY a.occurred_on, a.version", ps):
