@@ -207,10 +207,11 @@ def serve(
 
 
 def main() -> None:
-    from interfaces import cli_reports, cli_views
+    from interfaces import cli_draws, cli_reports, cli_views
 
     cli_views.register(app)
     cli_reports.register(app)
+    cli_draws.register(app)
     app()
 
 
