@@ -145,6 +145,17 @@ def completion(views: Views, plan_id: str, as_of: date, known_at: datetime) -> d
     }
 
 
+def completion_totals(views: Views, as_of: date, known_at: datetime) -> list[dict[str, Any]]:
+    """Each drawn or published plan's completion totals at (as_of, known_at), newest first (a few plans a year)."""
+    out = []
+    for plan in plans(views, known_at):
+        if plan.state in (DRAWN, PUBLISHED):
+            found = completion(views, plan.plan_id, as_of, known_at)
+            if found is not None:
+                out.append({k: found[k] for k in ("plan_id", "name", "state", "period_start", "period_end", "totals")})
+    return out
+
+
 def public_results(views: Views, plan_id: str, known_at: datetime) -> dict[str, Any] | None:
     """What the public may see of a published plan (一公开), or None if it is not published as known at known_at:
     the plan, the enterprises drawn (name, town, stratum), and the outcome, findings and date of each inspection

@@ -145,6 +145,8 @@ def test_completion_and_the_public_results(client, chief, appoint, register_book
     assert after_period["totals"]["missed"] == 2
     per_inspector = {i["official_id"]: i for i in done["inspectors"]}
     assert per_inspector[first["inspectors"][0]]["on_time"] == 1
+    report = client.get(f"/reports/accountability?after={position}", headers=chief).json()
+    assert [(d["plan_id"], d["totals"]) for d in report["draws"]] == [(plan_id, done["totals"])]
 
     # Not public until published.
     assert client.get("/public/draws").json() == {"items": []}
