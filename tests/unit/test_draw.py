@@ -296,3 +296,22 @@ def test_a_draw_after_the_period_is_refused():
     plan = announce(period_end=TODAY)
     with pytest.raises(errors.PlanNotOpen):
         plan.draw(actor=CHIEF, today=date(2026, 10, 2), seed=SEED, known_at=KNOWN_AT, register=register())
+
+
+def test_the_readmes_worked_example_is_what_the_code_draws():
+    seed = "石桥镇-2026Q4-7d1e9a"
+    towns = ["石桥镇", "河口镇"]
+    ids = ["1b4e28ba-2fa1-11d2-883f-0016d3cca427", "6fa459ea-ee8a-3ca4-894e-db77e160355e",
+           "886313e1-3b8a-5372-9b90-0c9aee199e5d", "c56a4180-65aa-42ec-a945-5fd21dec0538",
+           "16fd2706-8baf-433b-82eb-8c7fada847da"]
+    bound, o2, o3, conflicted = ("0b7d3e52-3f4e-4a8c-9a0e-5b2c1d9e8f70", "5d2c8f1a-9b3e-4c7d-8e6f-1a2b3c4d5e6f",
+                                 "a3f1c2d4-e5b6-4789-9abc-def012345678", "e4d909c2-90d0-4fb8-a2d3-3c1c5b1f0a99")
+    reg = draws.Register(
+        tuple(draws.Candidate(e, towns[i % 2], "small_workshop", ("bean_products",), False) for i, e in enumerate(ids)),
+        (draws.Inspector(bound, ("河口镇", "石桥镇")), draws.Inspector(o2, ()), draws.Inspector(o3, ()),
+         draws.Inspector(conflicted, ())), conflicts=frozenset({(conflicted, ids[3])}))
+    plan = draws.PlanRules((), (), (), (), {"bad_record": draws.Quota(ratio="1"), "high_risk": draws.Quota(ratio="1"),
+                                            "general": draws.Quota(ratio="0.4")}, 2, True, 0)
+    assert draws.commitment(seed) == "a0f05cc5c33712b2f43bbe50f005e2fdf5aa6796a0b6721b0911c9d35e38c261"
+    assert draws.select(seed, plan, reg).targets == (draws.Target("general", ids[3], (o3, o2)),
+                                                     draws.Target("general", ids[1], (o2, conflicted)))
