@@ -120,16 +120,21 @@ class DrawPlanPublic(BaseModel):
     notes: str
 
 
-class DrawPlanSummary(BaseModel):
+class PlanHead(BaseModel):
+    """What every answer about a plan starts with, public or not."""
+
     plan_id: str
     name: str
     unit: str
-    state: str
     period_start: str
     period_end: str
-    announced_on: str
     drawn_on: str | None
     published_on: str | None
+
+
+class DrawPlanSummary(PlanHead):
+    state: str
+    announced_on: str
     targets: int
 
 
@@ -176,20 +181,13 @@ class PublicTarget(BaseModel):
     inspections: list[PublicInspection]
 
 
-class PublicDrawResults(BaseModel):
+class PublicDrawResults(PlanHead):
     """一公开: what the public may see of a published plan."""
 
-    plan_id: str
-    name: str
-    unit: str
     scope: dict[str, list[str]]
     strata: dict[str, dict[str, Any]]
     inspectors_per_target: int
-    period_start: str
-    period_end: str
     announced_on: str
-    drawn_on: str | None
-    published_on: str | None
     seed_commitment: str
     seed: str
     register_known_at: str
@@ -197,14 +195,7 @@ class PublicDrawResults(BaseModel):
     targets: list[PublicTarget]
 
 
-class PublicDrawSummary(BaseModel):
-    plan_id: str
-    name: str
-    unit: str
-    period_start: str
-    period_end: str
-    drawn_on: str | None
-    published_on: str | None
+class PublicDrawSummary(PlanHead):
     targets: int
 
 
