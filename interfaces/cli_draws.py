@@ -59,7 +59,7 @@ def _ledger() -> Iterator[Any]:
 
 
 @contextmanager
-def _views() -> Iterator[Any]:
+def open_fed_views() -> Iterator[Any]:
     """The views, fed by this process's runners if no other process feeds them (elected as the server's are)."""
     from application.settings import Settings
     from interfaces.http.leader import FileLease
@@ -158,7 +158,7 @@ def draw(plan_id: UUID, token: TokenOption,
     from projections.views import ViewLagging
 
     try:
-        with _ledger() as ledger, _views() as views:
+        with _ledger() as ledger, open_fed_views() as views:
             by = ledger.authenticate(token)
             ledger.draw(plan_id, DrawTargets(seed=seed_value), read_register=caught_up_register(
                 views, VIEWS_TIMEOUT_SECONDS), known_at=datetime.now(timezone.utc), by=by, today=bureau_today())
@@ -203,7 +203,7 @@ def verify(plan_id: UUID) -> None:
     from projections.views import ViewLagging
 
     try:
-        with _ledger() as ledger, _views() as views:
+        with _ledger() as ledger, open_fed_views() as views:
             verdict = ledger.verify_draw(plan_id, caught_up_register(views, VIEWS_TIMEOUT_SECONDS))
     except (DomainError, ViewLagging) as e:
         _fail(e)
@@ -220,7 +220,7 @@ def list_plans(state: Annotated[str | None, typer.Option(help="announced | drawn
     from interfaces.draw_reading import DRAW_VIEWS
     from projections.draw_queries import plans
 
-    with _views() as views:
+    with open_fed_views() as views:
         views.wait_for(views.log.last_position(), VIEWS_TIMEOUT_SECONDS, DRAW_VIEWS)
         found = plans(views, datetime.now(timezone.utc), state=state)
     table = Table(title="抽查计划 draw plans")

@@ -120,3 +120,30 @@ def test_the_cli_announces_draws_verifies_and_lists(settings, ledger, tmp_path):
     assert verified.returncode == 0 and '"ok": true' in verified.stdout, verified.stderr + verified.stdout
     listed = zhijian(settings, tmp_path, "draws", "list")
     assert listed.returncode == 0 and plan_id in listed.stdout and "drawn" in listed.stdout
+
+
+def test_the_demo_has_one_published_plan_every_target_inspected_on_time_that_verifies(settings, ledger):
+    from projections.draw_queries import completion, public_results
+    from seeding.demo import seed_demo
+    from seeding.demo_draws import seed_demo_draw
+
+    today = date(2026, 11, 27)
+    result = seed_demo(ledger, today)
+    views = open_views(settings)
+
+    def caught_up(rules, day, known_at):
+        views.catch_up()
+        return read_register(views, rules, day, known_at)
+
+    try:
+        chief = ledger.caller(result.officials["李明"])
+        plan_id = seed_demo_draw(ledger, today, chief, caught_up)
+        assert seed_demo_draw(ledger, today, chief, caught_up) == plan_id  # once only
+        assert ledger.verify_draw(plan_id, caught_up).ok
+        views.catch_up()
+        now = datetime.now(timezone.utc)
+        assert completion(views, str(plan_id), today, now)["totals"]["on_time"] == 3
+        public = public_results(views, str(plan_id), now)
+        assert len(public["targets"]) == 3 and all(t["inspections"] for t in public["targets"])
+    finally:
+        views.close()
