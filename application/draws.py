@@ -58,14 +58,14 @@ class DrawsMixin:
                       idempotency: Idempotency | None = None) -> CommandResult:
         """发布抽查计划: a supervisor announces a plan, with the commitment of its seed, for their unit."""
         authorise_announcement(by, tuple(command.towns))
-        replay = self._replay(by, idempotency)  # type: ignore[attr-defined]
+        replay = self._replay(by, idempotency)
         if replay is not None:
             return replay
         plan = command.create(by.as_actor, today)
         try:
-            return self._save_command(plan, [], by, idempotency)  # type: ignore[attr-defined, no-any-return]
+            return self._save_command(plan, [], by, idempotency)
         except IntegrityError:
-            replay = self._replay(by, idempotency)  # type: ignore[attr-defined]
+            replay = self._replay(by, idempotency)
             if replay is not None:
                 return replay
             raise
@@ -93,16 +93,16 @@ class DrawsMixin:
                          idempotency: Idempotency | None = None) -> CommandResult:
         """申报回避: records on the official a conflict with an (existing) enterprise."""
         authorise_declaration(by, official_id)
-        self._get(Enterprise, command.enterprise_id, "enterprise")  # type: ignore[attr-defined]
-        for _ in range(max(1, self.command_retries)):  # type: ignore[attr-defined]
-            replay = self._replay(by, idempotency)  # type: ignore[attr-defined]
+        self._get(Enterprise, command.enterprise_id, "enterprise")
+        for _ in range(max(1, self.command_retries)):
+            replay = self._replay(by, idempotency)
             if replay is not None:
                 return replay
-            official: Official = self._get(Official, official_id, "official")  # type: ignore[attr-defined]
+            official: Official = self._get(Official, official_id, "official")
             official.declare_conflict(actor=by.as_actor, today=today, enterprise_id=command.enterprise_id,
                                       reason=command.reason)
             try:
-                return self._save_command(official, [], by, idempotency)  # type: ignore[attr-defined, no-any-return]
+                return self._save_command(official, [], by, idempotency)
             except IntegrityError:
                 continue
         raise errors.ConcurrencyConflict("并发写入过多，请重试 (too many concurrent writes; try again)")
@@ -110,15 +110,15 @@ class DrawsMixin:
     def _on_plan(self, plan_id: UUID, by: Caller, act: Act, idempotency: Idempotency | None,
                  decide: Callable[[DrawPlan], None]) -> CommandResult:
         """Load, authorise (the announcer's unit), decide, save; decided again if another writer won the race."""
-        for _ in range(max(1, self.command_retries)):  # type: ignore[attr-defined]
+        for _ in range(max(1, self.command_retries)):
             plan = self.draw_plan(plan_id)
             authorise_plan(by, act, plan.unit)
-            replay = self._replay(by, idempotency)  # type: ignore[attr-defined]
+            replay = self._replay(by, idempotency)
             if replay is not None:
                 return replay
             decide(plan)
             try:
-                return self._save_command(plan, [], by, idempotency)  # type: ignore[attr-defined, no-any-return]
+                return self._save_command(plan, [], by, idempotency)
             except IntegrityError:
                 continue
         raise errors.ConcurrencyConflict("并发写入过多，请重试 (too many concurrent writes; try again)")
@@ -127,7 +127,7 @@ class DrawsMixin:
 
     def draw_plan(self, plan_id: UUID) -> DrawPlan:
         """The plan as it stands (a copy: the caller may read it, never save it)."""
-        return self._get(DrawPlan, plan_id, "draw plan")  # type: ignore[attr-defined, no-any-return]
+        return self._get(DrawPlan, plan_id, "draw plan")
 
     def describe_draw(self, plan_id: UUID) -> dict[str, Any]:
         """The plan as it stands, as plain values (the API's words): what GET /draws/{id} answers."""
