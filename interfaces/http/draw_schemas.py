@@ -95,31 +95,6 @@ class RecusalPublic(BaseModel):
     recorded_at: datetime
 
 
-class DrawPlanPublic(BaseModel):
-    plan_id: str
-    name: str
-    unit: str
-    state: str
-    version: int
-    announced_by: dict[str, str]
-    announced_on: str
-    scope: dict[str, list[str]]
-    strata: dict[str, dict[str, Any]]
-    inspectors_per_target: int
-    cross_town: bool
-    recent_months: int
-    period_start: str
-    period_end: str
-    seed_commitment: str
-    seed: str | None
-    known_at: str | None
-    drawn_on: str | None
-    published_on: str | None
-    cancelled: dict[str, str] | None
-    selection: dict[str, Any] | None
-    notes: str
-
-
 class PlanHead(BaseModel):
     """What every answer about a plan starts with, public or not."""
 
@@ -130,6 +105,26 @@ class PlanHead(BaseModel):
     period_end: str
     drawn_on: str | None
     published_on: str | None
+
+
+class DrawPlanPublic(PlanHead):
+    """The plan as it stands (GET /draws/{id}): its seed, known_at and selection once drawn."""
+
+    state: str
+    version: int
+    announced_by: dict[str, str]
+    announced_on: str
+    scope: dict[str, list[str]]
+    strata: dict[str, dict[str, Any]]
+    inspectors_per_target: int
+    cross_town: bool
+    recent_months: int
+    seed_commitment: str
+    seed: str | None
+    known_at: str | None
+    cancelled: dict[str, str] | None
+    selection: dict[str, Any] | None
+    notes: str
 
 
 class DrawPlanSummary(PlanHead):

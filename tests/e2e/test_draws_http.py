@@ -76,6 +76,12 @@ def test_a_supervisor_announces_draws_and_the_draw_is_what_the_seed_gives(client
     assert [s["chosen"] for s in plan["selection"]["strata"]] == [0, 1, 2]
     bound_id = official_id(client, bound)
     assert all(bound_id not in t["inspectors"] for t in plan["selection"]["targets"])  # cross-town, and not covering
+    # What is recorded after the draw changes nothing of it: verify reads the register as known at its known_at.
+    register(client, chief, name="后来的作坊", town="石桥镇")
+    drawn_enterprise = plan["selection"]["targets"][0]["enterprise_id"]
+    r = client.post(f"/enterprises/{drawn_enterprise}/closure", json={"occurred_on": "2026-10-01",
+                                                                     "reason": "voluntary"}, headers=chief)
+    assert r.status_code == 201, r.text
     verified = client.get(f"/draws/{plan_id}/verify", headers=chief).json()
     assert verified == {"plan_id": plan_id, "ok": True, "drawn": True, "commitment_matches": True,
                         "selection_matches": True, "differences": []}
@@ -113,6 +119,21 @@ def test_a_declared_conflict_keeps_the_inspector_off_that_enterprise(client, chi
                    403)["rule"] == "not-permitted"
     plan = drawn(client, chief, announce(client, chief))
     assert plan["selection"]["targets"] and all(mine not in t["inspectors"] for t in plan["selection"]["targets"])
+
+
+def test_whoever_inspected_an_enterprise_within_recent_months_is_not_drawn_for_it(client, chief, register_book):
+    enterprises, inspectors, _ = register_book
+    busy = official_id(client, inspectors[1])
+    for e in enterprises:
+        r = client.post(f"/enterprises/{e}/inspections", json={"occurred_on": "2026-09-15", "outcome": "compliant"},
+                        headers=inspectors[1])
+        assert r.status_code == 201, r.text
+    # Four unit-wide officials may be drawn (the town-bound one never, cross-town): with the rule, three remain.
+    others = {official_id(client, a) for a in (chief, inspectors[0], inspectors[2])}
+    plan = drawn(client, chief, announce(client, chief, recent_months=1, inspectors_per_target=3))
+    assert plan["selection"]["targets"] and all(set(t["inspectors"]) == others for t in plan["selection"]["targets"])
+    without = drawn(client, chief, announce(client, chief, recent_months=0, inspectors_per_target=4))
+    assert all(busy in t["inspectors"] for t in without["selection"]["targets"])
 
 
 def test_completion_and_the_public_results(client, chief, appoint, register_book):
