@@ -1,5 +1,8 @@
 """The commands: one frozen value per act, built by the HTTP routes, the CLI and the seeders.
 
+Acts on an enterprise are in `COMMANDS` (the web forms find theirs there); acts on a draw
+plan (双随机) and an official's declared conflict are in `DRAW_COMMANDS`.
+
 A command holds what the client asked for, in the API's words; who acts and what day
 it is come with it to the ledger (`Ledger.register`, `Ledger.record`), never inside it.
 Each knows its act (for permissions) and the Enterprise's method that decides it: the
@@ -12,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, ClassVar
+from uuid import UUID
 
 from domain.actor import Actor
 from domain.acts import Act
+from domain.draw_plan import DrawPlan
 from domain.enterprise import Enterprise
 from domain.values import Area, ClosureReason, FindingCode, Kind, LicenseType, Outcome, ProductCategory, SampleResult
 
@@ -65,6 +70,7 @@ class Inspect(EnterpriseCommand):
     outcome: Outcome
     findings: Sequence[FindingCode] = ()
     notes: str = ""
+    draw_id: UUID | None = None  # the draw plan this inspection answers (the ledger checks it drew the enterprise)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,4 +157,68 @@ class Retract(EnterpriseCommand):
 COMMANDS: dict[Act, type[Command]] = {
     c.act: c for c in (Register, Inspect, OrderToRectify, VerifyRectification, GrantLicense, ReviewLicense,
                        RecordSample, Close, Retract)
+}
+
+
+# -- random draws (双随机) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnnounceDraw(Command):
+    """发布抽查计划: a new draw plan with the SHA-256 commitment of its secret seed."""
+
+    act = Act.ANNOUNCE_DRAW
+    method = "announce"
+    name: str
+    strata: dict[str, dict[str, Any]]  # stratum -> {"ratio": "0.2"} or {"count": 5}
+    period_start: date
+    period_end: date
+    seed_commitment: str
+    towns: Sequence[str] = ()
+    kinds: Sequence[Kind] = ()
+    categories: Sequence[ProductCategory] = ()
+    high_risk_categories: Sequence[ProductCategory] = ()
+    inspectors_per_target: int = 2
+    cross_town: bool = False
+    recent_months: int = 0
+    notes: str = ""
+
+    def create(self, actor: Actor, today: date) -> DrawPlan:
+        return DrawPlan.announce(actor=actor, today=today, **self.arguments())
+
+
+@dataclass(frozen=True, kw_only=True)
+class DrawTargets(Command):
+    """随机抽取: reveals the seed; the selection is computed from it and the register (see Ledger.draw)."""
+
+    act = Act.DRAW
+    method = "draw"
+    seed: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishDraw(Command):
+    act = Act.PUBLISH_DRAW
+    method = "publish"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelDraw(Command):
+    act = Act.CANCEL_DRAW
+    method = "cancel"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclareConflict(Command):
+    """申报回避: an official's conflict with an enterprise (on the official)."""
+
+    act = Act.DECLARE_CONFLICT
+    method = "declare_conflict"
+    enterprise_id: UUID
+    reason: str
+
+
+DRAW_COMMANDS: dict[Act, type[Command]] = {
+    c.act: c for c in (AnnounceDraw, DrawTargets, PublishDraw, CancelDraw, DeclareConflict)
 }

@@ -30,7 +30,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import get_topic
 
 from application.aggregate_cache import CachedRepository
-from application.commands import EnterpriseCommand, Register
+from application.commands import EnterpriseCommand, Inspect, Register
+from application.draws import DrawsMixin
 from application.idempotency import IdempotencyRecord, fingerprint
 from application.officials import OfficialsMixin
 from application.results import CommandResult, HistoryEntry, HistoryPage, Idempotency, Retraction
@@ -47,7 +48,7 @@ from domain.status import ENVELOPE
 _A = TypeVar("_A")
 
 
-class Ledger(OfficialsMixin, Application[UUID]):
+class Ledger(OfficialsMixin, DrawsMixin, Application[UUID]):
     """The zhijian application: enterprises and officials, stored immutably.
 
     Aggregates are loaded from a bounded LRU, fast-forwarded with the events recorded
@@ -184,8 +185,12 @@ class Ledger(OfficialsMixin, Application[UUID]):
         idempotency: Idempotency | None = None,
     ) -> CommandResult:
         """Records one act on an enterprise: load, authorise, decide, save (see `_execute`)."""
-        return self._execute(enterprise_id, by, command.act, expected_version, idempotency,
-                             lambda e: command.apply(e, by.as_actor, today))
+        def decide(enterprise: Enterprise) -> None:
+            if isinstance(command, Inspect) and command.draw_id is not None:  # an inspection answering a draw
+                self.check_draw_answered(command.draw_id, enterprise_id)
+            command.apply(enterprise, by.as_actor, today)
+
+        return self._execute(enterprise_id, by, command.act, expected_version, idempotency, decide)
 
     # -- the command cycle -------------------------------------------------------------
 
@@ -243,8 +248,9 @@ class Ledger(OfficialsMixin, Application[UUID]):
         )
 
     def _save_command(
-        self, enterprise: Enterprise, extra: list[Aggregate], by: Caller, idempotency: Idempotency | None
+        self, enterprise: Aggregate, extra: list[Aggregate], by: Caller, idempotency: Idempotency | None
     ) -> CommandResult:
+        """Saves the command's aggregate (an enterprise, a draw plan, an official) with its idempotency record."""
         last = enterprise.pending_events[-1]
         records: list[Aggregate] = list(extra)
         if idempotency is not None:
@@ -358,7 +364,7 @@ def snapshot_step(version: int, interval: int) -> int:
     return step
 
 
-_WHAT = {"enterprise": "企业", "official": "人员"}
+_WHAT = {"enterprise": "企业", "official": "人员", "draw plan": "抽查计划"}
 RETRACTED_TOPIC = get_topic(Enterprise.Retracted)
 _log = logging.getLogger(__name__)
 _JITTER = random.Random()  # noqa: S311 - backoff jitter, not secrecy; its own state, not the global one

@@ -35,3 +35,17 @@ def register_moved_topics() -> None:
     """Old topics resolve to where their classes live now (idempotent)."""
     for topic, cls in MOVED_TOPICS.items():
         register_topic(topic, cls)
+
+
+class DemoDrawSeeded(Aggregate):
+    """Marks that the demo's random inspection plan was seeded, and names it."""
+
+    ID = uuid5(NAMESPACE_URL, "/zhijian/demo-draw")
+
+    @staticmethod
+    def create_id() -> UUID:
+        return DemoDrawSeeded.ID
+
+    @event("Seeded")
+    def __init__(self, plan_id: UUID) -> None:
+        self.plan_id = plan_id

@@ -81,6 +81,10 @@ class OfficialsMixin:
         official.deactivate(actor=by, today=today, reason=reason)
         self.save(official)
 
+    def caller(self, official_id: UUID) -> Caller:
+        """The official as a caller, for acts recorded on their behalf by the seeders (never over HTTP)."""
+        return self._official(official_id).as_caller
+
     def _official(self, official_id: UUID) -> Official:
         return self._get(Official, official_id, "official")
 

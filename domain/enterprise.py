@@ -88,9 +88,16 @@ class Enterprise(RecordedInOrder, Aggregate):
     class Inspected(Event):
         act = Act.INSPECT
         label = "检查"
+        class_version = 2
         outcome: str
         findings: list[str]
         notes: str
+        draw_id: str | None  # the draw plan (双随机) this inspection answers, if any; since version 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Inspections recorded before draws existed answer none."""
+            state["draw_id"] = None
 
     class OrderedToRectify(Event):
         act = Act.ORDER_TO_RECTIFY
@@ -276,7 +283,9 @@ class Enterprise(RecordedInOrder, Aggregate):
         outcome: Outcome,
         findings: Iterable[FindingCode] = (),
         notes: str = "",
+        draw_id: UUID | None = None,
     ) -> None:
+        """检查. `draw_id` names the draw plan it answers; the ledger checks that the plan drew this enterprise."""
         refuse_control_characters(locals())
         self._check_dated(occurred_on, today, Act.INSPECT)
         outcome = Outcome(outcome)
@@ -285,10 +294,12 @@ class Enterprise(RecordedInOrder, Aggregate):
             raise errors.ViolationWithoutFindings(
                 "结论为违法违规时须至少列出一项问题 (a violation lists at least one finding)"
             )
-        self._inspected(actor=actor, occurred_on=occurred_on, outcome=outcome.value, findings=codes, notes=notes)
+        self._inspected(actor=actor, occurred_on=occurred_on, outcome=outcome.value, findings=codes, notes=notes,
+                        draw_id=None if draw_id is None else str(draw_id))
 
     @event(Inspected)
-    def _inspected(self, actor: Actor, occurred_on: date, outcome: str, findings: list[str], notes: str) -> None:
+    def _inspected(self, actor: Actor, occurred_on: date, outcome: str, findings: list[str], notes: str,
+                   draw_id: str | None = None) -> None:
         self._record(self.Inspected, occurred_on, outcome=outcome, findings=findings, inspector_id=actor.official_id)
 
     def order_to_rectify(

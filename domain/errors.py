@@ -15,11 +15,12 @@ class DomainError(Exception):
     title: str = "Refused"
     field: str | None = None
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, **extensions: str) -> None:
         super().__init__(detail)
         self.detail = detail
         if field is not None:
             self.field = field
+        self.extensions = extensions  # more members of the problem document (RFC 9457 extensions)
 
 
 class InvalidValue(DomainError):
@@ -207,3 +208,45 @@ class ConcurrencyConflict(RuleBroken):
 class IdempotencyKeyReused(RuleBroken):
     rule = "idempotency-key-reused"
     title = "Idempotency-Key already used for a different request"
+
+
+# --- random draws (双随机) ------------------------------------------------------
+
+
+class InvalidPlan(InvalidValue):
+    rule = "draw-plan-invalid"
+    title = "The draw plan is not valid"
+
+
+class InvalidCommitment(InvalidValue):
+    rule = "seed-commitment-format"
+    title = "A seed commitment is the SHA-256 of the seed, as 64 lower-case hex digits"
+    field = "seed_commitment"
+
+
+class PlanNotOpen(RuleBroken):
+    rule = "draw-plan-state"
+    title = "The draw plan is not in a state that allows this"
+
+
+class SeedMismatch(RuleBroken):
+    rule = "seed-matches-commitment"
+    title = "The seed does not hash to the plan's commitment"
+    field = "seed"
+
+
+class DrawImpossible(RuleBroken):
+    rule = "draw-impossible"
+    title = "Not enough eligible inspectors for a drawn enterprise"
+
+
+class NotADrawnTarget(RuleBroken):
+    rule = "draw-target"
+    title = "The enterprise was not drawn by that plan"
+    field = "draw_id"
+
+
+class DuplicateConflict(RuleBroken):
+    rule = "conflict-declared-once"
+    title = "This conflict is already declared"
+    field = "enterprise_id"

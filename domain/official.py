@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import errors
 from domain.actor import Actor
+from domain.acts import Act
 from domain.recording_clock import RecordedInOrder, recording_time
 from domain.text import refuse_control_characters
 from domain.values import Role
@@ -73,6 +74,17 @@ class Official(RecordedInOrder, Aggregate):
     class Deactivated(Event):
         reason: str
 
+    class ConflictDeclared(Event):
+        """回避: the official declares a conflict of interest with an enterprise; no draw assigns them to it.
+
+        On the official, not on a draw plan: a conflict is the inspector's relation to the
+        enterprise, and holds for every plan after it, including those not yet announced."""
+
+        act = Act.DECLARE_CONFLICT
+        label = "申报回避"
+        enterprise_id: str
+        reason: str
+
     @classmethod
     def appoint(
         cls, *, actor: Actor, today: date, name: str, unit: str, role: Role, towns: Iterable[str] = ()
@@ -99,6 +111,7 @@ class Official(RecordedInOrder, Aggregate):
         self.towns = list(towns)
         self.active = True
         self.token_hashes: list[str] = []
+        self.conflicts: set[str] = set()  # enterprises the official declared a conflict with
 
     @property
     def as_caller(self) -> Caller:
@@ -145,6 +158,23 @@ class Official(RecordedInOrder, Aggregate):
     def _deactivated(self, actor: Actor, occurred_on: date, reason: str) -> None:
         self.active = False
         self.token_hashes = []
+
+
+    def declare_conflict(self, *, actor: Actor, today: date, enterprise_id: UUID, reason: str) -> None:
+        refuse_control_characters(locals())
+        self._check_active()
+        reason = (reason or "").strip()
+        if not reason:
+            raise errors.ReasonRequired("申报回避须说明理由 (a declared conflict gives a reason)")
+        if str(enterprise_id) in getattr(self, "conflicts", ()):
+            raise errors.DuplicateConflict(
+                f"已申报对企业 {enterprise_id} 回避 (a conflict with it is already declared)")
+        self._conflict_declared(actor=actor, occurred_on=today, enterprise_id=str(enterprise_id), reason=reason)
+
+    @event(ConflictDeclared)
+    def _conflict_declared(self, actor: Actor, occurred_on: date, enterprise_id: str, reason: str) -> None:
+        # An official appointed before conflicts existed has no set yet (its snapshot or its events).
+        self.conflicts = {*getattr(self, "conflicts", ()), enterprise_id}
 
 
 class TokenIndex(Aggregate):

@@ -167,10 +167,28 @@ def demo() -> None:
         console.print(f"seeded the demo: {result.enterprises} enterprises, {len(result.officials)} officials")
     else:
         console.print(f"demo already seeded ({result.enterprises} enterprises)")
+    _demo_draw(ledger, result.officials["李明"])
     token = ledger.issue_token(result.officials["李明"], by=SYSTEM, today=bureau_today())
     console.print(f"demo token for 李明 (食品监管办, supervisor): {token}")
     if result.first_enterprise:
         print_history(ledger.history(result.first_enterprise))
+
+
+def _demo_draw(ledger: Ledger, chief_id: UUID) -> None:
+    """The demo's published random inspection plan (seeding/demo_draws.py); a failure is reported, not fatal."""
+    from interfaces.cli_draws import VIEWS_TIMEOUT_SECONDS, open_fed_views
+    from interfaces.draw_reading import caught_up_register
+    from projections.views import ViewLagging
+    from seeding.demo_draws import seed_demo_draw
+
+    try:
+        with open_fed_views() as views:
+            plan_id = seed_demo_draw(ledger, bureau_today(), ledger.caller(chief_id),
+                                     caught_up_register(views, VIEWS_TIMEOUT_SECONDS))
+    except (DomainError, ViewLagging) as e:
+        console.print(f"[yellow]demo draw plan not seeded: {e}[/yellow]")
+        return
+    console.print(f"demo draw plan (双随机, published): {plan_id}  →  /public/draws/{plan_id}")
 
 
 @app.command("replay-sf")
@@ -217,10 +235,11 @@ def main() -> None:
 
 # The command groups kept in their own modules join `app` here, as it is imported, so that
 # `app` is the whole CLI wherever it is used (main(), tests); registering builds nothing.
-from interfaces import cli_reports, cli_views  # noqa: E402 - they register on `app`, defined above
+from interfaces import cli_draws, cli_reports, cli_views  # noqa: E402 - they register on `app`, defined above
 
 cli_views.register(app)
 cli_reports.register(app)
+cli_draws.register(app)
 
 
 if __name__ == "__main__":

@@ -18,17 +18,26 @@ from typing import Any
 from uuid import UUID
 
 from domain.bureau_time import BUREAU_TZ
+from domain.draw_plan import DrawPlan
 from domain.enterprise import INSPECTED, RETRACTED, SAMPLE_FAILED
 from domain.official import Official
 from domain.status import FATES
 from projections.acts import TYPED, live, orders_with_fates, typed_columns
 from projections.dialect import as_json, required_date, required_datetime, to_json
-from projections.events import enterprise_fact, event_type, is_enterprise_event, is_official_event, payload_of
+from projections.events import (
+    enterprise_fact,
+    event_type,
+    is_draw_plan_event,
+    is_enterprise_event,
+    is_official_event,
+    payload_of,
+)
 from projections.recorders import Tx, ViewRecorder
 
 # late_days compares the bureau's day an act was recorded (UTC+8) with the day it occurred.
 BUREAU_TIME = BUREAU_TZ
 
+DRAWN = DrawPlan.Drawn.__name__
 ORDER_FATES = tuple(f for f in FATES if f != "open")  # an official's orders that came to something
 
 
@@ -46,10 +55,14 @@ def apply_accountability_page(tx: Tx, items: Sequence[tuple[Any, int]]) -> None:
                             fact.actor_id, event.actor.name, *typed_columns(fact)))
             if fact.type == RETRACTED:
                 retractions.append((fact.recorded_at, fact.version, enterprise_id, int(fact.payload["event_version"])))
+        elif is_official_event(event) and event_type(event) == CONFLICT_DECLARED:
+            _record_recusal(tx, event)
         elif is_official_event(event) and OFFICIAL_EVENTS[event_type(event)]:
             _flush(tx, actions, retractions)
             actions, retractions = [], []
             _record_assignment(tx, event)
+        elif is_draw_plan_event(event):
+            _record_draw_event(tx, event, position)
     _flush(tx, actions, retractions)
 
 
@@ -61,7 +74,9 @@ OFFICIAL_EVENTS = {
     Official.Deactivated.__name__: True,
     Official.TokenIssued.__name__: False,
     Official.TokenRevoked.__name__: False,
+    Official.ConflictDeclared.__name__: False,  # kept apart, in view_recusals
 }
+CONFLICT_DECLARED = Official.ConflictDeclared.__name__
 
 
 ACTION_COLUMNS = ("enterprise_id", "version", "position", "type", "occurred_on", "recorded_at", "actor_id",
@@ -95,6 +110,37 @@ def _record_assignment(tx: Tx, event: Any) -> None:
         (official_id, event.originator_version, row["name"], row["unit"], row["role"], to_json(list(towns)), active,
          event.occurred_on, event.timestamp),
     )
+
+
+def _record_recusal(tx: Tx, event: Any) -> None:
+    tx.execute(
+        "INSERT INTO view_recusals{sfx} (official_id, version, enterprise_id, reason, occurred_on, recorded_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (str(event.originator_id), event.originator_version, event.enterprise_id, event.reason, event.occurred_on,
+         event.timestamp),
+    )
+
+
+def _record_draw_event(tx: Tx, event: Any, position: int) -> None:
+    """A draw plan's event; a draw's chosen enterprises and their inspectors also as rows of their own."""
+    plan_id = str(event.originator_id)
+    payload = payload_of(event)
+    tx.execute(
+        "INSERT INTO view_draw_events{sfx} (plan_id, version, position, type, occurred_on, recorded_at, actor_id, "
+        "actor_name, unit, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (plan_id, event.originator_version, position, event_type(event), event.occurred_on, event.timestamp,
+         str(event.actor.official_id), event.actor.name, event.actor.unit, to_json(payload)),
+    )
+    if event_type(event) != DRAWN:
+        return
+    targets = payload["targets"]
+    tx.execute_many("INSERT INTO view_draw_targets{sfx} (plan_id, enterprise_id, stratum, rank, recorded_at) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(plan_id, t["enterprise_id"], t["stratum"], rank, event.timestamp)
+                     for rank, t in enumerate(targets, 1)])
+    tx.execute_many("INSERT INTO view_draw_inspectors{sfx} (plan_id, enterprise_id, official_id, recorded_at) "
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(plan_id, t["enterprise_id"], o, event.timestamp) for t in targets for o in t["inspectors"]])
 
 
 # -- the queries -----------------------------------------------------------------------------

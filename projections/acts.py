@@ -28,7 +28,7 @@ from domain.values import ProductCategory
 
 # The typed columns, in ACT_COLUMNS' order.
 TYPED = ("order_no", "deadline", "license_no", "license_type", "valid_until", "passed", "year", "sample_no",
-         "product_category", "outcome", "reason")
+         "product_category", "outcome", "reason", "draw_id")
 
 def typed_columns(fact: Fact) -> tuple[Any, ...]:
     """The typed columns of one act (None where a column does not apply)."""
@@ -63,7 +63,7 @@ def _none(p: Mapping[str, Any]) -> dict[str, Any]:
 # What each event puts in the typed columns (a registration and a retraction: nothing).
 TYPED_BY_EVENT: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     REGISTERED: _none,
-    INSPECTED: lambda p: {"outcome": p["outcome"]},
+    INSPECTED: lambda p: {"outcome": p["outcome"], "draw_id": p.get("draw_id")},
     ORDERED_TO_RECTIFY: _order,
     RECTIFICATION_VERIFIED: _verification,
     LICENSED: _licence,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.draw_plan import DrawPlan
 from domain.enterprise import Enterprise
 from domain.official import Official
 from domain.status import ENVELOPE, Fact, fact_from_event
@@ -15,6 +16,10 @@ def is_enterprise_event(event: Any) -> bool:
 
 def is_official_event(event: Any) -> bool:
     return isinstance(event, Official.Event)
+
+
+def is_draw_plan_event(event: Any) -> bool:
+    return isinstance(event, DrawPlan.Event)
 
 
 def event_type(event: Any) -> str:

@@ -22,7 +22,7 @@ from domain.enterprise import EVENTS
 NEW = "__new"
 
 # Bump when any view's tables change: stale views are rebuilt from the log at start-up.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Table:
 # column is NULL for the acts it does not apply to.
 ACT_COLUMNS = (
     "order_no TEXT, deadline DATE, license_no TEXT, license_type TEXT, valid_until DATE, passed BOOLEAN, "
-    "year INTEGER, sample_no TEXT, product_category TEXT, outcome TEXT, reason TEXT"
+    "year INTEGER, sample_no TEXT, product_category TEXT, outcome TEXT, reason TEXT, draw_id TEXT"
 )
 
 # One row per registered enterprise: what its registration says (never changes; a
@@ -151,6 +151,36 @@ ASSIGNMENTS = Table(
 )
 
 
+# Random inspections (双随机): every event of every draw plan (its payload as JSON), the
+# enterprises each draw chose and the inspectors assigned to each, and the conflicts
+# officials declared. A plan's events are never retracted; (as_of, known_at) filter them by
+# occurred_on and recorded_at like any act.
+DRAW_EVENTS = Table(
+    "view_draw_events",
+    "plan_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, type TEXT NOT NULL, "
+    "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, actor_id TEXT NOT NULL, actor_name TEXT NOT NULL, "
+    "unit TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (plan_id, version)",
+    (("view_draw_events_type", "type, recorded_at"),),
+)
+DRAW_TARGETS = Table(
+    "view_draw_targets",
+    "plan_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, stratum TEXT NOT NULL, rank INTEGER NOT NULL, "
+    "recorded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (plan_id, enterprise_id)",
+    (("view_draw_targets_enterprise", "enterprise_id"),),
+)
+DRAW_INSPECTORS = Table(
+    "view_draw_inspectors",
+    "plan_id TEXT NOT NULL, enterprise_id TEXT NOT NULL, official_id TEXT NOT NULL, "
+    "recorded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (plan_id, enterprise_id, official_id)",
+    (("view_draw_inspectors_official", "official_id"),),
+)
+RECUSALS = Table(
+    "view_recusals",
+    "official_id TEXT NOT NULL, version INTEGER NOT NULL, enterprise_id TEXT NOT NULL, reason TEXT NOT NULL, "
+    "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (official_id, version)",
+)
+
+
 @dataclass(frozen=True)
 class ViewTables:
     view: str
@@ -165,7 +195,8 @@ class ViewTables:
 
 
 STATUS = ViewTables("status", (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))
-ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ASSIGNMENTS))
+ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ASSIGNMENTS, DRAW_EVENTS, DRAW_TARGETS, DRAW_INSPECTORS,
+                                                RECUSALS))
 # The views themselves (tables, projection, queries) are listed once, in projections/registry.py.
 
 # Which schema version each view's tables were created with.

@@ -12,13 +12,17 @@ from application.settings import Settings
 from interfaces import web
 from interfaces.http import observability, problems, read_side, stopping
 from interfaces.http.body_limit import BodySizeLimit
+from interfaces.http.rate_limit import RateLimiter
 from interfaces.http.routers import (
     closures,
+    draws,
     enterprises,
     health,
     inspections,
     licenses,
+    public_draws,
     rectification,
+    recusals,
     reports_campaign,
     retractions,
     samples,
@@ -27,7 +31,7 @@ from interfaces.http.routers import (
 )
 
 ROUTERS = (enterprises, views_enterprises, inspections, rectification, licenses, samples, closures, retractions,
-           views_reports, reports_campaign, health)
+           views_reports, reports_campaign, draws, recusals, public_draws, health)
 
 
 def serve_app() -> FastAPI:
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None, *, exits_when_stopped: bool = F
     )
     app.state.ledger = ledger
     app.state.settings = settings
+    app.state.public_rate_limiter = RateLimiter()  # the public pages' buckets (interfaces/http/rate_limit.py)
     read_side.attach(app, settings)
     for module in ROUTERS:
         app.include_router(module.router)

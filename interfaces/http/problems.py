@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain import errors
+from interfaces.http.rate_limit import RateLimited
 from interfaces.http.schemas import Problem
 from projections.views import ViewLagging
 
@@ -77,7 +78,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     fields = [{"field": exc.field, "message": exc.detail}] if exc.field else []
     headers = {"WWW-Authenticate": 'Bearer realm="zhijian"'} if status == 401 else None
     return problem(status, exc.rule, exc.title, exc.detail, instance=request.url.path, field_errors=fields,
-                   headers=headers)
+                   headers=headers, extensions=getattr(exc, "extensions", None))
 
 
 def field_name(loc: tuple[Any, ...]) -> str:
@@ -142,6 +143,13 @@ async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
                    instance=request.url.path, headers={"Retry-After": "1"}, extensions={"lag": exc.lag})
 
 
+async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)  # noqa: S101 - registered for RateLimited only
+    return problem(429, "rate-limited", "Too many requests",
+                   f"请求过于频繁，请 {exc.retry_after} 秒后再试 (too many requests; retry after {exc.retry_after} s)",
+                   instance=request.url.path, headers={"Retry-After": str(exc.retry_after)})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "internal-error", "Internal error", "服务器内部错误 (internal error)",
@@ -155,6 +163,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PersistenceError, _storage_error)
     app.add_exception_handler(StorageUnavailable, _storage_error)
     app.add_exception_handler(ViewLagging, _view_lagging)
+    app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Exception, _unexpected)
     _document_problems(app)
 
@@ -169,6 +178,7 @@ _DESCRIPTIONS = {
     409: "规则不允许 A rule forbids this, or If-Match is stale",
     413: "请求体过大 Request body too large",
     422: "无效 Invalid request: names each bad field",
+    429: "请求过于频繁 Too many requests (public pages: a token bucket per client address)",
     503: "数据库不可用 Storage unavailable",
 }
 

@@ -78,6 +78,8 @@ class InspectionCreate(Command):
     outcome: Outcome
     findings: list[FindingCode] = Field(default_factory=list, max_length=50)
     notes: Note = ""
+    draw_id: UUID | None = Field(default=None, description="the draw plan (双随机) this inspection answers; 409 "
+                                                       "`draw-target` unless that plan drew this enterprise")
 
 
 class RectificationOrderCreate(Command):

@@ -59,7 +59,7 @@ def test_every_command_records_its_event_and_the_history_shows_them_in_order(cli
     ]
     assert [ev["position"] for ev in events[1:]] == [a["position"] for a in answers]
     assert all(ev["actor"]["name"] == "李明" and ev["actor"]["role"] == "supervisor" for ev in events)
-    assert events[1]["payload"] == {"outcome": "violation", "findings": ["three_no"], "notes": ""}
+    assert events[1]["payload"] == {"outcome": "violation", "findings": ["three_no"], "notes": "", "draw_id": None}
     assert events[1]["occurred_on"] == "2026-08-10"
     failed = events[7]
     assert failed["retracted"]["version"] == 9 and failed["retracted"]["reason"] == "样品编号录错"

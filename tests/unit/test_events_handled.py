@@ -10,8 +10,9 @@ import inspect
 
 import pytest
 
-from application.commands import COMMANDS
-from domain.acts import Act
+from application.commands import COMMANDS, DRAW_COMMANDS
+from domain.acts import DRAW_ACTS, Act
+from domain.draw_plan import PLAN_EVENTS, DrawPlan
 from domain.enterprise import EVENTS, Enterprise
 from domain.official import Official
 from domain.permissions import PERMITTED_ACTS
@@ -19,6 +20,7 @@ from domain.status import FOLD
 from interfaces.web.forms import FORMS, REGISTER
 from projections.accountability_view import OFFICIAL_EVENTS
 from projections.acts import TYPED_BY_EVENT
+from projections.draw_queries import _STATE_AFTER
 
 
 def event_classes(aggregate: type) -> list[type]:
@@ -34,11 +36,13 @@ def event_classes(aggregate: type) -> list[type]:
 
 ENTERPRISE_EVENTS = event_classes(Enterprise)
 OFFICIAL_EVENT_CLASSES = event_classes(Official)
+PLAN_EVENT_CLASSES = event_classes(DrawPlan)
+ENTERPRISE_ACTS = {cls.act for cls in ENTERPRISE_EVENTS}
 
 
 def test_the_aggregates_declare_the_events_we_expect_to_check():
     # Guards the discovery itself: if it found nothing, every test below would pass vacuously.
-    assert len(ENTERPRISE_EVENTS) == 10 and len(OFFICIAL_EVENT_CLASSES) == 5
+    assert len(ENTERPRISE_EVENTS) == 10 and len(OFFICIAL_EVENT_CLASSES) == 6 and len(PLAN_EVENT_CLASSES) == 4
 
 
 @pytest.mark.parametrize("cls", ENTERPRISE_EVENTS, ids=lambda c: c.__name__)
@@ -60,9 +64,29 @@ def test_every_official_event_is_known_to_the_accountability_view(cls):
     assert cls.__name__ in OFFICIAL_EVENTS, "missing from projections.accountability_view.OFFICIAL_EVENTS"
 
 
-@pytest.mark.parametrize("act", list(Act), ids=lambda a: a.value)
-def test_every_act_has_a_command_an_event_and_someone_permitted(act):
+@pytest.mark.parametrize("cls", PLAN_EVENT_CLASSES, ids=lambda c: c.__name__)
+def test_every_draw_plan_event_is_named_has_its_act_and_label_and_a_state_in_the_views(cls):
+    assert PLAN_EVENTS.get(cls.__name__) is cls, "missing from domain.draw_plan.PLAN_EVENTS"
+    assert cls.act in DRAW_ACTS, "a plan's event records one of the draw acts (Event.act)"
+    assert getattr(cls, "label", "").strip(), "a plan's event has its own Chinese label (Event.label)"
+    assert cls.__name__ in _STATE_AFTER, "missing from projections.draw_queries._STATE_AFTER"
+
+
+def test_the_named_plan_events_are_exactly_the_declared_ones():
+    assert set(PLAN_EVENTS.values()) == set(PLAN_EVENT_CLASSES)
+
+
+@pytest.mark.parametrize("act", sorted(ENTERPRISE_ACTS), ids=lambda a: a.value)
+def test_every_enterprise_act_has_a_command_an_event_a_form_and_someone_permitted(act):
     assert COMMANDS[act].act is act
-    assert any(cls.act is act for cls in ENTERPRISE_EVENTS)
     assert any(act in acts for acts in PERMITTED_ACTS.values()), "no role may record it"
     assert any(form.act is act for form in (*FORMS.values(), REGISTER)), "missing from interfaces.web.forms"
+
+
+@pytest.mark.parametrize("act", sorted(set(Act) - ENTERPRISE_ACTS), ids=lambda a: a.value)
+def test_every_other_act_has_a_command_an_event_and_someone_permitted(act):
+    # The draw plan's acts, and an official's declared conflict (回避).
+    assert DRAW_COMMANDS[act].act is act
+    assert any(getattr(cls, "act", None) is act for cls in (*PLAN_EVENT_CLASSES, *OFFICIAL_EVENT_CLASSES))
+    assert any(act in acts for acts in PERMITTED_ACTS.values()), "no role may record it"
+    assert act not in COMMANDS, "the web forms' commands are acts on an enterprise"

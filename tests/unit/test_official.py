@@ -20,7 +20,7 @@ def appoint(role="inspector", towns=("石桥镇",)):
 @pytest.mark.parametrize(
     "role, allowed",
     [
-        ("inspector", {Act.REGISTER, Act.INSPECT, Act.RECORD_SAMPLE}),
+        ("inspector", {Act.REGISTER, Act.INSPECT, Act.RECORD_SAMPLE, Act.DECLARE_CONFLICT}),
         ("supervisor", set(Act)),
         ("auditor", set()),
         ("admin", set()),

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from interfaces.http import problems
 from interfaces.http.deps import CurrentOfficial, campaign_settings
 from interfaces.http.read_side import ReadAt, waits_for
+from projections import draw_queries
 
 router = APIRouter(tags=["reports"])
 
@@ -71,6 +72,7 @@ class AccountabilityPublic(BaseModel):
     overdue_orders: ListPage
     compliant_then_failed: ListPage
     responsible: dict[str, list[dict[str, str]]]
+    draws: list[dict[str, Any]] = []  # each drawn or published plan's completion totals (双随机)
 
 
 class ActionPublic(BaseModel):
@@ -121,12 +123,12 @@ def accountability_report(request: Request, by: CurrentOfficial, at: Annotated[R
                           limit: Limit = 50, offset: Offset = 0) -> AccountabilityPublic:
     """Per official: acts by type and the fate of the orders they issued; overdue orders; inspections found
     compliant shortly before a failed sample (the window is the campaign file's
-    `[accountability] compliant_then_failed_days`); who was responsible for each town. The two lists are
-    paged (`limit`, `offset`, `total`)."""
+    `[accountability] compliant_then_failed_days`); who was responsible for each town; each drawn plan's
+    completion (`draws`, see GET /draws/{id}/completion). The two lists are paged (`limit`, `offset`, `total`)."""
     views, day, moment = at.views, at.as_of, at.known_at
     window = campaign_settings(request).campaign_for(day).compliant_then_failed_days
-    return AccountabilityPublic(**views.accountability.report(day, moment, window_days=window, limit=limit,
-                                                              offset=offset))
+    report = views.accountability.report(day, moment, window_days=window, limit=limit, offset=offset)
+    return AccountabilityPublic(**report, draws=draw_queries.completion_totals(views, day, moment))
 
 
 @router.get("/officials/{official_id}/actions", response_model=ActionsPublic, tags=["officials"],
