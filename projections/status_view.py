@@ -31,7 +31,7 @@ from uuid import UUID
 
 from domain.enterprise import REGISTERED, RETRACTED
 from domain.status import STATUS_ACTS, EnterpriseState, Fact, Standing, fold, live_facts, standing_timeline
-from domain.text import search_form
+from domain.text import normal_form, search_form
 from projections.acts import TYPED, categories_mask, typed_columns
 from projections.dialect import as_date, as_datetime, as_json, to_json
 from projections.events import enterprise_fact, is_enterprise_event
@@ -302,6 +302,7 @@ class StatusView:
         status: str | None = None, q: str | None = None, limit: int = 50, offset: int = 0,
     ) -> EnterprisePage:
         where, params = [_LIVE_AT], [as_of, as_of, known_at, known_at]
+        town = normal_form(town) if town else town  # the spelling the ledger stores (domain.text)
         for column, value in (("town", town), ("kind", kind), ("status", status)):
             if value:
                 where.append(f"{column} = %s")
