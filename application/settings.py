@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     # a token revoked or an official deactivated elsewhere is refused within this bound; 0: at once.
     auth_recheck_seconds: float = Field(default=1.0, ge=0)
     max_body_bytes: int = 64 * 1024
+    # Create the tables (and the events' immutability triggers) at start if missing. false: a role
+    # that may not run DDL (the service's, deploy/) only checks that `zhijian db init` made them.
+    create_tables: bool = True
+    # On PostgreSQL the server also runs the projections (elected per view) unless false: the
+    # projection worker (`zhijian project`, its own role) feeds the views instead.
+    projections_in_server: bool = True
 
     @property
     def is_postgres(self) -> bool:
@@ -81,4 +87,8 @@ class Settings(BaseSettings):
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
+        # The ledger's recorder serialises inserts without LOCK TABLE (application/recorder_postgres.py).
+        env["APPLICATION_RECORDER_TOPIC"] = "application.recorder_postgres:LedgerRecorder"
+        if not self.create_tables:
+            env["CREATE_TABLE"] = "n"
         return env

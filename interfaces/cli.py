@@ -207,8 +207,9 @@ def serve(
 
 
 def main() -> None:
-    from interfaces import cli_reports, cli_views
+    from interfaces import cli_db, cli_reports, cli_views
 
+    cli_db.register(app)
     cli_views.register(app)
     cli_reports.register(app)
     app()

@@ -112,7 +112,7 @@ def _queries(settings: Settings, *, create_tables: bool = True) -> tuple[Any, di
 
 def open_views(settings: Settings) -> Views:
     """The views for queries (they are fed by a runner elsewhere: embedded or `zhijian project`)."""
-    factory, queries = _queries(settings)
+    factory, queries = _queries(settings, create_tables=settings.create_tables)
     return Views(queries=queries, log=LedgerLog(store_env(settings)), _factory=factory)
 
 
