@@ -22,16 +22,18 @@ _REFUSE = "zhijian: stored events are immutable"
 SCHEMA_LOCK = "zhijian-schema"
 
 
-def connect(settings: Settings) -> Any:
+def connect(settings: Settings, **params: Any) -> Any:
     """A psycopg connection of its own (autocommit, outside the library's pool) to the
-    settings' PostgreSQL database, with the schema of the URL, if any, on its search path."""
+    settings' PostgreSQL database, with the schema of the URL, if any, on its search path.
+    No statement timeout unless `params` set one: it waits for advisory locks."""
     import psycopg
     from psycopg import sql
 
     env = settings.eventsourcing_env()
     conn = psycopg.connect(
         dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], connect_timeout=10, autocommit=True,
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], autocommit=True,
+        **{**settings.connection_params(), **params},
     )
     if env.get("POSTGRES_SCHEMA"):
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(env["POSTGRES_SCHEMA"])))
