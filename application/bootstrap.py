@@ -18,4 +18,5 @@ def build_ledger(settings: Settings | None = None) -> Ledger:
             command_retries=settings.command_retries,
             cache_size=settings.aggregate_cache_size,
             snapshot_interval=settings.snapshot_interval,
+            create_tables=settings.create_tables,
         )

@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError
 from domain import errors
 from domain.actor import Actor
 from domain.enterprise import CreditCodeIndex, Enterprise
+from domain.text import normal_form
 from domain.values import Area, Kind, Labelled, ProductCategory
 
 # Column headers accepted, in English (the API's words) or Chinese.
@@ -81,7 +82,7 @@ _L = TypeVar("_L", bound=Labelled)
 
 
 def _enum(cls: type[_L], raw: Any) -> _L:
-    text = str(raw).strip()
+    text = normal_form(str(raw))
     for member in cls:
         if text in (member.value, member.label):
             return member
@@ -108,7 +109,10 @@ def _categories(raw: Any) -> list[ProductCategory]:
 
 def parse_row(number: int, raw: dict[str, Any], *, actor: Actor, today: date) -> Enterprise | list[RowError]:
     """One row to an unsaved Enterprise, or the list of what is wrong with it."""
-    values = {HEADERS[k.strip()]: v for k, v in raw.items() if k and k.strip() in HEADERS}
+    # Headers and cells in their one spelling (a BOM or zero-width space before a header is no other column);
+    # the names, towns and codes themselves are normalised by Enterprise.register.
+    headed = {normal_form(k): v for k, v in raw.items() if k}
+    values = {HEADERS[k]: v for k, v in headed.items() if k in HEADERS}
     problems: list[RowError] = []
     for name in REQUIRED:
         if values.get(name) in (None, ""):

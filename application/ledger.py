@@ -67,6 +67,7 @@ class Ledger(OfficialsMixin, DrawsMixin, Application[UUID]):
         command_retries: int = 8,
         cache_size: int = 4096,
         snapshot_interval: int = 50,
+        create_tables: bool = True,
     ) -> None:
         self.cache_size = cache_size
         self.snapshotting_intervals = (  # type: ignore[misc]  # the library types it as a class variable
@@ -82,7 +83,10 @@ class Ledger(OfficialsMixin, DrawsMixin, Application[UUID]):
         # only the official's own state (revocations, deactivation) can refuse it.
         self._token_owners: LRUCache[str, UUID] = LRUCache(maxsize=max(1, cache_size))
         self.store = EventStoreAccess(self.recorder)
-        self.store.make_immutable()
+        if create_tables:
+            self.store.make_immutable()
+        else:  # a role without DDL (deploy/): the owner made the triggers, `zhijian db init`
+            self.store.require_immutable()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -8,6 +8,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# TCP keepalives on every PostgreSQL connection: one to a vanished server is found broken within about 20 s.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 5, "keepalives_count": 3}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHIJIAN_", env_file=".env", extra="ignore")
@@ -25,6 +28,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     pool_size: int = 5
     max_overflow: int = 10
+    # Bounds on every database call (PostgreSQL), so that an unreachable database costs a
+    # request seconds, not minutes: a new connection, a wait for a pooled one, one statement (0: none).
+    db_connect_timeout_seconds: int = Field(default=2, ge=2)  # libpq's minimum is 2
+    db_pool_timeout_seconds: int = Field(default=5, ge=1)
+    db_statement_timeout_seconds: float = Field(default=60.0, ge=0)
     # Bounded server-side retries of a command that lost a race to a concurrent save.
     command_retries: int = 8
     # Aggregates (enterprises, officials) kept in memory per process, fast-forwarded on each use.
@@ -37,6 +45,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     # On SIGTERM: how long requests in flight may finish before they are cancelled and the server exits.
     shutdown_grace_seconds: int = Field(default=30, ge=0)
+    # Create the tables (and the events' immutability triggers) at start if missing. false: a role
+    # that may not run DDL (the service's, deploy/) only checks that `zhijian db init` made them.
+    create_tables: bool = True
+    # On PostgreSQL the server also runs the projections (elected per view) unless false: the
+    # projection worker (`zhijian project`, its own role) feeds the views instead.
+    projections_in_server: bool = True
 
     @property
     def is_postgres(self) -> bool:
@@ -57,6 +71,10 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         return self.data_dir / "zhijian.sqlite3"
 
+    def connection_params(self) -> dict[str, object]:
+        """libpq parameters of every connection of our own: the connect timeout and TCP keepalives."""
+        return {"connect_timeout": self.db_connect_timeout_seconds, **KEEPALIVES}
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence settings for this deployment."""
         if self.database_url and not self.is_postgres:
@@ -71,7 +89,7 @@ class Settings(BaseSettings):
         url = urlsplit(self.database_url or "")
         query = parse_qs(url.query)
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "application.recorder_postgres",
             "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "zhijian",
             "POSTGRES_HOST": query.get("host", [url.hostname or "localhost"])[0],
             "POSTGRES_PORT": str(url.port or 5432),
@@ -79,8 +97,15 @@ class Settings(BaseSettings):
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_POOL_SIZE": str(self.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            # The library's name for how long a request waits for a pooled connection.
+            "POSTGRES_CONNECT_TIMEOUT": str(self.db_pool_timeout_seconds),
+            # A pooled connection is checked as it is taken: after a restart no request meets a dead one.
+            "POSTGRES_PRE_PING": "y",
+            "ZHIJIAN_DB_CONNECT_TIMEOUT": str(self.db_connect_timeout_seconds),
+            "ZHIJIAN_DB_STATEMENT_TIMEOUT_MS": str(int(self.db_statement_timeout_seconds * 1000)),
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
+        if not self.create_tables:
+            env["CREATE_TABLE"] = "n"
         return env

@@ -22,16 +22,18 @@ _REFUSE = "zhijian: stored events are immutable"
 SCHEMA_LOCK = "zhijian-schema"
 
 
-def connect(settings: Settings) -> Any:
+def connect(settings: Settings, **params: Any) -> Any:
     """A psycopg connection of its own (autocommit, outside the library's pool) to the
-    settings' PostgreSQL database, with the schema of the URL, if any, on its search path."""
+    settings' PostgreSQL database, with the schema of the URL, if any, on its search path.
+    No statement timeout unless `params` set one: it waits for advisory locks."""
     import psycopg
     from psycopg import sql
 
     env = settings.eventsourcing_env()
     conn = psycopg.connect(
         dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], connect_timeout=10, autocommit=True,
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], autocommit=True,
+        **{**settings.connection_params(), **params},
     )
     if env.get("POSTGRES_SCHEMA"):
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(env["POSTGRES_SCHEMA"])))
@@ -63,8 +65,7 @@ class EventStoreAccess:
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
         self.recorder = recorder
-        module = type(recorder).__module__
-        self.is_postgres = module.startswith("eventsourcing.postgres")
+        self.is_postgres = type(recorder.datastore).__module__.startswith("eventsourcing.postgres")  # type: ignore[attr-defined]
         if self.is_postgres:
             self.datastore: Any = recorder.datastore  # type: ignore[attr-defined]  # the library's recorders have it, not its base
             self.schema = self.datastore.schema or "public"
@@ -113,6 +114,30 @@ class EventStoreAccess:
                         "FOR EACH " + level + " EXECUTE FUNCTION {func}()"
                     ).format(name=sql.Identifier(name), schema=schema, table=table, func=func)
                 )
+
+    IMMUTABLE_TRIGGERS = ("zhijian_events_no_update_delete", "zhijian_events_no_truncate")
+
+    def require_immutable(self) -> None:
+        """Refuses to start (RuntimeError) on an events table without its immutability triggers,
+        for a process that may not create them itself (ZHIJIAN_CREATE_TABLES=false)."""
+        if self.is_postgres:
+            stmt = ("SELECT t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
+                    "AND t.tgenabled <> 'D'")
+            params: tuple[str, ...] = (self.schema, self.table)
+            wanted = set(self.IMMUTABLE_TRIGGERS)
+        else:
+            stmt, params = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (self.table,)
+            wanted = {f"{self.table}_no_update", f"{self.table}_no_delete"}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(stmt, params)
+            found = {row["name"] if self.is_postgres else row[0] for row in curs.fetchall()}
+        if not wanted <= found:
+            raise RuntimeError(
+                f"事件表 {self.table} 缺少不可变触发器 {', '.join(sorted(wanted - found))} "
+                f"(the events table lacks its immutability triggers, or they are disabled): run `zhijian db init` "
+                "as the database owner, or start with ZHIJIAN_CREATE_TABLES=true as the owner"
+            )
 
     # -- positions --------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from domain import errors
 from domain.actor import Actor
 from domain.acts import Act
 from domain.recording_clock import RecordedInOrder, recording_time
-from domain.text import refuse_control_characters
+from domain.text import identifying, refuse_control_characters
 from domain.values import (
     Area,
     ClosureReason,
@@ -50,7 +50,8 @@ class LiveAct:
 
 
 def _text(value: str, name: str) -> str:
-    value = (value or "").strip()
+    """An identifying value in its one spelling (domain.text.identifying), refused when blank."""
+    value = identifying(value, name)
     if not value:
         raise errors.BlankValue(f"{name} 不能为空 ({name} must not be blank)", field=name)
     return value
@@ -184,7 +185,8 @@ class Enterprise(RecordedInOrder, Aggregate):
         refuse_control_characters(locals())
         _check_not_future(occurred_on, today)
         code = None
-        if credit_code is not None and credit_code.strip():
+        credit_code = identifying(credit_code, "credit_code")  # full-width digits are the same code
+        if credit_code:
             code = credit_codes.validate(credit_code, verified_by_hand=credit_code_verified_by_hand)
         # The flag is kept only when it mattered: a code that fails its check.
         by_hand = bool(
@@ -197,7 +199,7 @@ class Enterprise(RecordedInOrder, Aggregate):
             name=_text(name, "name"),
             credit_code=code,
             credit_code_verified_by_hand=by_hand,
-            address=(address or "").strip(),
+            address=identifying(address, "address"),
             town=_text(town, "town"),
             area=Area(area).value,
             kind=Kind(kind).value,
@@ -346,6 +348,7 @@ class Enterprise(RecordedInOrder, Aggregate):
         notes: str = "",
     ) -> None:
         refuse_control_characters(locals())
+        order_no = _text(order_no, "order_no")
         self._check_dated(occurred_on, today, Act.VERIFY_RECTIFICATION)
         order = self.order(order_no)
         if order is None or not self.order_is_open(order_no):
@@ -420,6 +423,7 @@ class Enterprise(RecordedInOrder, Aggregate):
         notes: str = "",
     ) -> None:
         refuse_control_characters(locals())
+        license_no = _text(license_no, "license_no")
         self._check_dated(occurred_on, today, Act.REVIEW_LICENSE)
         held = self.license(license_no)
         if held is None:
@@ -507,6 +511,7 @@ class Enterprise(RecordedInOrder, Aggregate):
     ) -> None:
         refuse_control_characters(locals())
         reason = ClosureReason(reason)
+        decision_no = identifying(decision_no, "decision_no")
         self._check_dated(occurred_on, today, Act.CLOSE)
         self._closed(actor=actor, occurred_on=occurred_on, reason=reason.value, decision_no=decision_no, notes=notes)
 

@@ -115,6 +115,13 @@ class BlankValue(InvalidValue):
     title = "A required value is blank"
 
 
+class BidiControl(InvalidValue):
+    """Bidirectional overrides, embeddings and isolates make text display in another order than it is stored."""
+
+    rule = "bidi-control"
+    title = "Text contains bidirectional control characters"
+
+
 # --- broken rules -------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from domain import errors
 from domain.actor import Actor
 from domain.acts import Act
 from domain.recording_clock import RecordedInOrder, recording_time
-from domain.text import refuse_control_characters
+from domain.text import identifying, normal_form, refuse_control_characters
 from domain.values import Role
 
 
@@ -44,7 +44,7 @@ class Caller:
 
     def covers(self, town: str) -> bool:
         """An official bound to towns acts only there; one with no towns acts unit-wide."""
-        return not self.towns or town in self.towns
+        return not self.towns or normal_form(town) in {normal_form(t) for t in self.towns}
 
 
 class Official(RecordedInOrder, Aggregate):
@@ -90,13 +90,13 @@ class Official(RecordedInOrder, Aggregate):
         cls, *, actor: Actor, today: date, name: str, unit: str, role: Role, towns: Iterable[str] = ()
     ) -> Official:
         refuse_control_characters(locals())
-        name, unit = name.strip(), unit.strip()
+        name, unit = identifying(name, "name"), identifying(unit, "unit")
         if not name:
             raise errors.BlankValue("姓名不能为空 (name must not be blank)", field="name")
         if not unit:
             raise errors.BlankValue("单位不能为空 (unit must not be blank)", field="unit")
         return cls(id=uuid4(), actor=actor, occurred_on=today, name=name, unit=unit, role=Role(role).value,
-                   towns=sorted({t.strip() for t in towns if t.strip()}))
+                   towns=_towns(towns))
 
     @event(Appointed)
     def __init__(
@@ -124,7 +124,7 @@ class Official(RecordedInOrder, Aggregate):
     def reassign(self, *, actor: Actor, today: date, towns: Iterable[str] | None = None,
                  role: Role | None = None) -> None:
         self._check_active()
-        new_towns = self.towns if towns is None else sorted({t.strip() for t in towns if t.strip()})
+        new_towns = self.towns if towns is None else _towns(towns)
         new_role = self.role if role is None else Role(role)
         self._reassigned(actor=actor, occurred_on=today, towns=new_towns, role=new_role.value)
 
@@ -188,3 +188,8 @@ class TokenIndex(Aggregate):
     def __init__(self, token_hash: str, official_id: UUID) -> None:
         self.token_hash = token_hash
         self.official_id = official_id
+
+
+def _towns(towns: Iterable[str]) -> list[str]:
+    """Each town once, in its one spelling (domain.text.identifying)."""
+    return sorted({t for t in (identifying(t, "towns") for t in towns) if t})

@@ -235,8 +235,9 @@ def main() -> None:
 
 # The command groups kept in their own modules join `app` here, as it is imported, so that
 # `app` is the whole CLI wherever it is used (main(), tests); registering builds nothing.
-from interfaces import cli_draws, cli_reports, cli_views  # noqa: E402 - they register on `app`, defined above
+from interfaces import cli_db, cli_draws, cli_reports, cli_views  # noqa: E402 - they register on `app`, above
 
+cli_db.register(app)
 cli_views.register(app)
 cli_reports.register(app)
 cli_draws.register(app)

@@ -30,6 +30,7 @@ from psycopg import sql
 
 from application.settings import Settings
 from application.storage import connect
+from application.store_watch import Outage, is_unavailable
 from projections.log import LedgerLog
 from projections.pages import step
 from projections.registry import view_spec
@@ -53,11 +54,13 @@ class SupervisedRunner:
         self.settings, self.view, self.stopping, self.retry, self.page = settings, view, stopping, retry, page
         self.active = threading.Event()  # set while this supervisor holds the lock and runs
         self.restarts = 0
+        self.outage = Outage(f"projection {view}")  # one line when the database goes, one when it is back
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
                 with connect(self.settings) as conn:
+                    self.outage.recovered()
                     row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (lock_key(self.view),)).fetchone()
                     if not row or not row[0]:
                         self.stopping.wait(self.retry)  # another runner is active: wait our turn
@@ -67,9 +70,12 @@ class SupervisedRunner:
                         self._run_until_stopped(conn)
                     finally:
                         self.active.clear()  # before the lock's connection closes
-            except Exception:
+            except Exception as e:
                 self.restarts += 1
-                log.exception("projection %s stopped; restarting from its tracking record", self.view)
+                if is_unavailable(e):  # no traceback a second while the database is away
+                    self.outage.failed(e)
+                else:
+                    log.exception("projection %s stopped; restarting from its tracking record", self.view)
                 self.stopping.wait(self.retry)
 
     def _run_until_stopped(self, conn: psycopg.Connection[Any]) -> None:

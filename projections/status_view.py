@@ -31,7 +31,7 @@ from uuid import UUID
 
 from domain.enterprise import REGISTERED, RETRACTED
 from domain.status import STATUS_ACTS, EnterpriseState, Fact, Standing, fold, live_facts, standing_timeline
-from domain.text import search_form
+from domain.text import normal_form, search_form
 from projections.acts import TYPED, categories_mask, typed_columns
 from projections.dialect import as_date, as_json, required_date, required_datetime, to_json
 from projections.events import enterprise_fact, is_enterprise_event
@@ -304,6 +304,7 @@ class StatusView:
     ) -> EnterprisePage:
         where = [_LIVE_AT]
         params: list[Any] = [as_of, as_of, known_at, known_at]
+        town = normal_form(town) if town else town  # the spelling the ledger stores (domain.text)
         for column, value in (("town", town), ("kind", kind), ("status", status)):
             if value:
                 where.append(f"{column} = %s")

@@ -55,6 +55,12 @@ class Table:
         statements += [self.create_index(index, columns, suffix) for index, columns in self.indexes]
         return statements
 
+    def partition_names(self, suffix: str = "") -> list[str]:
+        """Its partitions' names on PostgreSQL (none when it is not partitioned)."""
+        if not self.partition_by:
+            return []
+        return [*(f"{self.name}{suffix}_{part}" for part, _ in self.partitions), f"{self.name}{suffix}_other"]
+
     def create_index(self, index: str, columns: str, suffix: str, index_suffix: str | None = None) -> str:
         index_suffix = suffix if index_suffix is None else index_suffix
         return f"CREATE INDEX IF NOT EXISTS {index}{index_suffix} ON {self.name}{suffix} ({columns})"
@@ -192,6 +198,10 @@ class ViewTables:
     def names(self, suffix: str = "") -> list[str]:
         """The tracking table and every table of the view."""
         return [self.tracking(suffix), *(f"{t.name}{suffix}" for t in self.tables)]
+
+    def postgres_names(self, suffix: str = "") -> list[str]:
+        """Every table of the view on PostgreSQL: `names` and the partitions."""
+        return [*self.names(suffix), *(p for t in self.tables for p in t.partition_names(suffix))]
 
 
 STATUS = ViewTables("status", (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))

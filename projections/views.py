@@ -98,6 +98,11 @@ class Views:
         for projection in self.projections():
             catch_up(self.log, projection, page)
 
+    def pools(self) -> list[Any]:
+        """The connection pools these views read through (PostgreSQL), to check after an outage."""
+        datastores = [getattr(self._factory, "datastore", None), getattr(self.log.recorder, "datastore", None)]
+        return [d.pool for d in datastores if d is not None and hasattr(d, "pool")]
+
     def close(self) -> None:
         if self._owns_log:
             self.log.close()
@@ -112,7 +117,7 @@ def _queries(settings: Settings, *, create_tables: bool = True) -> tuple[Any, di
 
 def open_views(settings: Settings) -> Views:
     """The views for queries (they are fed by a runner elsewhere: embedded or `zhijian project`)."""
-    factory, queries = _queries(settings)
+    factory, queries = _queries(settings, create_tables=settings.create_tables)
     return Views(queries=queries, log=LedgerLog(store_env(settings)), _factory=factory)
 
 

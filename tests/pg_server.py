@@ -141,6 +141,14 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def kill(self) -> None:
+        """Stops the server at once, as a crash would (`pg_ctl stop -m immediate`); its data stays for `restart`."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+
+    def restart(self) -> None:
+        """Starts a killed server again, on the same port and data."""
+        self._start()
+
     def stop(self) -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "stop", check=False)
         shutil.rmtree(self.root, ignore_errors=True)

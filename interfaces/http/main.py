@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from application.bootstrap import build_ledger
 from application.settings import Settings
+from application.store_watch import StoreWatch
 from interfaces import web
 from interfaces.http import observability, problems, read_side, stopping
 from interfaces.http.body_limit import BodySizeLimit
@@ -29,6 +30,7 @@ from interfaces.http.routers import (
     views_enterprises,
     views_reports,
 )
+from interfaces.http.store_guard import StoreGuard
 
 ROUTERS = (enterprises, views_enterprises, inspections, rectification, licenses, samples, closures, retractions,
            views_reports, reports_campaign, draws, recusals, public_draws, health)
@@ -50,10 +52,17 @@ def create_app(settings: Settings | None = None, *, exits_when_stopped: bool = F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with read_side.projections_running(app):
-            yield
-            if exits_when_stopped:  # the shutdown has begun: the process ends within a bound
-                stopping.exit_if_still_running()
+        # On PostgreSQL a watch pings the database: while it is away requests are answered 503 at once.
+        app.state.store_watch = (StoreWatch(settings, on_recovery=lambda: _check_pools(app)).start()
+                                 if settings.is_postgres else None)
+        try:
+            with read_side.projections_running(app):
+                yield
+                if exits_when_stopped:  # the shutdown has begun: the process ends within a bound
+                    stopping.exit_if_still_running()
+        finally:
+            if app.state.store_watch is not None:
+                app.state.store_watch.stop()
         read_side.close_replica(app)
         ledger.close()
 
@@ -71,6 +80,15 @@ def create_app(settings: Settings | None = None, *, exits_when_stopped: bool = F
         app.include_router(module.router)
     problems.install(app)
     web.install(app)  # the pages at / (interfaces/web), with their security headers
+    app.add_middleware(StoreGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     observability.install(app)  # /metrics, request ids, JSON logs (outermost)
     return app
+
+
+def _check_pools(app: FastAPI) -> None:
+    """After an outage every pooled connection is broken: each pool replaces them before requests come back
+    (a pool that finds all its connections broken at once keeps a request waiting for its whole timeout)."""
+    pools = [app.state.ledger.recorder.datastore.pool, *app.state.views.pools()]
+    for pool in pools:
+        pool.check()

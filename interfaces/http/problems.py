@@ -13,12 +13,14 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import IntegrityError, PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from application.store_watch import StoreUnavailable, is_unavailable
 from domain import errors
 from interfaces.http.rate_limit import RateLimited
 from interfaces.http.schemas import Problem
@@ -35,10 +37,6 @@ STATUS_OF: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.InvalidValue, 422),
     (errors.RuleBroken, 409),
 )
-
-
-class StorageUnavailable(Exception):
-    """The database did not answer."""
 
 
 def status_of(error: errors.DomainError) -> int:
@@ -125,14 +123,23 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
                    headers=dict(exc.headers or {}))
 
 
+def store_unavailable(instance: str | None) -> JSONResponse:
+    """503 while the database does not answer; Retry-After: the store watch pings every half second."""
+    return problem(503, "storage-unavailable", "Storage unavailable",
+                   "数据库暂时不可用，请稍后重试 (the database is unavailable; try again shortly)",
+                   instance=instance, headers={"Retry-After": "1"})
+
+
 async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, IntegrityError):
         return problem(409, errors.ConcurrencyConflict.rule, errors.ConcurrencyConflict.title,
                        "记录已被同时更新，请重试 (a concurrent write won; try again)", instance=request.url.path)
-    log.warning("storage unavailable on %s: %s", request.url.path, type(exc).__name__)
-    return problem(503, "storage-unavailable", "Storage unavailable",
-                   "数据库暂时不可用，请稍后重试 (the database is unavailable; try again shortly)",
-                   instance=request.url.path, headers={"Retry-After": "1"})
+    watch = getattr(request.app.state, "store_watch", None)
+    if watch is not None and is_unavailable(exc):
+        watch.suspect()  # the watch pings at once and logs the outage, once (application/store_watch.py)
+    else:
+        log.warning("storage unavailable on %s: %s", request.url.path, type(exc).__name__)
+    return store_unavailable(request.url.path)
 
 
 async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
@@ -161,7 +168,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PersistenceError, _storage_error)
-    app.add_exception_handler(StorageUnavailable, _storage_error)
+    app.add_exception_handler(StoreUnavailable, _storage_error)
+    # Raised by the driver outside the library's translation (connections of our own, the pool).
+    app.add_exception_handler(psycopg.OperationalError, _storage_error)
+    app.add_exception_handler(psycopg.InterfaceError, _storage_error)
     app.add_exception_handler(ViewLagging, _view_lagging)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Exception, _unexpected)

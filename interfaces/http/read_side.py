@@ -224,7 +224,8 @@ def projections_running(app: FastAPI) -> Iterator[None]:
 
     lease = None
     if settings.is_postgres:
-        start()
+        if settings.projections_in_server:
+            start()
     else:
         lease = FileLease(settings.data_dir / "projections.lock", on_acquired=start, on_release=stop).start()
     try:

@@ -97,3 +97,26 @@ def test_a_duplicate_row_within_one_file_is_reported_not_registered_twice(ledger
     assert report.registered == 3
     assert [(e.row, e.field) for e in report.errors] == [(5, "row")]
     assert "第 3 行" in report.errors[0].reason
+
+
+def test_a_name_with_a_zero_width_space_or_full_width_digits_is_the_same_enterprise(ledger, tmp_path):
+    rows, _ = census_rows(2, bad_every=1000)
+    rows[0]["统一社会信用代码"] = rows[1]["统一社会信用代码"] = ""  # identified by name, town and address
+    rows[0]["名称"], rows[0]["地址"] = "测试企业00000", "建设路0号"
+    rows[1] = {**rows[0], "名称": "测试企业\u200b０００００", "地址": "建设路０号\ufeff"}
+    path = tmp_path / "spellings.csv"
+    write_csv(path, rows[:1])
+    first = CensusImport(ledger, actor=SYSTEM, today=TODAY).run(read_rows(path))
+    write_csv(path, rows[1:])
+    second = CensusImport(ledger, actor=SYSTEM, today=TODAY).run(read_rows(path))
+    assert (first.registered, second.registered, second.already_registered) == (1, 0, 1)
+
+
+def test_a_bidirectional_override_in_a_name_is_a_bad_row_naming_the_field(ledger, tmp_path):
+    rows, _ = census_rows(1, bad_every=1000)
+    rows[0]["名称"] = "测试\u202e企业"
+    path = tmp_path / "bidi.csv"
+    write_csv(path, rows)
+    report = CensusImport(ledger, actor=SYSTEM, today=TODAY).run(read_rows(path))
+    assert report.registered == 0 and [(e.row, e.field) for e in report.errors] == [(2, "name")]
+    assert "U+202E" in report.errors[0].reason

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = {"POSTGRES_PASSWORD": "admin-secret", "ZHIJIAN_DB_PASSWORD": "app-secret",
-           "ZHIJIAN_SESSION_SECRET": "s" * 40}
+SECRETS = {"POSTGRES_PASSWORD": "admin-secret", "ZHIJIAN_OWNER_PASSWORD": "owner-secret",
+           "ZHIJIAN_DB_PASSWORD": "app-secret", "ZHIJIAN_PROJECTION_PASSWORD": "projection-secret",
+           "ZHIJIAN_AUDITOR_PASSWORD": "auditor-secret", "ZHIJIAN_SESSION_SECRET": "s" * 40}
 
 
 def compose() -> dict:
@@ -23,25 +24,35 @@ def compose() -> dict:
 
 def test_the_compose_file_runs_postgresql_the_api_with_several_workers_and_the_projection_worker():
     services = compose()["services"]
-    assert set(services) == {"db", "api", "projections"}
+    assert set(services) == {"db", "migrate", "api", "projections"}
     assert re.fullmatch(r"postgres:\d+\.\d+-\w+", services["db"]["image"])  # a pinned minor version
     api = " ".join(services["api"]["command"])
     assert api.startswith("zhijian serve ") and "--workers" in api and "--no-access-log" in api
     assert services["projections"]["command"] == ["zhijian", "project"]
     for name, service in services.items():
-        assert service["healthcheck"]["test"], name
-    assert services["api"]["depends_on"]["db"]["condition"] == "service_healthy"
+        if name != "migrate":  # one-shot
+            assert service["healthcheck"]["test"], name
+    assert services["migrate"]["command"] == ["zhijian", "db", "init"]
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    for name in ("api", "projections"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     metrics = services["api"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
     assert any(t.startswith(metrics + ":") for t in services["api"]["tmpfs"])  # emptied at every start
 
 
-def test_every_secret_comes_from_the_environment_and_the_application_is_no_superuser():
+def test_every_secret_comes_from_the_environment_and_each_process_runs_as_its_least_privileged_role():
     text = (ROOT / "docker-compose.yml").read_text()
     for name in SECRETS:
         assert f"${{{name}:?" in text, name
-    assert "zhijian:${ZHIJIAN_DB_PASSWORD" in text  # the app connects as its own role, not as the superuser
+    services = compose()["services"]
+    role = {name: re.match(r"postgresql://([^:]+):", services[name]["environment"]["ZHIJIAN_DATABASE_URL"]).group(1)
+            for name in ("migrate", "api", "projections")}
+    assert role == {"migrate": "zhijian", "api": "zhijian_app", "projections": "zhijian_projection"}
+    assert services["api"]["environment"]["ZHIJIAN_CREATE_TABLES"] == "false"
+    assert services["api"]["environment"]["ZHIJIAN_PROJECTIONS_IN_SERVER"] == "false"
     init = (ROOT / "deploy/postgres-init/10-zhijian-role.sh").read_text()
-    assert "NOSUPERUSER" in init and ":'app_password'" in init
+    assert init.count("NOSUPERUSER") == 4 and ":'app_password'" in init and "SUPERUSER PASSWORD" not in init
+    assert "GRANT zhijian_projection TO zhijian;" in init
     assert os.access(ROOT / "deploy/postgres-init/10-zhijian-role.sh", os.X_OK)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from application.store_watch import StoreUnavailable
 from interfaces.http.deps import LedgerDep
-from interfaces.http.problems import StorageUnavailable, responses
+from interfaces.http.problems import responses
 from interfaces.http.read_side import projection_lag
 from interfaces.http.schemas import Health, Readiness
 
@@ -25,5 +26,5 @@ def readyz(ledger: LedgerDep, request: Request) -> Readiness:
         ledger.store.ping()
         lag = projection_lag(request.app)
     except Exception as e:
-        raise StorageUnavailable(type(e).__name__) from e
+        raise StoreUnavailable(type(e).__name__) from e
     return Readiness(status="ready", projection_lag=lag)
