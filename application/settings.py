@@ -9,6 +9,12 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# The library's application recorders with each event's leaf hash written beside it
+# (application/audit/recorders.py), named by topic so that settings import nothing of the store.
+POSTGRES_RECORDER = "application.audit.recorders:LeafRecordingPostgresRecorder"
+SQLITE_RECORDER = "application.audit.recorders:LeafRecordingSQLiteRecorder"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHIJIAN_", env_file=".env", extra="ignore")
 
@@ -35,6 +41,12 @@ class Settings(BaseSettings):
     # a token revoked or an official deactivated elsewhere is refused within this bound; 0: at once.
     auth_recheck_seconds: float = Field(default=1.0, ge=0)
     max_body_bytes: int = 64 * 1024
+    # The Ed25519 key that signs the log's checkpoints, kept outside the database; unset: made
+    # once (mode 0600) in data_dir as audit-signing-key.pem.
+    audit_key_file: Path | None = None
+    # A signed checkpoint is recorded (zhijian_checkpoints) this often by the projection worker or
+    # the server that runs the projections, when the log has grown; 0: never.
+    checkpoint_minutes: float = Field(default=10.0, ge=0)
 
     @property
     def is_postgres(self) -> bool:
@@ -52,6 +64,10 @@ class Settings(BaseSettings):
         return self.model_copy(update={"database_url": self.read_database_url, "read_database_url": None})
 
     @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.data_dir / "audit-signing-key.pem"
+
+    @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "zhijian.sqlite3"
 
@@ -65,6 +81,7 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
             }
         url = urlsplit(self.database_url or "")
         query = parse_qs(url.query)
@@ -78,6 +95,7 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": str(self.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
             "POSTGRES_CONNECT_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]

@@ -16,7 +16,7 @@ from application.ledger import Ledger
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
-from domain.errors import DomainError
+from domain.errors import DomainError, LogIntegrityError
 from domain.values import Role
 
 app = typer.Typer(help="质监 zhijian — an event-sourced enforcement ledger.", no_args_is_help=True)
@@ -32,6 +32,9 @@ def _ledger() -> Ledger:
 
 
 def _fail(error: DomainError) -> None:
+    if isinstance(error, LogIntegrityError):  # not a refusal: the stored log was changed below the application
+        console.print(f"[red]日志完整性校验失败 log integrity check failed[/red] ({error.rule}): {error.detail}")
+        raise typer.Exit(3)
     console.print(f"[red]拒绝 refused[/red] ({error.rule}): {error.detail}")
     raise typer.Exit(2)
 
@@ -207,8 +210,9 @@ def serve(
 
 
 def main() -> None:
-    from interfaces import cli_reports, cli_views
+    from interfaces import cli_audit, cli_reports, cli_views
 
+    cli_audit.register(app)
     cli_views.register(app)
     cli_reports.register(app)
     app()

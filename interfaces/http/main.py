@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from application.audit.service import build_audit
 from application.bootstrap import build_ledger
 from application.settings import Settings
 from interfaces import web
 from interfaces.http import observability, problems, read_side
 from interfaces.http.body_limit import BodySizeLimit
 from interfaces.http.routers import (
+    audit,
     closures,
     enterprises,
     health,
@@ -27,7 +29,7 @@ from interfaces.http.routers import (
 )
 
 ROUTERS = (enterprises, views_enterprises, inspections, rectification, licenses, samples, closures, retractions,
-           views_reports, reports_campaign, health)
+           views_reports, reports_campaign, audit, health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ledger = ledger
+    app.state.audit = build_audit(ledger, settings)
     app.state.settings = settings
     read_side.attach(app, settings)
     for module in ROUTERS:

@@ -61,3 +61,29 @@ def test_sqlite_refuses_update_and_delete_of_events(tmp_path, statement):
         conn.execute(statement)
     assert conn.execute("SELECT count(*) FROM stored_events").fetchone()[0] == 3  # Appointed, TokenIssued, the token index
     conn.close()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE zhijian_event_leaves SET leaf = 'x'", "DELETE FROM zhijian_event_leaves",
+                                       "TRUNCATE zhijian_event_leaves"])
+def test_postgres_refuses_update_delete_and_truncate_of_leaf_hashes(pg_ledger, statement):
+    _, url = pg_ledger
+    with psycopg.connect(url) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="immutable"):
+            conn.execute(statement)
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM zhijian_event_leaves").fetchone()[0] == 3
+
+
+@pytest.mark.parametrize("statement", ["UPDATE zhijian_event_leaves SET leaf = x'00'", "DELETE FROM zhijian_event_leaves"])
+def test_sqlite_refuses_update_and_delete_of_leaf_hashes(tmp_path, statement):
+    import sqlite3
+
+    settings = Settings(database_url=None, data_dir=tmp_path)
+    led = build_ledger(settings)
+    led.appoint_official(by=SYSTEM, today=date(2026, 10, 1), name="李明", unit="食品监管办", role="supervisor")
+    led.close()
+    conn = sqlite3.connect(settings.sqlite_path)
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        conn.execute(statement)
+    assert conn.execute("SELECT count(*) FROM zhijian_event_leaves").fetchone()[0] == 3
+    conn.close()

@@ -1,0 +1,103 @@
+"""What writing each event's leaf hash costs a command: same process, same store kind, alternating.
+
+    python -m bench.leaf_cost [--store sqlite|postgres] [--rounds 10] [--commands 300]
+
+Two ledgers side by side, one with the leaf-recording recorder (application/audit/recorders.py)
+and one whose recorder writes no leaves, take turns recording `Inspect` on their own 50
+enterprises from one thread; prints the median CPU (this process) and wall time per command
+of each and their ratio. PostgreSQL: a server of its own (tests/pg_server.py), whose CPU is not
+counted here. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from application.audit.recorders import LeafRecordingPostgresRecorder, LeafRecordingSQLiteRecorder
+from application.commands import Inspect
+from application.ledger import Ledger
+from application.settings import Settings
+from domain.actor import SYSTEM
+from domain.bureau_time import bureau_today
+from domain.enterprise import Enterprise
+
+DAY = date(2026, 10, 1)
+
+
+class NoLeavesSQLite(LeafRecordingSQLiteRecorder):
+    def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
+        return SQLiteApplicationRecorder._insert_events(self, c, stored_events, **kwargs)
+
+
+class NoLeavesPostgres(LeafRecordingPostgresRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.insert_events_statement = PostgresApplicationRecorder(datastore, **kwargs).insert_events_statement
+
+
+def ledger(database_url: str | None, leaves: bool) -> tuple[Ledger, Any, list[Any]]:
+    env = Settings(database_url=database_url, data_dir=Path(tempfile.mkdtemp())).eventsourcing_env()
+    if not leaves:
+        env["APPLICATION_RECORDER_TOPIC"] = f"bench.leaf_cost:{'NoLeavesPostgres' if database_url else 'NoLeavesSQLite'}"
+    led = Ledger(env)
+    chief = led.authenticate(led.appoint_official(by=SYSTEM, today=DAY, name="李明", unit="食品监管办",
+                                                  role="supervisor").token)
+    ids = []
+    for i in range(50):
+        e = Enterprise.register(actor=chief.as_actor, today=bureau_today(), occurred_on=DAY, name=f"企业{i}",
+                                town="石桥镇", area="rural", kind="small_workshop")
+        led.save(e)
+        ids.append(e.id)
+    return led, chief, ids
+
+
+def measure(database_url: str | None, rounds: int, commands: int) -> None:
+    runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    ledgers = {w: ledger(database_url, w) for w in (False, True)}
+    for _ in range(rounds + 1):  # the first round warms up
+        for w in (False, True):
+            led, chief, ids = ledgers[w]
+            c0, t0 = time.process_time(), time.perf_counter()
+            for n in range(commands):
+                led.record(ids[n % len(ids)], Inspect(occurred_on=DAY, outcome="compliant"), by=chief,
+                           today=bureau_today())
+            runs[w].append(((time.process_time() - c0) / commands * 1e3, (time.perf_counter() - t0) / commands * 1e3))
+    cpu = {w: statistics.median(x[0] for x in runs[w][1:]) for w in runs}
+    wall = {w: statistics.median(x[1] for x in runs[w][1:]) for w in runs}
+    store = "postgres" if database_url else "sqlite"
+    print(f"{store}: without leaves {cpu[False]:.2f} ms CPU, {wall[False]:.2f} ms wall per command; with leaves "
+          f"{cpu[True]:.2f} ms CPU ({cpu[True] / cpu[False]:.2f}x), {wall[True]:.2f} ms wall "
+          f"({wall[True] / wall[False]:.2f}x)")
+    for led, _, _ in ledgers.values():
+        led.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--commands", type=int, default=300)
+    args = parser.parse_args()
+    if args.store == "sqlite":
+        measure(None, args.rounds, args.commands)
+        return
+    from tests.pg_server import PostgresServer
+
+    server = PostgresServer.start()
+    try:
+        measure(server.create_database("leafcost"), args.rounds, args.commands)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
