@@ -238,3 +238,31 @@ def test_a_range_verifies_only_its_positions(ledger, audit, settings):
     t.alter_one_byte(at, b"compliant", b"compliaNt")
     assert audit.verify(at + 1).ok
     assert not audit.verify(0, at).ok and audit.verify(0, at - 1).ok
+
+
+def test_checkpoints_are_recorded_when_the_log_has_grown(ledger, audit):
+    seed(ledger, enterprises=1, inspections=0)
+    first = audit.record_checkpoint()
+    assert first is not None and audit.latest_recorded() == first and audit.key.signed(first)
+    assert audit.record_checkpoint() is None  # nothing new since
+    seed(ledger, enterprises=1, inspections=0)
+    second = audit.record_checkpoint()
+    assert second is not None and second.size > first.size and audit.check_checkpoint(first).ok
+
+
+def test_the_checkpoint_timer_records_one_in_the_background(ledger, audit):
+    import time
+
+    from application.audit.service import CheckpointTimer
+
+    seed(ledger, enterprises=1, inspections=0)
+    timer = CheckpointTimer(audit, minutes=0.001).start()
+    try:
+        for _ in range(200):  # waits for it, asserts nothing about how long it took
+            if audit.latest_recorded() is not None:
+                break
+            time.sleep(0.05)
+    finally:
+        timer.stop()
+    recorded = audit.latest_recorded()
+    assert recorded is not None and audit.check_checkpoint(recorded).ok
