@@ -5,7 +5,8 @@
 Two ledgers side by side, one with the leaf-recording recorder (application/audit/recorders.py)
 and one whose recorder writes no leaves, take turns recording `Inspect` on their own 50
 enterprises from one thread; prints the median CPU (this process) and wall time per command
-of each and their ratio. PostgreSQL: a server of its own (tests/pg_server.py), whose CPU is not
+of each and their ratio; then the same for batched saves of 100 new enterprises (the census
+import's path). PostgreSQL: a server of its own (tests/pg_server.py), whose CPU is not
 counted here. Asserts nothing.
 """
 
@@ -60,9 +61,10 @@ def ledger(database_url: str | None, leaves: bool) -> tuple[Ledger, Any, list[An
     return led, chief, ids
 
 
-def measure(database_url: str | None, rounds: int, commands: int) -> None:
+def measure(database_urls: dict[bool, str | None], rounds: int, commands: int) -> None:
+    """`database_urls`: a store for each ledger (without, with leaves); None for SQLite."""
     runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
-    ledgers = {w: ledger(database_url, w) for w in (False, True)}
+    ledgers = {w: ledger(database_urls[w], w) for w in (False, True)}
     for _ in range(rounds + 1):  # the first round warms up
         for w in (False, True):
             led, chief, ids = ledgers[w]
@@ -73,10 +75,23 @@ def measure(database_url: str | None, rounds: int, commands: int) -> None:
             runs[w].append(((time.process_time() - c0) / commands * 1e3, (time.perf_counter() - t0) / commands * 1e3))
     cpu = {w: statistics.median(x[0] for x in runs[w][1:]) for w in runs}
     wall = {w: statistics.median(x[1] for x in runs[w][1:]) for w in runs}
-    store = "postgres" if database_url else "sqlite"
+    store = "postgres" if database_urls[True] else "sqlite"
     print(f"{store}: without leaves {cpu[False]:.2f} ms CPU, {wall[False]:.2f} ms wall per command; with leaves "
           f"{cpu[True]:.2f} ms CPU ({cpu[True] / cpu[False]:.2f}x), {wall[True]:.2f} ms wall "
           f"({wall[True] / wall[False]:.2f}x)")
+    batched: dict[bool, list[float]] = {False: [], True: []}
+    for r in range(rounds + 1):  # batches of 100 new enterprises in one save, as the census import does
+        for w in (False, True):
+            led, chief, _ = ledgers[w]
+            batch = [Enterprise.register(actor=chief.as_actor, today=bureau_today(), occurred_on=DAY,
+                                         name=f"批量{r}-{i}", town="石桥镇", area="rural", kind="small_workshop")
+                     for i in range(100)]
+            t0 = time.perf_counter()
+            led.save(*batch)
+            batched[w].append((time.perf_counter() - t0) / len(batch) * 1e3)
+    per = {w: statistics.median(batched[w][1:]) for w in batched}
+    print(f"{store}: batched saves of 100 events, without leaves {per[False]:.3f} ms, with {per[True]:.3f} ms "
+          f"wall per event ({per[True] / per[False]:.2f}x)")
     for led, _, _ in ledgers.values():
         led.close()
 
@@ -88,13 +103,14 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=300)
     args = parser.parse_args()
     if args.store == "sqlite":
-        measure(None, args.rounds, args.commands)
+        measure({False: None, True: None}, args.rounds, args.commands)
         return
     from tests.pg_server import PostgresServer
 
     server = PostgresServer.start()
     try:
-        measure(server.create_database("leafcost"), args.rounds, args.commands)
+        measure({False: server.create_database("plain"), True: server.create_database("leaves")}, args.rounds,
+                args.commands)
     finally:
         server.stop()
 

@@ -7,8 +7,10 @@ large reads go through server-side cursors (PostgreSQL) or SQLite's lazy cursors
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,7 +86,8 @@ class LogReader:
                 cur.execute(self._sql(template), params)
                 yield from cur
             finally:
-                cur.close()
+                with contextlib.suppress(sqlite3.ProgrammingError):  # a stream left unfinished outlived its store
+                    cur.close()
 
     def _one(self, template: str, params: tuple[Any, ...]) -> Any:
         cur = self._conn.cursor()

@@ -266,3 +266,19 @@ def test_the_checkpoint_timer_records_one_in_the_background(ledger, audit):
         timer.stop()
     recorded = audit.latest_recorded()
     assert recorded is not None and audit.check_checkpoint(recorded).ok
+
+
+def test_a_command_on_an_enterprise_with_a_deleted_event_is_a_log_integrity_error(settings):
+    ledger = build_ledger(settings.model_copy(update={"snapshot_interval": 0}))
+    eid = seed(ledger)[0]
+    chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=TODAY, name="王芳", unit="食品监管办",
+                                                        role="supervisor").token)
+    ledger.close()
+    t = Tamperer(settings)
+    t.delete(t.position_of(eid, 2))
+    fresh = build_ledger(settings.model_copy(update={"snapshot_interval": 0}))  # nothing cached
+    try:
+        with pytest.raises(errors.LogIntegrityError, match="do not follow on"):
+            fresh.record(eid, Inspect(occurred_on=date(2026, 9, 1), outcome="compliant"), by=chief, today=TODAY)
+    finally:
+        fresh.close()
