@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from application.secret_files import made_once
 
 
 
@@ -70,21 +70,9 @@ class SigningKey:
     @classmethod
     def from_file(cls, path: Path) -> SigningKey:
         """The key in `path` (PKCS#8 PEM), made there first (mode 0600) if there is none."""
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pem = Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-            staged = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
-            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(pem)
-            try:
-                os.link(staged, path)  # fails if another process got there first: then theirs is the key
-            except FileExistsError:
-                pass
-            finally:
-                staged.unlink()
-        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        pem = made_once(path, lambda: Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        private = serialization.load_pem_private_key(pem, password=None)
         if not isinstance(private, Ed25519PrivateKey):
             raise ValueError(f"{path} does not hold an Ed25519 private key")
         return cls(private)
