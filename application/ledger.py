@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -25,11 +25,14 @@ from eventsourcing.application import (
     Repository,
     project_aggregate,
 )
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.domain import Aggregate, OriginatorIDError, OriginatorVersionError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, StoredEvent
 from eventsourcing.utils import get_topic
 
 from application.aggregate_cache import CachedRepository
+from application.audit.leaf_store import EventRow, LeafRow, LeafStore
+from application.audit.leaves import event_leaf
+from application.audit.verify import REASONS
 from application.commands import EnterpriseCommand, Inspect, Register
 from application.draws import DrawsMixin
 from application.idempotency import IdempotencyRecord, fingerprint
@@ -83,8 +86,11 @@ class Ledger(OfficialsMixin, DrawsMixin, Application[UUID]):
         # only the official's own state (revocations, deactivation) can refuse it.
         self._token_owners: LRUCache[str, UUID] = LRUCache(maxsize=max(1, cache_size))
         self.store = EventStoreAccess(self.recorder)
+        self.leaves = LeafStore(self.recorder)
         if create_tables:
             self.store.make_immutable()
+            # A store kept before leaf hashes were: its events get theirs once (build_ledger holds the schema lock).
+            self.leaves.backfill()
         else:  # a role without DDL (deploy/): the owner made the triggers, `zhijian db init`
             self.store.require_immutable()
 
@@ -303,6 +309,8 @@ class Ledger(OfficialsMixin, DrawsMixin, Application[UUID]):
             aggregate = self.repository.last_known(enterprise_id)
         except AggregateNotFoundError:
             aggregate = None
+        except (OriginatorVersionError, OriginatorIDError):
+            raise self._unloadable(enterprise_id) from None
         if not isinstance(aggregate, Enterprise):
             raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
         return aggregate
@@ -312,46 +320,105 @@ class Ledger(OfficialsMixin, DrawsMixin, Application[UUID]):
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise errors.NotFound(f"没有这个{_WHAT[what]} (no {what} {aggregate_id})") from None
+        except (OriginatorVersionError, OriginatorIDError):
+            raise self._unloadable(aggregate_id) from None
         if not isinstance(aggregate, cls):
             raise errors.NotFound(f"没有这个{_WHAT[what]} (no {what} {aggregate_id})")
         return aggregate
 
+    @staticmethod
+    def _unloadable(aggregate_id: UUID) -> errors.LogIntegrityError:
+        """Its stored events do not follow on from one another: changed below the application."""
+        return errors.LogIntegrityError(
+            f"日志完整性校验失败：{aggregate_id} 的事件版本不连续 (the log fails its integrity check: the stored "
+            f"events of {aggregate_id} do not follow on from one another; run `zhijian audit verify`)")
+
     def history(self, enterprise_id: UUID, *, after_version: int = 0, limit: int | None = None) -> HistoryPage:
-        """The enterprise's audit trail in version order: every event, both times, its retraction if any.
+        """The enterprise's audit trail in version order: every event, both times, its leaf hash, its retraction.
 
         A page: the events after `after_version`, at most `limit` of them (all when None);
         `next_after_version` says where the next page starts, None at the end. A retraction
-        shows on its target whatever page either is on."""
-        first = next(iter(self.events.get(enterprise_id, lte=1)), None)
-        if not isinstance(first, Enterprise.Event):  # its registration says what it is
-            raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
-        latest = self.store.last_version(enterprise_id) or 1
-        # Every event of an enterprise is one of Enterprise's (its registration, checked above, says so).
-        events = cast(list[Enterprise.Event],
-                      list(self.events.get(enterprise_id, gt=after_version or None, limit=limit)))
-        if limit is None:
-            retracting = [e for e in events if isinstance(e, Enterprise.Retracted)]
-        else:  # the retractions of this page's events may be on later pages: read them alone
-            retracting = [cast(Enterprise.Retracted, self.mapper.to_domain_event(s))
-                          for s in self.store.stored_events(enterprise_id, RETRACTED_TOPIC)]
+        shows on its target whatever page either is on. Every event shown is first checked
+        against the leaf hash recorded with it (LogIntegrityError if the log was changed
+        below the application), so a forged record is never shown as the record."""
+        with self.leaves.reading() as reader:
+            first = reader.aggregate_events(enterprise_id, 0, 1)
+            if not first:
+                raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
+            checked_leaves(enterprise_id, first, reader.aggregate_leaves(enterprise_id, 0, 1), 0, 1)
+            if not isinstance(self._decoded(first[0]), Enterprise.Event):  # its registration says what it is
+                raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
+            rows = reader.aggregate_events(enterprise_id, after_version, None, limit=limit)
+            at_end = limit is None or len(rows) < limit
+            last = rows[-1].version if rows else after_version
+            leaves = reader.aggregate_leaves(enterprise_id, after_version, None if at_end else last)
+            hashes = checked_leaves(enterprise_id, rows, leaves, after_version, None if at_end else last)
+            latest = last if at_end else (self.store.last_version(enterprise_id) or last)
+            events = [self._decoded(row) for row in rows]
+            if limit is None:
+                retracting = [e for e in events if isinstance(e, Enterprise.Retracted)]
+            else:  # the retractions of this page's events may be on later pages: read them alone
+                later = reader.aggregate_events(enterprise_id, topic=RETRACTED_TOPIC)
+                all_leaves = {r.version: lf for r in later
+                              if (lf := reader.leaf_of(enterprise_id, r.version)) is not None}
+                for row in later:
+                    checked_leaves(enterprise_id, [row], all_leaves, row.version - 1, row.version)
+                retracting = [self._decoded(row) for row in later]
         retractions = {e.event_version: Retraction(e.originator_version, e.reason, e.timestamp, e.actor)
                        for e in retracting}
-        last = events[-1].originator_version if events else after_version
-        positions = self.store.positions(enterprise_id, after_version, last)
         entries = [
             HistoryEntry(
                 version=e.originator_version,
-                position=positions[e.originator_version],
+                position=row.position,
                 type=type(e).__name__,
                 occurred_on=e.occurred_on,
                 recorded_at=e.timestamp,
                 actor=e.actor,
                 payload={k: v for k, v in e.__dict__.items() if k not in ENVELOPE},
                 retracted=retractions.get(e.originator_version),
+                leaf_hash=hashes[e.originator_version].hex(),
             )
-            for e in events
+            for e, row in zip(events, rows, strict=True)
         ]
         return HistoryPage(entries, latest, last if last < latest else None)
+
+    def _decoded(self, row: EventRow) -> Any:
+        return self.mapper.to_domain_event(StoredEvent(row.originator_id, row.version, row.topic, row.state))
+
+
+def checked_leaves(aggregate_id: UUID, rows: list[EventRow], leaves: dict[int, LeafRow], after: int,
+                   upto: int | None) -> dict[int, bytes]:
+    """Each row's leaf hash, once it matches the one recorded with it; LogIntegrityError naming the first that does not.
+
+    Also: the versions run on from `after` without a gap, and no recorded leaf in (after, upto]
+    lacks its event."""
+    hashes: dict[int, bytes] = {}
+    expected = after + 1
+    for row in rows:
+        if row.version != expected:
+            raise _broken(aggregate_id, row.position, expected, "missing")
+        expected += 1
+        leaf = leaves.get(row.version)
+        now = event_leaf(row.position, row.originator_id, row.version, row.topic, row.state)
+        if leaf is None:
+            raise _broken(aggregate_id, row.position, row.version, "inserted")
+        if leaf.leaf != now:
+            reason = "out_of_order" if leaf.position != row.position and leaf.leaf == event_leaf(
+                leaf.position, row.originator_id, row.version, row.topic, row.state) else "altered"
+            raise _broken(aggregate_id, row.position, row.version, reason)
+        hashes[row.version] = now
+    for version, leaf in sorted(leaves.items()):
+        if after < version and (upto is None or version <= upto) and version not in hashes:
+            raise _broken(aggregate_id, leaf.position, version, "missing")
+    return hashes
+
+
+def _broken(aggregate_id: UUID, position: int, version: int, reason: str) -> errors.LogIntegrityError:
+    return errors.LogIntegrityError(
+        f"日志完整性校验失败：企业 {aggregate_id} 第 {version} 号事件（位置 {position}）{REASONS[reason]} "
+        f"(the log fails its integrity check at position {position}, enterprise {aggregate_id}, "
+        f"version {version}: {reason}; run `zhijian audit verify`)"
+    )
 
 
 def snapshot_step(version: int, interval: int) -> int:

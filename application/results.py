@@ -43,6 +43,7 @@ class HistoryEntry:
     actor: Actor
     payload: dict[str, Any]
     retracted: Retraction | None
+    leaf_hash: str  # hex SHA-256 leaf (application/audit/leaves.py), checked against the log's Merkle tree
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 5, "keepalives_count": 3}
 
 
+# The library's application recorders with each event's leaf hash written beside it
+# (application/audit/recorders.py), named by topic so that settings import nothing of the store.
+POSTGRES_RECORDER = "application.audit.recorders:LeafRecordingPostgresRecorder"
+SQLITE_RECORDER = "application.audit.recorders:LeafRecordingSQLiteRecorder"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHIJIAN_", env_file=".env", extra="ignore")
 
@@ -51,6 +57,12 @@ class Settings(BaseSettings):
     # On PostgreSQL the server also runs the projections (elected per view) unless false: the
     # projection worker (`zhijian project`, its own role) feeds the views instead.
     projections_in_server: bool = True
+    # The Ed25519 key that signs the log's checkpoints, kept outside the database; unset: made
+    # once (mode 0600) in data_dir as audit-signing-key.pem.
+    audit_key_file: Path | None = None
+    # A signed checkpoint is recorded (zhijian_checkpoints) this often by the projection worker or
+    # the server that runs the projections, when the log has grown; 0: never.
+    checkpoint_minutes: float = Field(default=10.0, ge=0)
 
     @property
     def is_postgres(self) -> bool:
@@ -66,6 +78,10 @@ class Settings(BaseSettings):
                 "which must be PostgreSQL too"
             )
         return self.model_copy(update={"database_url": self.read_database_url, "read_database_url": None})
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.data_dir / "audit-signing-key.pem"
 
     @property
     def sqlite_path(self) -> Path:
@@ -85,6 +101,7 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
             }
         url = urlsplit(self.database_url or "")
         query = parse_qs(url.query)
@@ -103,6 +120,7 @@ class Settings(BaseSettings):
             "POSTGRES_PRE_PING": "y",
             "ZHIJIAN_DB_CONNECT_TIMEOUT": str(self.db_connect_timeout_seconds),
             "ZHIJIAN_DB_STATEMENT_TIMEOUT_MS": str(int(self.db_statement_timeout_seconds * 1000)),
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]

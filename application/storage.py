@@ -1,7 +1,7 @@
 """What we ask of the event store below the library's API, per backend.
 
 - Immutability: triggers that refuse UPDATE, DELETE (and TRUNCATE in PostgreSQL) on
-  the stored-events table, created idempotently at start-up.
+  the stored-events table and its leaf hashes' table, created idempotently at start-up.
 - Positions: an event's place in the global log (its notification id), which the
   library's `select_events` does not return.
 - A readiness ping.
@@ -16,6 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
+from application.audit.recorders import LEAVES_TABLE
 from application.settings import Settings
 
 _REFUSE = "zhijian: stored events are immutable"
@@ -64,8 +65,10 @@ class EventStoreAccess:
     """Backend-specific SQL over the application's stored-events table."""
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
+        from eventsourcing.postgres import PostgresApplicationRecorder
+
         self.recorder = recorder
-        self.is_postgres = type(recorder.datastore).__module__.startswith("eventsourcing.postgres")  # type: ignore[attr-defined]
+        self.is_postgres = isinstance(recorder, PostgresApplicationRecorder)
         if self.is_postgres:
             self.datastore: Any = recorder.datastore  # type: ignore[attr-defined]  # the library's recorders have it, not its base
             self.schema = self.datastore.schema or "public"
@@ -84,16 +87,17 @@ class EventStoreAccess:
 
     def _make_immutable_sqlite(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            for op in ("UPDATE", "DELETE"):
-                curs.execute(
-                    f"CREATE TRIGGER IF NOT EXISTS {self.table}_no_{op.lower()} BEFORE {op} ON {self.table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{_REFUSE} ({op} refused)'); END"
-                )
+            for table in (self.table, LEAVES_TABLE):
+                for op in ("UPDATE", "DELETE"):
+                    curs.execute(
+                        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                        f"BEGIN SELECT RAISE(ABORT, '{_REFUSE} ({op} refused)'); END"
+                    )
 
     def _make_immutable_postgres(self) -> None:
         from psycopg import sql
 
-        schema, table = sql.Identifier(self.schema), sql.Identifier(self.table)
+        schema = sql.Identifier(self.schema)
         func = sql.Identifier(self.schema, "zhijian_refuse_change")
         with self.datastore.transaction(commit=True) as curs:
             # Serialise concurrent start-ups: CREATE OR REPLACE of one function races otherwise.
@@ -104,16 +108,17 @@ class EventStoreAccess:
                     "BEGIN RAISE EXCEPTION '{msg} (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege'; END $$"
                 ).format(func=func, msg=sql.SQL(_REFUSE))
             )
-            for name, when, level in (
-                ("zhijian_events_no_update_delete", "BEFORE UPDATE OR DELETE", "ROW"),
-                ("zhijian_events_no_truncate", "BEFORE TRUNCATE", "STATEMENT"),
-            ):
-                curs.execute(
-                    sql.SQL(
-                        "CREATE OR REPLACE TRIGGER {name} " + when + " ON {schema}.{table} "
-                        "FOR EACH " + level + " EXECUTE FUNCTION {func}()"
-                    ).format(name=sql.Identifier(name), schema=schema, table=table, func=func)
-                )
+            for prefix, table in (("zhijian_events", self.table), (LEAVES_TABLE, LEAVES_TABLE)):
+                for name, when, level in (
+                    (f"{prefix}_no_update_delete", "BEFORE UPDATE OR DELETE", "ROW"),
+                    (f"{prefix}_no_truncate", "BEFORE TRUNCATE", "STATEMENT"),
+                ):
+                    curs.execute(
+                        sql.SQL(
+                            "CREATE OR REPLACE TRIGGER {name} " + when + " ON {schema}.{table} "
+                            "FOR EACH " + level + " EXECUTE FUNCTION {func}()"
+                        ).format(name=sql.Identifier(name), schema=schema, table=sql.Identifier(table), func=func)
+                    )
 
     IMMUTABLE_TRIGGERS = ("zhijian_events_no_update_delete", "zhijian_events_no_truncate")
 

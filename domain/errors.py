@@ -257,3 +257,17 @@ class DuplicateConflict(RuleBroken):
     rule = "conflict-declared-once"
     title = "This conflict is already declared"
     field = "enterprise_id"
+
+
+# --- the log itself -------------------------------------------------------------
+
+
+class LogIntegrityError(DomainError):
+    """The stored log no longer matches the leaf hashes recorded with it: changed below the application.
+
+    Not the caller's doing and not theirs to fix: the HTTP layer answers 500 with its own
+    problem type (`log-integrity`), and `zhijian audit verify` names every break.
+    """
+
+    rule = "log-integrity"
+    title = "The event log fails its integrity check"

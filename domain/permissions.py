@@ -1,6 +1,7 @@
 """Who may record which act, and where: the permission table and the one check of it.
 
-Auditors read everything and write nothing; administrators manage officials only. An
+Auditors read everything and write nothing; administrators manage officials only. Auditors
+and supervisors may check the log itself (its verification, checkpoints and proofs). An
 official bound to towns acts only on enterprises in those towns (registering into
 another town is refused too); one with no towns acts unit-wide.
 """
@@ -74,4 +75,16 @@ def _authorise_role(caller: Caller, act: Act) -> None:
     if not may(caller, act):
         raise errors.NotPermitted(
             f"{caller.role.label}无权{act.label} (role {caller.role.value} may not {act.value})"
+        )
+
+
+AUDITING = frozenset({Role.AUDITOR, Role.SUPERVISOR})  # may check the log's integrity and ask for its proofs
+
+
+def authorise_audit(caller: Caller) -> None:
+    """Refuses (NotPermitted, 403) the log's verification and proofs to anyone but auditors and supervisors."""
+    if not caller.active or caller.role not in AUDITING:
+        raise errors.NotPermitted(
+            f"{caller.role.label}无权核验日志 (role {caller.role.value} may not audit the log: auditors and "
+            "supervisors may)"
         )

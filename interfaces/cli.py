@@ -18,7 +18,7 @@ from application.results import HistoryEntry
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
-from domain.errors import DomainError
+from domain.errors import DomainError, LogIntegrityError
 from domain.values import Role
 
 app = typer.Typer(help="质监 zhijian — an event-sourced enforcement ledger.", no_args_is_help=True)
@@ -34,6 +34,9 @@ def _ledger() -> Ledger:
 
 
 def _fail(error: DomainError) -> None:
+    if isinstance(error, LogIntegrityError):  # not a refusal: the stored log was changed below the application
+        console.print(f"[red]日志完整性校验失败 log integrity check failed[/red] ({error.rule}): {error.detail}")
+        raise typer.Exit(3)
     console.print(f"[red]拒绝 refused[/red] ({error.rule}): {error.detail}")
     raise typer.Exit(2)
 
@@ -235,8 +238,9 @@ def main() -> None:
 
 # The command groups kept in their own modules join `app` here, as it is imported, so that
 # `app` is the whole CLI wherever it is used (main(), tests); registering builds nothing.
-from interfaces import cli_db, cli_draws, cli_reports, cli_views  # noqa: E402 - they register on `app`, above
+from interfaces import cli_audit, cli_db, cli_draws, cli_reports, cli_views  # noqa: E402 - they register on `app`
 
+cli_audit.register(app)
 cli_db.register(app)
 cli_views.register(app)
 cli_reports.register(app)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from application.audit.recorders import CHECKPOINTS_TABLE, LEAVES_TABLE
 
 if TYPE_CHECKING:
     from application.db_roles import Roles
@@ -19,6 +21,17 @@ AuditorRole = Annotated[str, typer.Option(help="the read-only auditor's role")]
 # The ledger's tables in this version (the library names them after the application, "Zhijian").
 EVENTS, SNAPSHOTS = "zhijian_events", "zhijian_snapshots"
 EVENTS_SEQUENCE = "zhijian_events_notification_id_seq"
+
+
+def checkpoint_grants(schema: str, roles: Roles) -> list[Any]:
+    """The process running the projections records signed checkpoints (application/audit/service.py)."""
+    from psycopg import sql
+
+    projection = sql.Identifier(roles.projection)
+    return [sql.SQL("GRANT SELECT, INSERT ON TABLE {} TO {}").format(sql.Identifier(schema, CHECKPOINTS_TABLE),
+                                                                    projection),
+            sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
+                sql.Identifier(schema, f"{CHECKPOINTS_TABLE}_id_seq"), projection)]
 
 
 def register(app: typer.Typer) -> None:
@@ -52,11 +65,13 @@ def init(
     roles = Roles(service_role, projection_role, auditor_role)
     if print_only:
         env = settings.eventsourcing_env() if settings.is_postgres else {}
-        tables = Tables(env.get("POSTGRES_SCHEMA", "public"), [EVENTS, SNAPSHOTS], [EVENTS_SEQUENCE], view_tables(),
-                        [EVENTS])
+        schema = env.get("POSTGRES_SCHEMA", "public")
+        tables = Tables(schema, [EVENTS, SNAPSHOTS, LEAVES_TABLE, CHECKPOINTS_TABLE],
+                        [EVENTS_SEQUENCE, f"{CHECKPOINTS_TABLE}_id_seq"], view_tables(), [EVENTS, LEAVES_TABLE])
         print("-- The tables, and the triggers that refuse UPDATE, DELETE and TRUNCATE of the events, are created by")
         print("-- the application's own code: `zhijian db init` builds the ledger and the views as the owner first.")
-        for statement in grant_statements(env.get("POSTGRES_DBNAME", "zhijian"), roles, tables):
+        for statement in [*grant_statements(env.get("POSTGRES_DBNAME", "zhijian"), roles, tables),
+                          *checkpoint_grants(schema, roles)]:
             print(statement.as_string(None) + ";")
         return
     if not settings.is_postgres:
@@ -97,7 +112,8 @@ def apply(settings: Settings, roles: Roles) -> int:
             "WHERE s.relkind = 'S' AND n.nspname = %s AND t.relname = ANY(%s) ORDER BY s.relname",
             (schema, ledger)).fetchall()]
         statements = grant_statements(env["POSTGRES_DBNAME"], roles,
-                                      Tables(schema, ledger, sequences, existing_views, [EVENTS]))
+                                      Tables(schema, ledger, sequences, existing_views, [EVENTS, LEAVES_TABLE]))
+        statements += checkpoint_grants(schema, roles)
         with conn.transaction():
             for statement in statements:
                 conn.execute(statement)

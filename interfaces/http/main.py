@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from application.audit.service import build_audit
 from application.bootstrap import build_ledger
 from application.settings import Settings
 from application.store_watch import StoreWatch
@@ -15,6 +16,7 @@ from interfaces.http import observability, problems, read_side, stopping
 from interfaces.http.body_limit import BodySizeLimit
 from interfaces.http.rate_limit import RateLimiter
 from interfaces.http.routers import (
+    audit,
     closures,
     draws,
     enterprises,
@@ -33,7 +35,7 @@ from interfaces.http.routers import (
 from interfaces.http.store_guard import StoreGuard
 
 ROUTERS = (enterprises, views_enterprises, inspections, rectification, licenses, samples, closures, retractions,
-           views_reports, reports_campaign, draws, recusals, public_draws, health)
+           views_reports, reports_campaign, draws, recusals, public_draws, audit, health)
 
 
 def serve_app() -> FastAPI:
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, *, exits_when_stopped: bool = F
         lifespan=lifespan,
     )
     app.state.ledger = ledger
+    app.state.audit = build_audit(ledger, settings)
     app.state.settings = settings
     app.state.public_rate_limiter = RateLimiter()  # the public pages' buckets (interfaces/http/rate_limit.py)
     read_side.attach(app, settings)

@@ -1,7 +1,8 @@
 """The one place where errors become RFC 9457 problem documents (application/problem+json).
 
 Typed domain errors map by family: InvalidValue → 422, RuleBroken → 409, NotFound → 404,
-NotPermitted → 403, Unauthenticated → 401; views that have not reached a read's `after=`
+NotPermitted → 403, Unauthenticated → 401, LogIntegrityError (a log changed below the
+application) → 500 `log-integrity`; views that have not reached a read's `after=`
 in time → 503 with their lag. Request validation, framework HTTP errors, storage outages
 and anything unforeseen become problem documents too, never a bare 500 page.
 """
@@ -31,6 +32,7 @@ TYPE_BASE = "https://zhijian.example/problems/"
 log = logging.getLogger("zhijian.http")
 
 STATUS_OF: tuple[tuple[type[errors.DomainError], int], ...] = (
+    (errors.LogIntegrityError, 500),  # the stored log was changed below the application: not the client's conflict
     (errors.Unauthenticated, 401),
     (errors.NotPermitted, 403),
     (errors.NotFound, 404),
@@ -73,6 +75,8 @@ def problem(
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)  # noqa: S101 - registered for this class only (install)
     status = status_of(exc)
+    if status >= 500:
+        log.error("%s on %s: %s", exc.rule, request.url.path, exc.detail)  # one line, no traceback: verify says more
     fields = [{"field": exc.field, "message": exc.detail}] if exc.field else []
     headers = {"WWW-Authenticate": 'Bearer realm="zhijian"'} if status == 401 else None
     return problem(status, exc.rule, exc.title, exc.detail, instance=request.url.path, field_errors=fields,
@@ -189,6 +193,7 @@ _DESCRIPTIONS = {
     413: "请求体过大 Request body too large",
     422: "无效 Invalid request: names each bad field",
     429: "请求过于频繁 Too many requests (public pages: a token bucket per client address)",
+    500: "日志完整性校验失败 The event log fails its integrity check (log-integrity), or an internal error",
     503: "数据库不可用 Storage unavailable",
 }
 

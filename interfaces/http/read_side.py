@@ -20,6 +20,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from pydantic import AfterValidator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from application.audit.service import CheckpointTimer
 from application.settings import Settings
 from domain import errors
 from domain.bureau_time import BUREAU_TZ
@@ -205,7 +206,8 @@ class ReadFromHeader:
 
 @contextmanager
 def projections_running(app: FastAPI) -> Iterator[None]:
-    """Runs the projections in this process for the app's lifetime (projections/runners.py).
+    """Runs the projections in this process for the app's lifetime (projections/runners.py), and
+    with them the recording of the log's signed checkpoints every `checkpoint_minutes`.
 
     With several server processes, one runs them: on PostgreSQL every process starts the
     runners and they elect themselves per view (advisory locks); on SQLite only the holder
@@ -215,12 +217,17 @@ def projections_running(app: FastAPI) -> Iterator[None]:
     settings: Settings = app.state.settings
     app.state.projections = None
 
+    timer: list[CheckpointTimer] = []
+
     def start() -> None:
         app.state.projections = start_runners(settings, poll_interval=0.1)
+        timer.append(CheckpointTimer(app.state.audit, settings.checkpoint_minutes).start())
 
     def stop() -> None:
         if app.state.projections is not None:
             app.state.projections.stop()
+        while timer:
+            timer.pop().stop()
 
     lease = None
     if settings.is_postgres:

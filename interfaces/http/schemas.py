@@ -184,6 +184,8 @@ class HistoryEventPublic(BaseModel):
     actor: ActorPublic
     payload: dict[str, Any]
     retracted: RetractionPublic | None
+    leaf_hash: str = Field(description="hex SHA-256 leaf hash of the stored event (README: Audit), for "
+                                       "GET /audit/proof/inclusion/{position} and a checkpoint")
 
 
 class HistoryPublic(BaseModel):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.responses import Response
 
 from application.ledger import Ledger
+from application.secret_files import made_once
 from domain.official import Caller, Official
 
 COOKIE = "zhijian_session"
@@ -61,20 +61,7 @@ def secret_from(settings: WebSettings, data_dir: Path) -> bytes:
         if len(value) < 16:
             raise ValueError("ZHIJIAN_SESSION_SECRET must be at least 16 characters")
         return value.encode()
-    path = data_dir / SECRET_FILE
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        staged = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
-        try:
-            os.link(staged, path)  # fails if another process got there first: then theirs is the secret
-        except FileExistsError:
-            pass
-        finally:
-            staged.unlink()
-    return path.read_text().strip().encode()
+    return made_once(data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48).encode()).strip()
 
 
 @dataclass(frozen=True)

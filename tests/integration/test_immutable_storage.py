@@ -22,21 +22,24 @@ def pg_ledger(pg_server, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "statement",
+    ("table", "statement"),
     [
-        "UPDATE zhijian_events SET topic = 'x'",
-        "DELETE FROM zhijian_events",
-        "TRUNCATE zhijian_events",
+        ("zhijian_events", "UPDATE zhijian_events SET topic = 'x'"),
+        ("zhijian_events", "DELETE FROM zhijian_events"),
+        ("zhijian_events", "TRUNCATE zhijian_events"),
+        ("zhijian_event_leaves", "UPDATE zhijian_event_leaves SET leaf = 'x'"),  # the events' leaf hashes too
+        ("zhijian_event_leaves", "DELETE FROM zhijian_event_leaves"),
+        ("zhijian_event_leaves", "TRUNCATE zhijian_event_leaves"),
     ],
 )
-def test_postgres_refuses_update_delete_and_truncate_of_events(pg_ledger, statement):
+def test_postgres_refuses_update_delete_and_truncate_of_events_and_their_leaves(pg_ledger, table, statement):
     _, url = pg_ledger
     with psycopg.connect(url) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="immutable"):
             conn.execute(statement)
         conn.rollback()
         # Appointed, TokenIssued, the token index
-        assert conn.execute("SELECT count(*) FROM zhijian_events").fetchone()[0] == 3
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 3
 
 
 def test_the_triggers_are_created_idempotently_at_each_start(pg_ledger, tmp_path):
@@ -49,8 +52,13 @@ def test_the_triggers_are_created_idempotently_at_each_start(pg_ledger, tmp_path
     assert names == {"zhijian_events_no_update_delete", "zhijian_events_no_truncate"}
 
 
-@pytest.mark.parametrize("statement", ["UPDATE stored_events SET topic = 'x'", "DELETE FROM stored_events"])
-def test_sqlite_refuses_update_and_delete_of_events(tmp_path, statement):
+@pytest.mark.parametrize(("table", "statement"), [
+    ("stored_events", "UPDATE stored_events SET topic = 'x'"),
+    ("stored_events", "DELETE FROM stored_events"),
+    ("zhijian_event_leaves", "UPDATE zhijian_event_leaves SET leaf = x'00'"),  # the events' leaf hashes too
+    ("zhijian_event_leaves", "DELETE FROM zhijian_event_leaves"),
+])
+def test_sqlite_refuses_update_and_delete_of_events_and_their_leaves(tmp_path, table, statement):
     import sqlite3
 
     settings = Settings(database_url=None, data_dir=tmp_path)
@@ -61,5 +69,6 @@ def test_sqlite_refuses_update_and_delete_of_events(tmp_path, statement):
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
         conn.execute(statement)
     # Appointed, TokenIssued, the token index
-    assert conn.execute("SELECT count(*) FROM stored_events").fetchone()[0] == 3
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 3
     conn.close()
+

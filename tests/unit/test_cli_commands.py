@@ -10,5 +10,6 @@ from interfaces.cli import app
 def test_every_command_is_on_the_app_as_imported():
     command = get_command(app)
     names = set(command.commands)  # type: ignore[attr-defined]  # a typer group has its subcommands
-    expected = {"serve", "demo", "history", "officials", "enterprises", "report", "project", "rebuild", "draws", "db"}
+    expected = {"serve", "demo", "history", "officials", "enterprises", "report", "project", "rebuild", "draws", "db",
+                "audit"}
     assert expected <= names, names

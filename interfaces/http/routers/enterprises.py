@@ -34,7 +34,8 @@ def register_enterprise(body: EnterpriseCreate, ledger: LedgerDep, command: Regi
 # GET /enterprises/{enterprise_id} is answered from the status view: routers/views_enterprises.py.
 
 
-@router.get("/{enterprise_id}/history", response_model=HistoryPublic, responses=problems.responses(401, 404, 422))
+@router.get("/{enterprise_id}/history", response_model=HistoryPublic,
+            responses=problems.responses(401, 404, 422, 500))
 def history(
     enterprise_id: EnterpriseId, ledger: LedgerDep, by: CurrentOfficial, response: Response,
     after_version: Annotated[int, Query(ge=0, le=2**31, description="the page starts after this version")] = 0,
@@ -50,7 +51,7 @@ def history(
 
 
 @router.get("/{enterprise_id}/history/{version}", response_model=HistoryEventPublic,
-            responses=problems.responses(401, 404, 422))
+            responses=problems.responses(401, 404, 422, 500))
 def history_event(enterprise_id: EnterpriseId, version: Annotated[int, Path(ge=1, le=2**31)], ledger: LedgerDep,
                   by: CurrentOfficial) -> HistoryEventPublic:
     """One event of the audit trail: what a command's Location points to."""
@@ -68,4 +69,4 @@ def event_public(h: HistoryEntry) -> HistoryEventPublic:
                                      actor=ActorPublic.model_validate(r.actor.as_dict()))
     return HistoryEventPublic(version=h.version, position=h.position, type=h.type, occurred_on=h.occurred_on,
                               recorded_at=h.recorded_at, actor=ActorPublic.model_validate(h.actor.as_dict()),
-                              payload=h.payload, retracted=retracted)
+                              payload=h.payload, retracted=retracted, leaf_hash=h.leaf_hash)
