@@ -81,7 +81,7 @@ class PostgresServer:
         return subprocess.run(cmd, **kwargs)
 
     @classmethod
-    def start(cls, *, replication: bool = False) -> PostgresServer:
+    def start(cls, *, replication: bool = False, durable: bool = False) -> PostgresServer:
         """A new server; with `replication`, one that a standby can stream from (see `start_standby`)."""
         bindir = find_bindir()
         as_user = "nobody" if os.geteuid() == 0 else None
@@ -89,14 +89,17 @@ class PostgresServer:
         server = cls(bindir, _private_dir(as_user), _free_port(), version, as_user)
         server._run(str(bindir / "initdb"), "-D", str(server.datadir), "-U", "postgres", "-A", "trust",
                     "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
-        extra = ""
+        # Durable: what a test that crashes the server needs, so that an acknowledged commit survives
+        # the crash as in production (the default trades durability for speed).
+        extra = " -c fsync=on -c synchronous_commit=on -c full_page_writes=on" if durable else ""
         if replication:
             # wal_level=replica and max_wal_senders are PostgreSQL's defaults since 10; said here so
             # that a changed default cannot quietly break the standby. initdb -A trust already lets
             # 127.0.0.1 connect for replication; the line is added so the test does not rely on that.
-            extra = " -c wal_level=replica -c max_wal_senders=4 -c wal_keep_size=64MB"
+            extra += " -c wal_level=replica -c max_wal_senders=4 -c wal_keep_size=64MB"
             with (server.datadir / "pg_hba.conf").open("a") as hba:
                 hba.write("host replication all 127.0.0.1/32 trust\n")
+        server._extra = extra
         server._start(extra)
         return server
 
@@ -146,8 +149,8 @@ class PostgresServer:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
 
     def restart(self) -> None:
-        """Starts a killed server again, on the same port and data."""
-        self._start()
+        """Starts a killed server again, on the same port, data and settings."""
+        self._start(getattr(self, "_extra", ""))
 
     def stop(self) -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "stop", check=False)
