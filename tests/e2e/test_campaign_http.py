@@ -133,7 +133,7 @@ def test_disclosure_lists_failures_and_violations_up_to_as_of(client, chief, cam
         ("华强插头厂", "sample_failed", ["插销尺寸"], "2026-09-02"),
     ]
     earlier = get(client, chief, "/reports/disclosure", after=campaign["after"], as_of="2026-09-01").json()
-    assert [i["name"] for i in earlier["items"]] == ["清泉桶装水厂", "张记豆腐坊"]
+    assert [i["name"] for i in earlier["items"]] == ["清泉桶装水厂", "张记豆腐坊"] and earlier["total"] == 2
 
 
 def test_reports_need_a_token_and_a_known_format(client, chief):
