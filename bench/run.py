@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from uuid import UUID
 
 from application.bootstrap import build_ledger
 from application.settings import Settings
@@ -115,6 +116,14 @@ def commands_step(url: str) -> str:
         return "bench.commands did not finish within 20 minutes"
 
 
+def generated_enterprises(url: str) -> list[UUID]:
+    """The enterprises registered in a database generated before (from the status view)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [UUID(r[0]) for r in conn.execute("SELECT enterprise_id FROM view_enterprises ORDER BY enterprise_id")]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="zhijian benchmarks on a PostgreSQL server of their own")
     parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE") or "city")
@@ -125,6 +134,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--census-rows", type=int, default=50_000)
     parser.add_argument("--report-budget", type=float, default=90, help="seconds per report endpoint at most")
     parser.add_argument("--profile", action="store_true", default=bool(os.environ.get("BENCH_PROFILE")))
+    parser.add_argument("--database-url", default="",
+                        help="a database this scale was generated into before (and its views built): skip steps 1-2 "
+                             "and measure it again, e.g. after a change to the read side")
     parser.add_argument("--only", default="",
                         help="comma-separated steps: generate,rebuild,reports,burst,census,commands")
     args = parser.parse_args(argv)
@@ -143,12 +155,18 @@ def main(argv: list[str] | None = None) -> None:
     with postgres() as server:
         print(f"PostgreSQL: {server.version} on 127.0.0.1:{server.port} (run as {server._as_user or 'this user'}; "
               "fsync off, as in the tests)")
-        url = server.create_database("bench")
-        step(f"1. generate {scale}")
-        manifest, enterprise_ids, results = generate_step(url, scale, args.seed, args.year)
-        all_results.append(results)
+        if args.database_url:
+            url = args.database_url
+            manifest = json.loads((RESULTS / f"manifest-{scale}-{STORE}.json").read_text(encoding="utf-8"))
+            enterprise_ids = generated_enterprises(url)
+            print(f"  measuring {url} again (generated before: {manifest['events']:,} events)")
+        else:
+            url = server.create_database("bench")
+            step(f"1. generate {scale}")
+            manifest, enterprise_ids, results = generate_step(url, scale, args.seed, args.year)
+            all_results.append(results)
         start_day, end_day = (date.fromisoformat(manifest["simulated_year"][k]) for k in ("start", "end"))
-        if "rebuild" in only or "reports" in only or "burst" in only:
+        if not args.database_url and ("rebuild" in only or "reports" in only or "burst" in only):
             step("2. rebuild the views from the whole log")
             all_results.append(measure_rebuild(Settings(database_url=url), url, scale, STORE))
         if "reports" in only or "burst" in only:

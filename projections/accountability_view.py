@@ -272,13 +272,15 @@ class AccountabilityView:
         params = {"as_of": as_of, "known_at": known_at, "window": int(window_days)}
         with self.recorder.read() as tx:
             officials = self._officials_acts(tx, params)
+            overdue_total = 0
             for r in tx.rows(f"SELECT issued_by, fate, COUNT(*) AS n FROM ({ORDERS}) orders "
                              "GROUP BY issued_by, fate", params):
                 counts = officials[r["issued_by"]]["orders"]
                 counts["issued"] += int(r["n"])
                 if r["fate"] in ORDER_FATES:
                     counts[r["fate"]] += int(r["n"])
-            overdue = self._overdue(tx, params, limit, offset)
+                overdue_total += int(r["n"]) if r["fate"] == "overdue" else 0
+            overdue = self._overdue(tx, params, limit, offset, overdue_total)
             pairs = self._compliant_then_failed(tx, params, limit, offset)
         names = {o: v["name"] for o, v in self.officials(as_of, known_at).items()}
         for official_id, entry in officials.items():
@@ -306,9 +308,9 @@ class AccountabilityView:
             entry["actions"] = dict(sorted(entry["actions"].items()))
         return officials
 
-    def _overdue(self, tx: Tx, params: dict[str, Any], limit: int | None, offset: int) -> Page:
+    def _overdue(self, tx: Tx, params: dict[str, Any], limit: int | None, offset: int, total: int) -> Page:
+        """A page of the overdue orders; `total`: how many there are (counted with the orders' fates)."""
         where = f"FROM ({ORDERS}) orders WHERE fate = 'overdue'"
-        total = int(tx.rows(f"SELECT COUNT(*) AS n {where}", params)[0]["n"])
         window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         rows = tx.rows(f"SELECT enterprise_id, order_no, deadline, issued_by {where} "
                        f"ORDER BY enterprise_id{{C}}, order_no{{C}}{window}", params)
