@@ -25,6 +25,9 @@ SHORTFALL_FILL = "#F8D7DA"
 SHORTFALL_FONT = "#9C0006"
 BORDER_COLOR = "#999999"
 SHEET_NAME_FORBIDDEN = str.maketrans({c: "" for c in "[]:*?/\\"})
+# Columns are as wide as their widest cell among a table's first rows: measuring every cell of a
+# province's lists cost a tenth of the workbook's time, and later rows are the same kind of text.
+WIDTH_SAMPLE_ROWS = 1000
 
 
 def write_xlsx(figures: Mapping[str, Any], out: IO[bytes] | str) -> None:
@@ -102,9 +105,11 @@ def _write_table(at: _Cursor, styles: _Styles, table: Table) -> None:
     at.row += 1
     written = 0
     for row, flagged in table.entries():
+        measure = written < WIDTH_SAMPLE_ROWS
         for j, (value, column) in enumerate(zip(row, table.columns, strict=True)):
             _write_cell(at, j, value, styles.cell(column.type, flagged))
-            at.widths[j] = max(at.widths.get(j, 0), 10 if column.type == "date" else _width(str(value or "")))
+            if measure:
+                at.widths[j] = max(at.widths.get(j, 0), 10 if column.type == "date" else _width(str(value or "")))
         at.row += 1
         written += 1
     if not written:
@@ -129,6 +134,8 @@ def _write_cell(at: _Cursor, col: int, value: Any, fmt: Any) -> None:
 
 def _storable(value: str) -> str:
     """The text, less the control characters a worksheet cannot hold (they may come from typed-in names)."""
+    if value.isprintable():  # the common case, and much cheaper than the substitution
+        return value
     storable: str = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     return storable
 
