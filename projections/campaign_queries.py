@@ -126,12 +126,14 @@ class CampaignQueries:
     def _rows(self, sql: str) -> list[Any]:
         return self.tx.rows(sql, self.params)
 
-    def _listing(self, total: int, sql: str, order: str, row: Any) -> Listing:
+    def _listing(self, total: int, sql: str, order: str, row: Any, whole: str | None = None) -> Listing:
+        """A list of `total` rows of `sql` in `order`; `whole`, when given, is the same rows by a query planned
+        for reading all of them (a page of `sql` then need not cost the whole list)."""
         params = dict(self.params)
 
         def fetch(limit: int | None, offset: int) -> Iterable[Row]:
             if limit is None and not offset:
-                return (row(r) for r in self.tx.stream(f"{sql} ORDER BY {order}", params))
+                return (row(r) for r in self.tx.stream(f"{whole or sql} ORDER BY {order}", params))
             window = f" LIMIT {int(limit)}" if limit is not None else " LIMIT -1" if not self.tx.dialect.is_postgres \
                 else ""
             return [row(r) for r in self.tx.rows(f"{sql} ORDER BY {order}{window} OFFSET {int(offset)}", params)]
@@ -458,16 +460,26 @@ class CampaignQueries:
             if r["focus"][n] and r["product_category"] in listed:
                 by_town[r["town"]].update({"samples": r["n"], "failed": r["n"] if r["type"] == SAMPLE_FAILED else 0})
         categories = self._in(f"focus{n}_category", lst.categories)
-        # Each member's samples are counted by lookups for the rows asked for (a page is ordered and cut
-        # on the standing alone; PostgreSQL evaluates the per-row counts after the LIMIT).
-        samples = (f"SELECT COUNT(*) FROM view_status_facts{{sfx}} s WHERE s.enterprise_id = t.enterprise_id "
-                   f"AND s.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('s')} "
+        # A page counts its members' samples by a lookup per row (it is ordered and cut on the standing
+        # alone; PostgreSQL evaluates the per-row counts after the LIMIT); the whole list counts every
+        # member's samples in one pass and joins them by hash.
+        sampled = (f"s.type IN ('{SAMPLE_PASSED}', '{SAMPLE_FAILED}') AND {live('s')} "
                    f"AND s.product_category {categories}")
+        samples = (f"SELECT COUNT(*) FROM view_status_facts{{sfx}} s "
+                   f"WHERE s.enterprise_id = t.enterprise_id AND {sampled}")
+        closed = "CASE WHEN t.closed_on IS NULL THEN 0 ELSE 1 END AS closed"
+        member = f"(t.categories_mask & %(focus{n}_bits)s) <> 0"
         members = (
             f"SELECT t.enterprise_id, t.name, t.town, t.kind, t.status, ({samples}) AS samples, "
-            f"({samples} AND s.type = '{SAMPLE_FAILED}') AS failed, t.orders, "
-            f"CASE WHEN t.closed_on IS NULL THEN 0 ELSE 1 END AS closed "
-            f"FROM ({_STANDING}) t WHERE (t.categories_mask & %(focus{n}_bits)s) <> 0"
+            f"({samples} AND s.type = '{SAMPLE_FAILED}') AS failed, t.orders, {closed} "
+            f"FROM ({_STANDING}) t WHERE {member}"
+        )
+        every_member = (
+            f"SELECT t.enterprise_id, t.name, t.town, t.kind, t.status, COALESCE(s.n, 0) AS samples, "
+            f"COALESCE(s.failed, 0) AS failed, t.orders, {closed} "
+            f"FROM ({_STANDING}) t LEFT JOIN (SELECT s.enterprise_id, COUNT(*) AS n, "
+            f"SUM(CASE WHEN s.type = '{SAMPLE_FAILED}' THEN 1 ELSE 0 END) AS failed FROM view_status_facts{{sfx}} s "
+            f"WHERE {sampled} GROUP BY s.enterprise_id) s ON s.enterprise_id = t.enterprise_id WHERE {member}"
         )
         towns = {t: _counts(c, keys) for t, c in sorted(by_town.items()) if c["enterprises"]}
         totals = {k: sum(t[k] for t in towns.values()) for k in keys}
@@ -479,7 +491,8 @@ class CampaignQueries:
             "members": self._listing(
                 totals["enterprises"], f"SELECT * FROM ({members}) m", "town{C}, name{C}, enterprise_id{C}",
                 lambda r: {**_ref(r), "status": r["status"], "samples": int(r["samples"]),
-                           "failed": int(r["failed"]), "orders": int(r["orders"]), "closed": bool(r["closed"])}),
+                           "failed": int(r["failed"]), "orders": int(r["orders"]), "closed": bool(r["closed"])},
+                whole=f"SELECT * FROM ({every_member}) m"),
         }
 
     def list_named(self, name: str) -> Listing | None:
