@@ -41,10 +41,12 @@ def serve_env(data_dir: Path, database_url: str | None, **settings: str) -> dict
     return env
 
 
-def start_serving(env: dict[str, str], log: Path, *args: str) -> tuple[subprocess.Popen[bytes], str, int]:
-    """`zhijian serve ARGS` on a free port, its output to `log`; returns once /readyz answers 200."""
-    port = free_port()
-    with log.open("w") as out:
+def start_serving(env: dict[str, str], log: Path, *args: str,
+                  port: int | None = None) -> tuple[subprocess.Popen[bytes], str, int]:
+    """`zhijian serve ARGS` on `port` (a free one when None), its output appended to `log`; returns once /readyz
+    answers 200."""
+    port = port or free_port()
+    with log.open("a") as out:
         process = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port), *args],
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     api = f"http://127.0.0.1:{port}"
