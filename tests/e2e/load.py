@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,7 +24,9 @@ from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
 from projections.log import LedgerLog
-from projections.views import store_env
+from projections.views import open_views, store_env
+from tests.e2e.processes import wait_for
+from tests.integration.projection_support import assert_views_equal_a_rebuild, caught_up, wait_until
 
 TODAY = bureau_today()
 REGISTERED_ON = TODAY - timedelta(days=30)
@@ -141,6 +144,13 @@ class Load:
                 self.unexpected.append(f"{sent.path} {sent.key}: {response.status_code} {response.text[:500]}")
 
 
+def acknowledged_grow(load: Load, what: str, by: int = 20) -> None:
+    """Waits (bounded) until `by` more of the load's commands have been acknowledged: a fault then strikes under
+    load, or the service has recovered."""
+    before = sum(s.acknowledged for s in list(load.sent))
+    wait_for(lambda: sum(s.acknowledged for s in list(load.sent)) >= before + by, what, seconds=120)
+
+
 def send(client: httpx.Client, api: str, sent: Sent) -> httpx.Response:
     return client.post(f"{api}{sent.path}", json=sent.body, headers={"Idempotency-Key": sent.key})
 
@@ -187,6 +197,46 @@ def assert_each_stored_once(sent: list[Sent], stored: dict[str, list[Stored]]) -
 
 def enterprises_of(stored: dict[str, list[Stored]]) -> set[UUID]:
     return {UUID(e.enterprise_id) for events in stored.values() for e in events}
+
+
+def assert_nothing_lost_doubled_or_half_stored(settings: Settings, api: str, token: str, sent: list[Sent]) -> str:
+    """Once the faults are over and `api` answers: every acknowledged command is in the log exactly once, where its
+    answer said; a cut-off one at most once. Retrying every acknowledged command with its key answers what it did
+    and stores nothing; retrying every other one stores each exactly once. Then the log verifies, every history
+    reads, and the views, caught up, equal a rebuild. Returns what happened, to print."""
+    acknowledged = [s for s in sent if s.acknowledged]
+    unanswered = [s for s in sent if not s.acknowledged]
+    stored = stored_keys(settings)
+    assert all(len(stored.get(s.key, [])) == 1 for s in acknowledged), "an acknowledged command lost or doubled"
+    assert all(len(stored.get(s.key, [])) <= 1 for s in unanswered), "a cut-off command stored twice"
+    cut_off_but_stored = sum(s.key in stored for s in unanswered)
+
+    retrying = time.monotonic()
+    for s, again in zip(acknowledged, retry_each(api, token, acknowledged), strict=True):
+        assert (again.status_code, again.json()) == (201, s.answer), (s.key, again.text)
+    assert stored_keys(settings) == stored, "retrying acknowledged commands stored something"
+    for s, again in zip(unanswered, retry_each(api, token, unanswered), strict=True):
+        assert again.status_code == 201, (s.key, again.text)
+        s.status, s.answer = 201, again.json()
+    retried = time.monotonic() - retrying
+    stored = stored_keys(settings)
+    assert_each_stored_once(sent, stored)
+
+    with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+        verified = client.get("/audit/verify")
+        assert verified.status_code == 200 and verified.json()["ok"], verified.text
+        for enterprise in enterprises_of(stored):
+            history = client.get(f"/enterprises/{enterprise}/history")
+            assert history.status_code == 200, history.text
+    last = max(e.position for events in stored.values() for e in events)
+    views = open_views(settings)
+    try:
+        wait_until(caught_up(views, last), timeout=120, what="the views catching up")
+    finally:
+        views.close()
+    assert_views_equal_a_rebuild(settings)  # nothing is written meanwhile: the live views stay where they are
+    return (f"{len(acknowledged)} acknowledged, {len(unanswered)} not ({cut_off_but_stored} of them had been "
+            f"stored: their retries answered the stored result); retries took {retried:.1f} s")
 
 
 def summary(sent: list[Sent]) -> str:

@@ -7,6 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +67,40 @@ def start_serving(env: dict[str, str], log: Path, *args: str,
         process.wait()
         raise
     return process, api, port
+
+
+@dataclass
+class Serving:
+    """A running `zhijian serve`, started by `serving`: its process, address and log."""
+
+    env: dict[str, str]
+    log: Path
+    args: tuple[str, ...]
+    process: subprocess.Popen[bytes]
+    api: str
+    port: int
+
+    def kill_and_restart(self, away: float = 0.0) -> float:
+        """SIGKILL, `away` seconds without a server, then the same command again on the same port; returns how long
+        the new process took to be ready."""
+        self.process.kill()
+        self.process.wait(30)
+        time.sleep(away)
+        starting = time.monotonic()
+        self.process, _, _ = start_serving(self.env, self.log, *self.args, port=self.port)
+        return time.monotonic() - starting
+
+
+@contextmanager
+def serving(env: dict[str, str], log: Path, *args: str) -> Iterator[Serving]:
+    """`zhijian serve ARGS` for the block (see `start_serving`), stopped with SIGTERM after it; then its log must hold
+    no traceback."""
+    process, api, port = start_serving(env, log, *args)
+    served = Serving(env, log, args, process, api, port)
+    try:
+        yield served
+    finally:
+        served.process.terminate()
+        served.process.wait(60)
+    text = log.read_text()
+    assert "Traceback" not in text, text[-3000:]
