@@ -3,7 +3,6 @@ with one active runner per view, and after the worker is killed at random moment
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -15,11 +14,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from application.audit.checkpoints import Checkpoint
+from application.audit.service import build_audit
 from application.bootstrap import build_ledger
 from application.settings import Settings
 from projections import open_views
 from projections.runner_postgres import SupervisedRunner
 from projections.worker import run_worker
+from tests.e2e.processes import serve_env
 from tests.integration.projection_histories import record_history
 from tests.integration.projection_support import assert_views_equal_a_rebuild, caught_up, wait_until
 
@@ -57,6 +59,40 @@ def test_events_recorded_while_the_worker_runs_reach_both_views(settings, ledger
     wait_until(caught_up(views, recorded.last_position), what="catching up")
     assert views.lag() == {"status": 0, "accountability": 0}
     assert views.wait_for(recorded.last_position, timeout=0.1)
+
+
+def test_the_worker_records_signed_checkpoints_that_verify_as_the_log_grows(settings):
+    ledger = build_ledger(settings)
+    audit = build_audit(ledger, settings)  # the same key file as the worker's: its data folder's
+
+    def size() -> int:
+        with audit.leaves.reading() as reader:
+            return reader.size()
+
+    def recorded_at(n: int) -> Checkpoint | None:
+        latest = audit.latest_recorded()
+        return latest if latest is not None and latest.size == n else None
+
+    stopping = threading.Event()
+    often = settings.model_copy(update={"checkpoint_minutes": 0.01})  # every 0.6 s
+    thread = threading.Thread(target=run_worker, args=(often, stopping))
+    try:
+        record_history(ledger, SOME_STEPS[:1])
+        thread.start()
+        wait_until(lambda: recorded_at(size()), timeout=60, what="a checkpoint of the log")
+        first = audit.latest_recorded()
+        record_history(ledger, SOME_STEPS[1:])
+        wait_until(lambda: recorded_at(size()), timeout=60, what="a checkpoint of the grown log")
+        second = audit.latest_recorded()
+    finally:
+        stopping.set()
+        if thread.ident:
+            thread.join(30)
+    try:
+        assert first is not None and second is not None and second.size > first.size
+        assert audit.check_checkpoint(first).ok and audit.check_checkpoint(second).ok
+    finally:
+        ledger.close()
 
 
 def test_new_events_reach_the_view_after_its_listen_connection_is_terminated(pg_server, postgres_settings):
@@ -104,10 +140,7 @@ def test_a_second_runner_for_a_view_waits_while_the_first_holds_its_lock(postgre
 
 
 def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIJIAN_")}
-    env.update({"ZHIJIAN_DATA_DIR": str(settings.data_dir), "PYTHONPATH": str(ROOT)})
-    if settings.database_url:
-        env["ZHIJIAN_DATABASE_URL"] = settings.database_url
+    env = serve_env(settings.data_dir, settings.database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log = (settings.data_dir / "worker.log").open("ab")  # each worker appends; read back when a wait fails
     try:
