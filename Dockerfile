@@ -10,6 +10,9 @@ COPY application ./application
 COPY projections ./projections
 COPY interfaces ./interfaces
 RUN pip install --no-cache-dir --no-deps .
+# The checkpoint signing key's folder: docker-compose.yml mounts a volume here that the API and the projection worker
+# share; a new volume takes this folder's owner, so nobody may make the key in it (once, mode 0600).
+RUN mkdir -p /var/lib/zhijian/audit && chown nobody:nogroup /var/lib/zhijian/audit && chmod 0700 /var/lib/zhijian/audit
 USER nobody
 EXPOSE 8000
 # Two worker processes by default; docker-compose.yml runs ZHIJIAN_WORKERS of them with shared metrics. The app

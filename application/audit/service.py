@@ -206,4 +206,10 @@ class CheckpointTimer:
 
 def build_audit(ledger: Any, settings: Any) -> Audit:
     """The audit over a ledger's store, signing with the settings' key file (made on first use)."""
-    return Audit(ledger.leaves, lambda: SigningKey.from_file(settings.audit_key_path), owner=ledger)
+    return audit_over(ledger.leaves, settings, owner=ledger)
+
+
+def audit_over(leaves: LeafStore, settings: Any, owner: Any = None) -> Audit:
+    """The audit over these leaves (any reader of the store: the ledger's, or the projection worker's own), signing
+    with the settings' key file (made on first use)."""
+    return Audit(leaves, lambda: SigningKey.from_file(settings.audit_key_path), owner=owner)

@@ -7,6 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +44,12 @@ def serve_env(data_dir: Path, database_url: str | None, **settings: str) -> dict
     return env
 
 
-def start_serving(env: dict[str, str], log: Path, *args: str) -> tuple[subprocess.Popen[bytes], str, int]:
-    """`zhijian serve ARGS` on a free port, its output to `log`; returns once /readyz answers 200."""
-    port = free_port()
-    with log.open("w") as out:
+def start_serving(env: dict[str, str], log: Path, *args: str,
+                  port: int | None = None) -> tuple[subprocess.Popen[bytes], str, int]:
+    """`zhijian serve ARGS` on `port` (a free one when None), its output appended to `log`; returns once /readyz
+    answers 200."""
+    port = port or free_port()
+    with log.open("a") as out:
         process = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port), *args],
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     api = f"http://127.0.0.1:{port}"
@@ -62,3 +67,40 @@ def start_serving(env: dict[str, str], log: Path, *args: str) -> tuple[subproces
         process.wait()
         raise
     return process, api, port
+
+
+@dataclass
+class Serving:
+    """A running `zhijian serve`, started by `serving`: its process, address and log."""
+
+    env: dict[str, str]
+    log: Path
+    args: tuple[str, ...]
+    process: subprocess.Popen[bytes]
+    api: str
+    port: int
+
+    def kill_and_restart(self, away: float = 0.0) -> float:
+        """SIGKILL, `away` seconds without a server, then the same command again on the same port; returns how long
+        the new process took to be ready."""
+        self.process.kill()
+        self.process.wait(30)
+        time.sleep(away)
+        starting = time.monotonic()
+        self.process, _, _ = start_serving(self.env, self.log, *self.args, port=self.port)
+        return time.monotonic() - starting
+
+
+@contextmanager
+def serving(env: dict[str, str], log: Path, *args: str) -> Iterator[Serving]:
+    """`zhijian serve ARGS` for the block (see `start_serving`), stopped with SIGTERM after it; then its log must hold
+    no traceback."""
+    process, api, port = start_serving(env, log, *args)
+    served = Serving(env, log, args, process, api, port)
+    try:
+        yield served
+    finally:
+        served.process.terminate()
+        served.process.wait(60)
+    text = log.read_text()
+    assert "Traceback" not in text, text[-3000:]

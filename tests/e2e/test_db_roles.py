@@ -12,10 +12,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from application.audit.leaf_store import LeafStore
+from application.audit.service import audit_over
 from application.settings import Settings
+from projections.log import LedgerLog
 from projections.rebuild import Rebuild
 from projections.runners import start_runners
+from projections.views import store_env
 from tests.e2e.conftest import ENTERPRISE, SECOND_APP, TODAY, TestClient, bearer, make_app
+from tests.e2e.processes import serve_env, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 _ROLE_SETS = itertools.count(1)
@@ -95,6 +100,9 @@ def test_the_service_role_cannot_change_the_events_or_their_triggers(deployed, s
     "VALUES (gen_random_uuid(), 1, 'x:Y', '\\x7b7d')",
     "INSERT INTO zhijian_snapshots (originator_id, originator_version, topic, state) "
     "VALUES (gen_random_uuid(), 1, 'x:Y', '\\x7b7d')",
+    "INSERT INTO zhijian_event_leaves (leaf_index, position, originator_id, originator_version, leaf) "
+    "VALUES (99, 99, gen_random_uuid(), 1, '\\x00')",
+    "DELETE FROM zhijian_event_leaves",
 ])
 def test_the_projection_role_cannot_write_the_events(deployed, statement):
     assert refused(deployed["projection"], statement) == INSUFFICIENT_PRIVILEGE
@@ -191,3 +199,42 @@ def test_the_whole_app_works_as_the_service_role_with_the_views_fed_by_the_proje
             assert conn.execute("SELECT count(*) FROM view_enterprises").fetchone()[0] == 1
     finally:
         runners.stop()
+
+
+def test_the_projection_worker_records_checkpoints_that_verify_as_the_projection_role(pg_server, tmp_path):
+    """`zhijian project` as the projection role, the views out of the servers (the least-privilege deployment),
+    records the log's signed checkpoints every checkpoint_minutes; the auditor verifies them with the bureau's key."""
+    deployed = deploy(pg_server, tmp_path)
+    service = Settings(database_url=deployed["app"], data_dir=tmp_path / "app", create_tables=False,
+                       projections_in_server=False)
+    key = tmp_path / "keys" / "audit-signing-key.pem"  # the bureau's: outside the database, shared by its processes
+    with TestClient(make_app(service)) as client:
+        from domain.actor import SYSTEM
+
+        chief = bearer(client.app.state.ledger.appoint_official(by=SYSTEM, today=TODAY, name="李明", unit="质监局",
+                                                                role="supervisor").token)
+        assert client.post("/enterprises", json=ENTERPRISE, headers=chief).status_code == 201
+    log = tmp_path / "project.log"
+    env = serve_env(tmp_path / "projection", deployed["projection"], audit_key_file=str(key),
+                    checkpoint_minutes="0.01", log_format="text")
+    with log.open("w") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "project"], cwd=ROOT, env=env,
+                                  stdout=out, stderr=subprocess.STDOUT)
+    auditor = Settings(database_url=deployed["auditor"], data_dir=tmp_path / "auditor", audit_key_file=key,
+                       create_tables=False)
+    reader = LedgerLog(store_env(auditor))
+    audit = audit_over(LeafStore(reader.recorder), auditor, owner=reader)
+    try:
+        wait_for(audit.latest_recorded, "a checkpoint recorded by the worker", seconds=90)
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    try:
+        recorded = audit.latest_recorded()
+        with audit.leaves.reading() as log_now:
+            assert recorded is not None and recorded.size == log_now.size() > 0  # the whole log, as it stands
+        assert audit.check_checkpoint(recorded).ok
+    finally:
+        reader.close()
+    text = log.read_text()
+    assert "audit checkpoint recorded" in text and "not recorded" not in text and "Traceback" not in text, text

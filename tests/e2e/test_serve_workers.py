@@ -18,7 +18,7 @@ from application.bootstrap import build_ledger
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
-from tests.e2e.processes import ROOT, serve_env, start_serving
+from tests.e2e.processes import ROOT, serve_env, serving
 
 TODAY = bureau_today()
 ON = (TODAY - timedelta(days=20)).isoformat()
@@ -51,14 +51,8 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     settings = Settings(database_url=url, data_dir=data_dir)
     # the recheck bound itself is tested in test_authentication.py
     env = serve_env(data_dir, url, auth_recheck_seconds="0")
-    log = data_dir / "serve.log"
-    server, api, _ = start_serving(env, log, "--workers", "2")
-    try:
-        yield Served(settings, api, server.pid, env)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    with serving(env, data_dir / "serve.log", "--workers", "2") as server:
+        yield Served(settings, server.api, server.process.pid, env)
 
 
 def workers_of(pid: int) -> list[int]:

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from application.settings import Settings
-from projections.registry import view_spec
-from projections.views import open_recorders
+from projections.rebuild import Rebuild
+from projections.registry import VIEW_NAMES, view_spec
+from projections.tables import NEW
+from projections.views import Views, open_recorders
 
 
 def snapshot(settings: Settings, view: str, suffix: str = "") -> dict[str, list[tuple[str, ...]]]:
@@ -43,3 +45,19 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, what: str =
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout} s")
         time.sleep(0.1)
+
+
+def caught_up(views: Views, position: int) -> Callable[[], bool]:
+    """A predicate for `wait_until`: every view has processed `position`."""
+    return lambda: min(views.positions().values()) >= position
+
+
+def assert_views_equal_a_rebuild(settings: Settings) -> None:
+    """Every view's tables hold exactly what a rebuild from zero (into the `__new` tables) makes of the log."""
+    for view in VIEW_NAMES:
+        job = Rebuild(settings, view)
+        try:
+            job.build()
+        finally:
+            job.close()
+        assert snapshot(settings, view) == snapshot(settings, view, NEW), f"the {view} view differs from a rebuild"

@@ -56,6 +56,17 @@ def test_every_secret_comes_from_the_environment_and_each_process_runs_as_its_le
     assert os.access(ROOT / "deploy/postgres-init/10-zhijian-role.sh", os.X_OK)
 
 
+def test_the_api_and_the_projection_worker_sign_checkpoints_with_one_key_kept_in_a_volume():
+    services = compose()["services"]
+    keys = {name: services[name]["environment"]["ZHIJIAN_AUDIT_KEY_FILE"] for name in ("api", "projections")}
+    assert len(set(keys.values())) == 1, keys  # one key: a checkpoint the worker records verifies on the API
+    folder = str(Path(keys["api"]).parent)
+    for name in ("api", "projections"):
+        assert f"audit-key:{folder}" in services[name]["volumes"], name  # kept across restarts, not in a tmpfs
+    assert "audit-key" in compose()["volumes"]
+    assert f"chown nobody:nogroup {folder}" in (ROOT / "Dockerfile").read_text()  # the image's user may make it
+
+
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed")
 def test_docker_compose_accepts_the_file_and_refuses_it_without_its_secrets():
     env = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("ZHIJIAN_")}
