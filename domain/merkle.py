@@ -66,6 +66,45 @@ def subtree_of(leaves: Sequence[bytes]) -> Subtree:
     return lambda start, end: root(leaves[start:end])
 
 
+class PerfectSubtrees:
+    """MTH(D[start:end]) over a log read through `leaves(start, end)`, keeping the hash of every perfect subtree
+    of `block` leaves or more once computed.
+
+    Every subtree RFC 9162's recursion visits starts at a multiple of the largest power of two below its size, so
+    its perfect subtrees are aligned and a log that only grows never changes them: after one pass, a proof or a
+    root reads at most about `block` leaves per level instead of the whole log. Thread-safe enough for
+    its use: two threads may compute the same hash, and both store the same bytes.
+    """
+
+    def __init__(self, block: int = 1024) -> None:
+        if block < 1 or block & (block - 1):
+            raise ValueError(f"block must be a power of two, not {block}")
+        self.block = block
+        self._hashes: dict[tuple[int, int], bytes] = {}  # (start, leaves) -> MTH
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def over(self, leaves: Callable[[int, int], Iterable[bytes]]) -> Subtree:
+        """`subtree(start, end)` for `end` within the log that `leaves` reads."""
+
+        def mth(start: int, end: int) -> bytes:
+            n = end - start
+            perfect = n >= self.block and not n & (n - 1)
+            if perfect and (found := self._hashes.get((start, n))) is not None:
+                return found
+            if n <= self.block:
+                found = root(leaves(start, end))
+            else:
+                k = split(n)
+                found = node_hash(mth(start, start + k), mth(start + k, end))
+            if perfect:
+                self._hashes[(start, n)] = found
+            return found
+
+        return mth
+
+
 def inclusion_proof(index: int, size: int, subtree: Subtree) -> list[bytes]:
     """PATH(index, D[size]) (RFC 9162 §2.1.3.1), leaf-side first."""
     if not 0 <= index < size:

@@ -18,7 +18,7 @@ from application.audit.checkpoints import Checkpoint, SigningKey
 from application.audit.leaf_store import CheckpointRow, LeafStore, LogReader
 from application.audit.verify import VerifyReport, verify_log
 from domain import errors
-from domain.merkle import consistency_proof, inclusion_proof, root, verify_consistency
+from domain.merkle import EMPTY_ROOT, PerfectSubtrees, consistency_proof, inclusion_proof, verify_consistency
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +56,22 @@ class CheckpointCheck:
         return self.signed and self.extends and self.report.ok
 
 
-def _subtree(reader: LogReader) -> Callable[[int, int], bytes]:
-    return lambda start, end: root(reader.leaf_hashes(start, end))
 
 
 class Audit:
     """The log's proofs over one ledger's store; the signing key is read when first needed."""
 
-    def __init__(self, leaves: LeafStore, key_loader: Callable[[], SigningKey], owner: Any = None) -> None:
+    def __init__(self, leaves: LeafStore, key_loader: Callable[[], SigningKey], owner: Any = None,
+                 block: int = 1024) -> None:
         self.leaves = leaves
         self._owner = owner  # the application whose store this is: kept open while the audit is used
         self._key_loader = key_loader
         self._key: SigningKey | None = None
         self._lock = threading.Lock()
+        # Hashes of the log's perfect subtrees of 1,024 leaves and more, kept once computed: they never
+        # change in a log that only grows, so after the first proof or checkpoint the next ones read about
+        # a thousand leaves per level instead of the whole log. Verify never uses them.
+        self.subtrees = PerfectSubtrees(block)
 
     @property
     def key(self) -> SigningKey:
@@ -100,7 +103,7 @@ class Audit:
             extends = False
             old_root = bytes.fromhex(checkpoint.root_hash) if _is_hex(checkpoint.root_hash) else b""
             if checkpoint.size <= size and checkpoint.size in report.roots_at and size in report.roots_at:
-                proof = consistency_proof(checkpoint.size, size, _subtree(reader))
+                proof = consistency_proof(checkpoint.size, size, PerfectSubtrees().over(reader.leaf_hashes))
                 extends = (report.roots_at[checkpoint.size] == old_root
                            and verify_consistency(checkpoint.size, size, old_root, report.roots_at[size], proof))
         return CheckpointCheck(signed, extends, size, report)
@@ -111,7 +114,7 @@ class Audit:
         """The signed tree head of the stored leaves now."""
         with self.leaves.reading() as reader:
             size = reader.size()
-            top = root(reader.leaf_hashes(0, size))
+            top = self._root(reader, size)
         signed_at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         return self.key.sign(size, top, signed_at)
 
@@ -146,9 +149,8 @@ class Audit:
                     f"位置 {position} 的事件在大小为 {size} 的树之后 "
                     f"(the event at {position} is not in a tree of {size})",
                     field="size")
-            subtree = _subtree(reader)
-            path = inclusion_proof(leaf.leaf_index, size, subtree)
-            top = root(reader.leaf_hashes(0, size))
+            path = inclusion_proof(leaf.leaf_index, size, self.subtrees.over(reader.leaf_hashes))
+            top = self._root(reader, size)
         return InclusionProof(position, leaf.leaf_index, leaf.leaf, size, top, path)
 
     def consistency(self, first: int, second: int | None = None) -> ConsistencyProof:
@@ -159,11 +161,15 @@ class Audit:
             if not 0 <= first <= second <= now:
                 raise errors.InvalidValue(
                     f"须 0 ≤ from ≤ to ≤ {now} (need 0 <= from <= to <= {now}: the log has {now} leaves)", field="to")
-            subtree = _subtree(reader)
-            proof = consistency_proof(first, second, subtree)
-            first_root = root(reader.leaf_hashes(0, first))
-            second_root = root(reader.leaf_hashes(0, second))
+            proof = consistency_proof(first, second, self.subtrees.over(reader.leaf_hashes))
+            first_root = self._root(reader, first)
+            second_root = self._root(reader, second)
         return ConsistencyProof(first, second, first_root, second_root, proof)
+
+
+    def _root(self, reader: LogReader, size: int) -> bytes:
+        """MTH of the first `size` stored leaves."""
+        return self.subtrees.over(reader.leaf_hashes)(0, size) if size else EMPTY_ROOT
 
 
 def _is_hex(text: str) -> bool:
@@ -209,7 +215,7 @@ def build_audit(ledger: Any, settings: Any) -> Audit:
     return audit_over(ledger.leaves, settings, owner=ledger)
 
 
-def audit_over(leaves: LeafStore, settings: Any, owner: Any = None) -> Audit:
+def audit_over(leaves: LeafStore, settings: Any, owner: Any = None, block: int = 1024) -> Audit:
     """The audit over these leaves (any reader of the store: the ledger's, or the projection worker's own), signing
     with the settings' key file (made on first use)."""
-    return Audit(leaves, lambda: SigningKey.from_file(settings.audit_key_path), owner=owner)
+    return Audit(leaves, lambda: SigningKey.from_file(settings.audit_key_path), owner=owner, block=block)

@@ -8,13 +8,13 @@ enterprise's history answers LogIntegrityError instead of the forged record or a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from application.audit.checkpoints import Checkpoint, SigningKey
 from application.audit.leaves import event_leaf
-from application.audit.service import Audit, build_audit
+from application.audit.service import Audit, audit_over, build_audit
 from application.bootstrap import build_ledger
 from application.commands import Inspect, Register
 from domain import errors
@@ -23,6 +23,8 @@ from domain.merkle import leaf_hash, verify_consistency, verify_inclusion
 from tests.integration.tampering import Tamperer
 
 TODAY = date(2026, 10, 1)
+
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -124,6 +126,22 @@ def test_inclusion_and_consistency_proofs_verify_against_the_roots(ledger, audit
         audit.consistency(c.second + 1)
     with pytest.raises(errors.InvalidValue):
         audit.inclusion(leaves[-1].position, size=old.size)
+
+
+def test_proofs_and_checkpoints_from_kept_subtrees_equal_those_read_from_every_leaf(ledger, audit, settings):
+    """An audit keeping subtrees of 2 leaves and more (a province's 1,024, made small) answers as one that reads
+    every leaf, as the log grows between questions, on each store."""
+    keeping = audit_over(ledger.leaves, settings, block=2)
+    for grow in (1, 2, 1):
+        seed(ledger, enterprises=grow)
+        with ledger.leaves.reading() as reader:
+            size, positions = reader.size(), [lf.position for lf in reader.leaves()]
+        assert keeping.checkpoint(NOW) == audit.checkpoint(NOW)  # Ed25519 signs deterministically
+        for position in positions[:: max(1, len(positions) // 7)]:
+            assert keeping.inclusion(position) == audit.inclusion(position)
+        for first in range(0, size + 1, max(1, size // 5)):
+            assert keeping.consistency(first) == audit.consistency(first)
+    assert len(keeping.subtrees) > 0  # it did keep some
 
 
 def test_history_carries_each_events_leaf_hash(ledger, audit):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from domain.merkle import (
     EMPTY_ROOT,
+    PerfectSubtrees,
     RootBuilder,
     consistency_proof,
     inclusion_proof,
@@ -127,3 +128,49 @@ def test_the_streaming_root_matches_the_recursive_definition(leaves):
     for x in leaves:
         builder.add(x)
     assert builder.root() == mth(leaves) and builder.size == len(leaves)
+
+
+class CountingLog:
+    """Leaf hashes read through `leaves(start, end)`, counting how many were read."""
+
+    def __init__(self, leaves):
+        self.all, self.read = leaves, 0
+
+    def leaves(self, start, end):
+        self.read += end - start
+        return iter(self.all[start:end])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=4), min_size=1, max_size=300).map(lambda xs: [leaf_hash(x) for x in xs]),
+       st.sampled_from([1, 2, 4, 16]), st.data())
+def test_proofs_and_roots_from_kept_perfect_subtrees_equal_those_from_the_leaves(leaves, block, data):
+    """The cache answers exactly what reading every leaf answers, for a log that grows between questions."""
+    kept = PerfectSubtrees(block)
+    log = CountingLog(leaves)
+    for size in sorted(data.draw(st.lists(st.integers(1, len(leaves)), min_size=1, max_size=4))):
+        subtree = kept.over(log.leaves)
+        assert subtree(0, size) == root(leaves[:size])
+        index, old = data.draw(st.integers(0, size - 1)), data.draw(st.integers(0, size))
+        assert inclusion_proof(index, size, subtree) == inclusion_proof(index, size, subtree_of(leaves))
+        assert consistency_proof(old, size, subtree) == consistency_proof(old, size, subtree_of(leaves))
+
+
+def test_once_the_perfect_subtrees_are_kept_a_proof_reads_about_a_block_per_level():
+    leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(5000)]
+    kept, log = PerfectSubtrees(64), CountingLog(leaves)
+    assert kept.over(log.leaves)(0, 5000) == root(leaves)
+    assert log.read == 5000  # the first pass reads every leaf once
+    log.read = 0
+    proof = inclusion_proof(1234, 5000, kept.over(log.leaves))
+    assert verify_inclusion(leaves[1234], 1234, 5000, proof, root(leaves))
+    # 5000 = 4096 + 512 + 256 + 128 + 8: everything at or above 64 leaves is kept; under it, each level of
+    # the path reads at most one block: 13 levels, 64 leaves each at most (here: 63 + the 8 of the tail).
+    assert log.read <= 13 * 64
+    log.read = 0
+    assert kept.over(log.leaves)(0, 5000) == root(leaves) and log.read == 8  # only the tail under a block
+
+
+def test_a_block_that_is_not_a_power_of_two_is_refused():
+    with pytest.raises(ValueError, match="power of two"):
+        PerfectSubtrees(1000)
