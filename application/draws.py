@@ -60,7 +60,9 @@ class DrawsMixin:
         command_retries: int
 
         def save(self, *objs: Any, **kwargs: Any) -> Any: ...
-        def _get(self, cls: type[_A], aggregate_id: UUID, what: str) -> _A: ...
+        events: Any
+
+        def _get(self, cls: type[_A], aggregate_id: UUID, what: str, version: int | None = None) -> _A: ...
         def _replay(self, by: Caller, idempotency: Idempotency | None) -> CommandResult | None: ...
         def _save_command(self, aggregate: Any, extra: Any, by: Caller,
                           idempotency: Idempotency | None) -> CommandResult: ...
@@ -136,13 +138,24 @@ class DrawsMixin:
 
     # -- queries -------------------------------------------------------------------------
 
-    def draw_plan(self, plan_id: UUID) -> DrawPlan:
-        """The plan as it stands (a copy: the caller may read it, never save it)."""
-        return self._get(DrawPlan, plan_id, "draw plan")
+    def draw_plan(self, plan_id: UUID, known_at: datetime | None = None) -> DrawPlan:
+        """The plan as it stands, or as it was known at `known_at` (its events recorded by then): a copy, to
+        read, never to save."""
+        if known_at is None:
+            return self._get(DrawPlan, plan_id, "draw plan")
+        version = None
+        for event in self.events.get(plan_id):  # in version order; a plan's events are few
+            if event.timestamp > known_at:
+                break
+            version = event.originator_version
+        if version is None:
+            raise errors.NotFound(f"没有这个抽查计划 (no draw plan {plan_id} as known at {known_at.isoformat()})")
+        return self._get(DrawPlan, plan_id, "draw plan", version=version)
 
-    def describe_draw(self, plan_id: UUID) -> dict[str, Any]:
-        """The plan as it stands, as plain values (the API's words): what GET /draws/{id} answers."""
-        return describe(self.draw_plan(plan_id))
+    def describe_draw(self, plan_id: UUID, known_at: datetime | None = None) -> dict[str, Any]:
+        """The plan as it stands (or as known at `known_at`), as plain values (the API's words): what
+        GET /draws/{id} answers."""
+        return describe(self.draw_plan(plan_id, known_at))
 
     def check_draw_answered(self, plan_id: UUID, enterprise_id: UUID) -> None:
         """Refuses an inspection naming a plan that did not draw the enterprise (or that does not exist)."""

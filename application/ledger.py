@@ -315,9 +315,9 @@ class Ledger(OfficialsMixin, DrawsMixin, Application[UUID]):
             raise errors.NotFound(f"没有这个企业 (no enterprise {enterprise_id})")
         return aggregate
 
-    def _get(self, cls: type[_A], aggregate_id: UUID, what: str) -> _A:
+    def _get(self, cls: type[_A], aggregate_id: UUID, what: str, version: int | None = None) -> _A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise errors.NotFound(f"没有这个{_WHAT[what]} (no {what} {aggregate_id})") from None
         except (OriginatorVersionError, OriginatorIDError):

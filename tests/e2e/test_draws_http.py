@@ -4,6 +4,7 @@ and the public pages."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -258,3 +259,23 @@ def test_announcing_twice_with_one_idempotency_key_records_one_plan(client, chie
     headers = {**chief, "Idempotency-Key": "plan-2026-q4"}
     first, again = (client.post("/draws", json=PLAN, headers=headers) for _ in range(2))
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
+
+
+def test_a_plan_reads_as_it_was_known_at_a_past_moment(client, chief, register_book):
+    before = datetime.now(UTC)
+    time.sleep(0.01)
+    plan_id = announce(client, chief)
+    time.sleep(0.01)
+    announced_only = datetime.now(UTC)
+    time.sleep(0.01)
+    now = drawn(client, chief, plan_id)
+    assert now["state"] == "drawn" and now["seed"] == SEED
+
+    then = client.get(f"/draws/{plan_id}", params={"known_at": announced_only.isoformat()}, headers=chief)
+    assert then.status_code == 200, then.text
+    assert then.json()["state"] == "announced" and then.json()["seed"] is None and then.json()["selection"] is None
+    assert then.json()["seed_commitment"] == now["seed_commitment"]
+    unknown = client.get(f"/draws/{plan_id}", params={"known_at": before.isoformat()}, headers=chief)
+    assert problem(unknown, 404)["detail"].endswith(f"as known at {before.isoformat()})")
+    later = client.get(f"/draws/{plan_id}", params={"known_at": datetime.now(UTC).isoformat()}, headers=chief)
+    assert later.json() == now

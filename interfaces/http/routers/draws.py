@@ -26,7 +26,7 @@ from interfaces.http.draw_schemas import (
     PublicationCreate,
     VerificationPublic,
 )
-from interfaces.http.read_side import AFTER_TIMEOUT_SECONDS, ReadAt, waits_for
+from interfaces.http.read_side import AFTER_TIMEOUT_SECONDS, KnownAtParam, ReadAt, known_at_or_now, waits_for
 from projections import draw_queries
 
 router = APIRouter(prefix="/draws", tags=["draws"])
@@ -89,9 +89,10 @@ def plans(by: CurrentOfficial, at: Annotated[ReadAt, waits_for("accountability")
 
 
 @router.get("/{plan_id}", response_model=DrawPlanPublic, responses=problems.responses(401, 404, 422))
-def plan(plan_id: PlanId, by: CurrentOfficial, ledger: LedgerDep) -> dict[str, Any]:
-    """The plan as it stands: its rules, commitment, and once drawn its seed, known_at and selection."""
-    return ledger.describe_draw(plan_id)
+def plan(plan_id: PlanId, by: CurrentOfficial, ledger: LedgerDep, known_at: KnownAtParam = None) -> dict[str, Any]:
+    """The plan as it stands, or as known at `known_at` (only its events recorded by then: announced, not yet
+    drawn...): its rules, commitment, and once drawn its seed, known_at and selection."""
+    return ledger.describe_draw(plan_id, None if known_at is None else known_at_or_now(known_at))
 
 
 @router.get("/{plan_id}/verify", response_model=VerificationPublic, responses=problems.responses(401, 404, 422, 503))
