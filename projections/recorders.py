@@ -122,6 +122,30 @@ class ViewRecorder(TrackingRecorder):
         tx.execute(f"INSERT INTO {SCHEMA_TABLE} (view, version) VALUES (%s, %s)", (self.tables.view, SCHEMA_VERSION))
 
 
+# How every read transaction of the views is set up on PostgreSQL, sent as one statement list.
+_READ_SETTINGS = "; ".join((
+    # Every query of one answer sees the same snapshot, even while events commit.
+    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    # The reads aggregate over whole tables: JIT costs more than it saves here, and the
+    # planner underestimates the "live at (D, K)" conditions (correlated dates, an OR)
+    # by 10-100x and then picks nested loops that cost quadratic time; hash joins are
+    # linear. Point lookups still use indexes (IN lists and per-row subqueries are not joins).
+    "SET LOCAL jit = off",
+    "SET LOCAL enable_nestloop = off",
+    # Grouping a province's acts by town, type and category needs more than the default
+    # 4 MB in memory, or it sorts on disk (measured: 850 ms instead of 320 ms).
+    "SET LOCAL work_mem = '64MB'",
+    # The views are read from memory or SSD, where an index page costs about what a table
+    # page does; at the default (4) the planner reads the whole timeline rather than its
+    # covering index, twice the bytes.
+    "SET LOCAL random_page_cost = 1.1",
+    # Streams (Tx.stream, a server-side cursor) are read to the end: plan them for all rows. At
+    # the default (0.1) the planner walks the list's order index to spare a sort, fetching every
+    # timeline row to test it (measured at a province: 1.7-3.4 s per list instead of 0.2-0.5 s).
+    "SET LOCAL cursor_tuple_fraction = 1.0",
+))
+
+
 class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
     dialect = POSTGRES
 
@@ -151,25 +175,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
     @contextmanager
     def read(self) -> Iterator[Tx]:
         with self.datastore.transaction(commit=False) as curs:
-            # Every query of one answer sees the same snapshot, even while events commit.
-            curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            # The reads aggregate over whole tables: JIT costs more than it saves here, and the
-            # planner underestimates the "live at (D, K)" conditions (correlated dates, an OR)
-            # by 10-100x and then picks nested loops that cost quadratic time; hash joins are
-            # linear. Point lookups still use indexes (IN lists and per-row subqueries are not joins).
-            curs.execute("SET LOCAL jit = off")
-            curs.execute("SET LOCAL enable_nestloop = off")
-            # Grouping a province's acts by town, type and category needs more than the default
-            # 4 MB in memory, or it sorts on disk (measured: 850 ms instead of 320 ms).
-            curs.execute("SET LOCAL work_mem = '64MB'")
-            # The views are read from memory or SSD, where an index page costs about what a table
-            # page does; at the default (4) the planner reads the whole timeline rather than its
-            # covering index, twice the bytes.
-            curs.execute("SET LOCAL random_page_cost = 1.1")
-            # Streams (Tx.stream, a server-side cursor) are read to the end: plan them for all rows. At
-            # the default (0.1) the planner walks the list's order index to spare a sort, fetching every
-            # timeline row to test it (measured at a province: 1.7-3.4 s per list instead of 0.2-0.5 s).
-            curs.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+            curs.execute(_READ_SETTINGS)  # one round trip, not one per setting
             yield Tx(curs, self.dialect, self.suffix)
 
 
