@@ -8,6 +8,7 @@ saved in the same transaction as the enterprise.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -107,12 +108,17 @@ def _categories(raw: Any) -> list[ProductCategory]:
     return [_enum(ProductCategory, part) for part in text.split(",") if part.strip()]
 
 
+@functools.lru_cache(maxsize=1024)
+def _column(header: str) -> str | None:
+    """The field a column header names (once per header, not per row), None for a column not read."""
+    return HEADERS.get(normal_form(header))
+
+
 def parse_row(number: int, raw: dict[str, Any], *, actor: Actor, today: date) -> Enterprise | list[RowError]:
     """One row to an unsaved Enterprise, or the list of what is wrong with it."""
     # Headers and cells in their one spelling (a BOM or zero-width space before a header is no other column);
     # the names, towns and codes themselves are normalised by Enterprise.register.
-    headed = {normal_form(k): v for k, v in raw.items() if k}
-    values = {HEADERS[k]: v for k, v in headed.items() if k in HEADERS}
+    values = {column: v for k, v in raw.items() if k and (column := _column(k))}
     problems: list[RowError] = []
     for name in REQUIRED:
         if values.get(name) in (None, ""):
@@ -209,7 +215,7 @@ class CensusImport:
         # each object which protocol it follows, a check that costs more than encoding it.
         events = [[event for agg in (e, *idx) for event in agg.collect_events()] for _, e, idx in fresh]
         try:
-            self.ledger.save(*(event for row in events for event in row))
+            self.ledger.save_events([event for row in events for event in row])
             report.registered += len(fresh)
         except IntegrityError:
             # Another writer got there first for some row: fall back to one at a time.
@@ -218,7 +224,7 @@ class CensusImport:
                 if self._already(item, report, existing):
                     continue
                 try:
-                    self.ledger.save(*row)
+                    self.ledger.save_events(row)
                     report.registered += 1
                 except IntegrityError:
                     self._already(item, report, self.ledger.store.existing([agg.id for agg in item[2]]))

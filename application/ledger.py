@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
@@ -25,7 +25,7 @@ from eventsourcing.application import (
     Repository,
     project_aggregate,
 )
-from eventsourcing.domain import Aggregate, OriginatorIDError, OriginatorVersionError
+from eventsourcing.domain import Aggregate, DomainEventProtocol, OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, StoredEvent
 from eventsourcing.utils import get_topic
 
@@ -112,6 +112,18 @@ class Ledger(OfficialsMixin, DrawsMixin, Application[UUID]):
         for aggregate in processing_event.aggregates.values():
             if isinstance(aggregate, (Enterprise, Official)):  # what commands load again; not indexes or records
                 self.repository.remember(aggregate)
+        return recordings
+
+    def save_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[Recording[UUID]]:
+        """`save` for new events already collected from their aggregates (a census batch, the
+        generator's): one transaction, as `save`, without the library asking each of
+        thousands of objects whether it is an event or an aggregate (a Protocol isinstance
+        check: about 7 % of a census import). No aggregate is at hand, so none is cached or
+        snapshotted; a census creates its aggregates with their first event."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        processing_event.events.extend(events)
+        recordings = self._record(processing_event)
+        self._notify(recordings)
         return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:

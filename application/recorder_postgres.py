@@ -13,17 +13,24 @@ inserts serialised by an advisory lock and every connection bounded in time.
   rather than backing off for minutes (the next request that needs a connection starts
   afresh), so it is ready again as soon as the database is back; a call that fails on a
   connection the server closed (a restart) is tried once more, not ten times with waits.
+- The insert: the library passes a batch as one array of a composite type, which psycopg
+  writes out as text in Python (escaping every byte of every event's state), about 60 µs
+  an event; the same rows as four arrays of plain columns in binary cost a fifth of that
+  (census import and generator batches; bench/census.py). Same statement otherwise: the
+  rows inserted in order, their notification ids returned in that order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
 import eventsourcing.postgres as library
-from eventsourcing.persistence import InterfaceError, OperationalError
-from psycopg.sql import SQL
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 from application.settings import KEEPALIVES
 
@@ -57,6 +64,24 @@ class LedgerRecorder(library.PostgresApplicationRecorder):
             SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
             SQL("SELECT pg_advisory_xact_lock(hashtext({0}))").format(INSERT_LOCK),
         ]
+        # The batch's rows, as the parameters of `_insert_stored_events` give them.
+        self.inserted_rows = SQL(
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "AS s(originator_id, originator_version, topic, state)"
+        ).format(id_type=Identifier(self.datastore.originator_id_type))
+        self.insert_events_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) {rows} "
+            "RETURNING notification_id"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name),
+                 rows=self.inserted_rows)
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        """The library's insert (lock, notify, insert) with the batch as columns, not composites (see above)."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(self.insert_events_statement, (
+            [e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events], [e.state for e in stored_events]))
 
     insert_events = _once_more(library.PostgresApplicationRecorder.insert_events)
     select_events = _once_more(library.PostgresApplicationRecorder.select_events)

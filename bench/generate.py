@@ -181,7 +181,7 @@ class Generator:
     def flush(self) -> None:
         if not self.pending:
             return
-        self.ledger.save(*self.pending)
+        self.ledger.save_events(self.pending)
         for event in self.pending:
             self.digest.add(event)
             self.counts[type(event).__qualname__] += 1

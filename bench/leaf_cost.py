@@ -20,12 +20,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.audit.recorders import LeafRecordingPostgresRecorder, LeafRecordingSQLiteRecorder
 from application.commands import Inspect
 from application.ledger import Ledger
+from application.recorder_postgres import LedgerRecorder
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
@@ -42,7 +42,7 @@ class NoLeavesSQLite(LeafRecordingSQLiteRecorder):
 class NoLeavesPostgres(LeafRecordingPostgresRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.insert_events_statement = PostgresApplicationRecorder(datastore, **kwargs).insert_events_statement
+        self.insert_events_statement = LedgerRecorder(datastore, **kwargs).insert_events_statement
 
 
 def ledger(database_url: str | None, leaves: bool) -> tuple[Ledger, Any, list[Any]]:

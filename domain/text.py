@@ -47,7 +47,12 @@ def _ignorable(c: str) -> bool:
 
 def _visible(text: str) -> str:
     """NFKC (full-width and compatibility forms folded), then every invisible character dropped."""
-    return "".join(c for c in unicodedata.normalize("NFKC", text) if not _ignorable(c))
+    folded = unicodedata.normalize("NFKC", text)
+    # Almost every text has nothing to drop: format characters (Cf) are never printable, so a
+    # printable text needs only the marks looked for, in C, instead of a test per character.
+    if folded.isprintable() and _INVISIBLE_MARKS.isdisjoint(folded):
+        return folded
+    return "".join(c for c in folded if not _ignorable(c))
 
 
 def normal_form(text: str) -> str:

@@ -60,7 +60,7 @@ class LeafRecordingPostgresRecorder(LedgerRecorder):
         self.insert_events_statement = SQL(
             "WITH ins AS ("
             "INSERT INTO {schema}.{events} AS t (originator_id, originator_version, topic, state) "
-            "SELECT originator_id, originator_version, topic, state FROM unnest(%s::{schema}.{stored_event_type}[]) "
+            "{rows} "
             "RETURNING notification_id, originator_id, originator_version, topic, state) "
             "INSERT INTO {schema}.{table} (leaf_index, position, originator_id, originator_version, leaf) "
             "SELECT (SELECT COALESCE(MAX(leaf_index), -1) FROM {schema}.{table}) "
@@ -70,7 +70,7 @@ class LeafRecordingPostgresRecorder(LedgerRecorder):
             "|| convert_to(topic, 'UTF8') || int4send(octet_length(state)) || state) "
             "FROM ins ORDER BY notification_id RETURNING position AS notification_id"
         ).format(schema=schema, table=table, events=Identifier(events_table_name),
-                 stored_event_type=Identifier(self.stored_event_type_name))
+                 rows=self.inserted_rows)
 
 
 class LeafRecordingSQLiteRecorder(SQLiteApplicationRecorder):

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain import errors
-from domain.text import BIDI_CONTROLS, identifying, normal_form, search_form
+from domain.text import BIDI_CONTROLS, _ignorable, _visible, identifying, normal_form, search_form
 
 # Characters that change nothing a reader sees: format characters (Cf) and variation selectors.
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\u2063", "\ufeff", "\u00ad", "\u180e",
@@ -49,6 +49,19 @@ def test_the_normal_form_is_stable_and_holds_no_format_character(text):
     assert normal_form(once) == once
     assert not any(unicodedata.category(c) == "Cf" for c in once)
     assert once == once.strip() and "  " not in once
+
+
+# Printable yet invisible: variation selectors, the combining grapheme joiner, Hangul fillers.
+PRINTABLE_INVISIBLE = ["\ufe0f", "\ufe00", "\U000e0100", "\u034f", "\u115f", "\u3164", "\uffa0"]
+
+
+@given(st.one_of(st.text(), st.text(st.sampled_from(list("城关镇 AB1") + PRINTABLE_INVISIBLE)),
+                 st.text(st.sampled_from(list("城关镇 AB1") + INVISIBLE + PRINTABLE_INVISIBLE))))
+def test_the_shortcut_for_printable_text_drops_what_a_test_per_character_drops(text):
+    # domain.text._visible skips the per-character test when a text is printable and holds no
+    # invisible mark; it must give what that test gives, for any text.
+    reference = "".join(c for c in unicodedata.normalize("NFKC", text) if not _ignorable(c))
+    assert _visible(text) == reference
 
 
 def test_fifteen_spellings_of_one_town_are_one_town():
