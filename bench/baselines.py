@@ -30,10 +30,14 @@ class BareApp(Application):
     name = "BenchBare"
 
 
-def bare_env(settings: Settings) -> dict[str, str]:
+def bare_env(settings: Settings, folder: Path | None = None) -> dict[str, str]:
+    """The library's own persistence on the same store: its own table (PostgreSQL) or file (SQLite, in `folder`,
+    default the data folder), and the library's recorder, which writes no leaf hashes: ours would record the bare
+    events' leaves in the ledger's leaf table, at positions the ledger's events hold."""
     env = settings.eventsourcing_env()
+    env.pop("APPLICATION_RECORDER_TOPIC", None)
     if not settings.is_postgres:
-        env["SQLITE_DBNAME"] = str(Path(settings.data_dir) / "bare.sqlite3")
+        env["SQLITE_DBNAME"] = str(Path(folder or settings.data_dir) / "bare.sqlite3")
     return env
 
 

@@ -59,6 +59,7 @@ from application.census import CensusImport
 from application.commands import Inspect
 from application.ledger import Ledger
 from application.settings import Settings
+from bench.baselines import bare_env
 from bench.figures import Figure, Results, print_figures
 from domain.actor import SYSTEM
 from domain.bureau_time import bureau_today
@@ -188,14 +189,6 @@ def postgres_url(database_url: str | None) -> Iterator[tuple[str, int | None]]:
         yield server.create_database("bench"), pid
     finally:
         server.stop()
-
-
-def bare_env(settings: Settings, folder: Path) -> dict[str, str]:
-    env = settings.eventsourcing_env()
-    env.pop("APPLICATION_RECORDER_TOPIC", None)  # the library's own recorder: no leaf hashes
-    if not settings.is_postgres:
-        env["SQLITE_DBNAME"] = str(folder / "bare.sqlite3")
-    return env
 
 
 # -- seeding ---------------------------------------------------------------------------
