@@ -19,6 +19,12 @@ inserts serialised by an advisory lock and every connection bounded in time.
   closed (a restart, a crash, pg_terminate_backend) has its end of file waiting on the
   socket, and an idle healthy one has nothing to read: the socket is looked at first (no
   round trip) and only a connection with something to read is pinged.
+- The commit: the library sends its insert transaction's statements in a pipeline, waits
+  for their results, then sends COMMIT: the insert lock is held across a round trip and
+  until the client's thread runs again, which under a server's threads (the GIL) is often
+  milliseconds; the commands queue behind it (8 threads committed fewer commands a second
+  than one). Here COMMIT goes in the same pipeline: one round trip, and the lock is held
+  only while the server works.
 - The insert: the library passes a batch as one array of a composite type, which psycopg
   writes out as text in Python (escaping every byte of every event's state), about 60 µs
   an event; the same rows as four arrays of plain columns in binary cost a fifth of that
@@ -34,7 +40,7 @@ from functools import wraps
 from typing import Any
 
 import eventsourcing.postgres as library
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError, StoredEvent
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -99,7 +105,24 @@ class LedgerRecorder(library.PostgresApplicationRecorder):
             [e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
             [e.topic for e in stored_events], [e.state for e in stored_events]))
 
-    insert_events = _once_more(library.PostgresApplicationRecorder.insert_events)
+    def _insert_in_one_round_trip(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert, with its COMMIT sent in the same pipeline as the statements (see above): one
+        round trip, and the insert lock released by the server as soon as the rows are in, whenever the
+        client's thread next runs. A unique violation (an aggregate's version taken) is raised here, as the
+        library's IntegrityError, and nothing is stored."""
+        if not stored_events:
+            return None
+        with self.datastore.get_connection() as conn, conn.pipeline() as pipeline, conn.cursor() as curs:
+            with conn.transaction():
+                self._insert_events(curs, stored_events, **kwargs)
+                self._insert_stored_events(curs, stored_events, **kwargs)
+            pipeline.sync()  # BEGIN ... COMMIT run; the first error, if any, is raised here
+            ids = [row["notification_id"] for row in curs.fetchall()]
+        if len(ids) != len(stored_events):
+            raise ProgrammingError(f"inserted {len(stored_events)} events, got {len(ids)} notification ids")
+        return ids
+
+    insert_events = _once_more(_insert_in_one_round_trip)
     select_events = _once_more(library.PostgresApplicationRecorder.select_events)
     select_notifications = _once_more(library.PostgresApplicationRecorder.select_notifications)
     max_notification_id = _once_more(library.PostgresApplicationRecorder.max_notification_id)
