@@ -56,8 +56,6 @@ class CheckpointCheck:
         return self.signed and self.extends and self.report.ok
 
 
-
-
 class Audit:
     """The log's proofs over one ledger's store; the signing key is read when first needed."""
 
@@ -165,7 +163,6 @@ class Audit:
             first_root = self._root(reader, first)
             second_root = self._root(reader, second)
         return ConsistencyProof(first, second, first_root, second_root, proof)
-
 
     def _root(self, reader: LogReader, size: int) -> bytes:
         """MTH of the first `size` stored leaves."""

@@ -14,7 +14,7 @@ from domain.actor import SYSTEM
 TODAY = date(2026, 10, 1)
 
 
-def test_the_library_baselines_run_beside_a_ledger_and_leave_its_log_verified(store, settings: Settings) -> None:
+def test_the_library_baselines_run_beside_a_ledger_and_leave_its_log_verified(settings: Settings) -> None:
     ledger = build_ledger(settings)
     try:
         for name in ("李明", "王芳", "张伟"):

@@ -22,8 +22,9 @@ from tests.pg_server import PostgresServer
 
 ON = (bureau_today() - timedelta(days=3)).isoformat()
 # While the database is away a command is answered 503, not held until it returns (the client would wait
-# for ever otherwise). How fast is measured, not asserted: printed with pytest -s and quoted in the commit.
-RECOVERY_BOUND = 20.0  # from the database answering again to a command's 201
+# for ever otherwise). How fast it recovers is measured, not asserted: printed with pytest -s. STUCK_AFTER only
+# says when to stop waiting and call the server stuck, far beyond any recovery seen (about a second).
+STUCK_AFTER = 120.0
 
 
 @pytest.fixture
@@ -77,14 +78,14 @@ def _answers_503_then_recovers(own_server: PostgresServer, client: httpx.Client)
     own_server.restart()
     back = time.monotonic()
     r, _ = wait_for(lambda: (lambda a: a if a[0].status_code == 201 else None)(inspect(enterprise)),
-                    "a command to succeed again", seconds=RECOVERY_BOUND)
+                    "a command to succeed again", seconds=STUCK_AFTER)
     recovered = time.monotonic() - back
     print(f"\n503 during the outage: {', '.join(f'{t * 1000:.0f} ms' for _, t in down)}; "
           f"first 201 {recovered:.2f} s after PostgreSQL was started again")
-    # Reads recover too (within the same bound: a pooled connection broken by the outage may answer one
+    # Reads recover too (a pooled connection broken by the outage may answer one
     # 503 before the pool replaces it), and nothing recorded is lost.
     history = wait_for(lambda: (lambda h: h if h.status_code == 200 else None)(
-        client.get(f"/enterprises/{enterprise}/history")), "the history to answer again", seconds=RECOVERY_BOUND)
+        client.get(f"/enterprises/{enterprise}/history")), "the history to answer again", seconds=STUCK_AFTER)
     assert history.json()["latest_version"] == 3
 
 
