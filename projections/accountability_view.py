@@ -22,7 +22,7 @@ from domain.draw_plan import DrawPlan
 from domain.enterprise import INSPECTED, RETRACTED, SAMPLE_FAILED
 from domain.official import Official
 from domain.status import FATES
-from projections.acts import TYPED, live, orders_with_fates, typed_columns
+from projections.acts import TYPED, live, orders_with_fates, overdue_orders, typed_columns
 from projections.dialect import as_json, required_date, required_datetime, to_json
 from projections.events import (
     enterprise_fact,
@@ -182,6 +182,7 @@ class Page:
 
 
 ORDERS = orders_with_fates("view_actions")
+OVERDUE = overdue_orders("view_actions")
 
 
 class AccountabilityView:
@@ -310,10 +311,11 @@ class AccountabilityView:
 
     def _overdue(self, tx: Tx, params: dict[str, Any], limit: int | None, offset: int, total: int) -> Page:
         """A page of the overdue orders; `total`: how many there are (counted with the orders' fates)."""
-        where = f"FROM ({ORDERS}) orders WHERE fate = 'overdue'"
-        window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-        rows = tx.rows(f"SELECT enterprise_id, order_no, deadline, issued_by {where} "
-                       f"ORDER BY enterprise_id{{C}}, order_no{{C}}{window}", params)
+        query = (f"SELECT o.enterprise_id, o.order_no, o.deadline, o.issued_by FROM ({OVERDUE}) o "
+                 "ORDER BY o.enterprise_id{C}, o.order_no{C}")
+        # A page walks the orders in this order (their index) and stops at its end.
+        rows = tx.rows(query, params) if limit is None else tx.page(f"{query} LIMIT {int(limit)} OFFSET {int(offset)}",
+                                                                    params)
         items = [{"enterprise_id": r["enterprise_id"], "order_no": r["order_no"],
                   "deadline": required_date(r["deadline"]).isoformat(), "issued_by": r["issued_by"]} for r in rows]
         return Page(items, total, limit, offset)
@@ -325,13 +327,12 @@ class AccountabilityView:
                  f"AND f.type = '{SAMPLE_FAILED}' AND {live('f')} AND f.occurred_on >= i.occurred_on AND {within} "
                  f"WHERE i.type = '{INSPECTED}' AND i.outcome = 'compliant' AND {live('i')}")
         total = int(tx.rows(f"SELECT COUNT(*) AS n {where}", params)[0]["n"])
-        window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-        rows = tx.rows(
-            "SELECT i.enterprise_id, i.actor_id AS inspector_id, i.occurred_on AS inspected_on, f.sample_no, "
-            f"f.occurred_on AS failed_on {where} "
-            f"ORDER BY i.enterprise_id{{C}}, i.occurred_on, f.sample_no{{C}}, i.actor_id{{C}}{window}",
-            params,
-        )
+        query = ("SELECT i.enterprise_id, i.actor_id AS inspector_id, i.occurred_on AS inspected_on, f.sample_no, "
+                 f"f.occurred_on AS failed_on {where} "
+                 "ORDER BY i.enterprise_id{C}, i.occurred_on, f.sample_no{C}, i.actor_id{C}")
+        # A page walks the compliant inspections in this order (their index) and stops at its end.
+        rows = tx.rows(query, params) if limit is None else tx.page(f"{query} LIMIT {int(limit)} OFFSET {int(offset)}",
+                                                                    params)
         items = []
         for r in rows:
             inspected, failed = required_date(r["inspected_on"]), required_date(r["failed_on"])

@@ -123,3 +123,19 @@ SELECT o.*, CASE WHEN o.passed_on IS NOT NULL THEN (CASE WHEN o.passed_on <= o.d
                  WHEN o.deadline < %(as_of)s THEN 'overdue' ELSE 'open' END AS fate
   FROM ({live_orders(table)}) o
 """
+
+
+def overdue_orders(table: str) -> str:
+    """SQL over an acts table: the orders live at (as_of, known_at) whose fate on as_of is overdue (deadline
+    before as_of, no passed verification live), in `live_orders`' columns but `passed_on`. The same rows as
+    `orders_with_fates` where fate = 'overdue', shaped for a page: PostgreSQL can walk the orders by
+    deadline (the `deadline` index) and look each one's verifications up, and stop at the page's end."""
+    return f"""
+SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.deadline, o.actor_id AS issued_by
+  FROM {table}{{sfx}} o
+ WHERE o.type = '{ORDERED_TO_RECTIFY}' AND o.deadline IS NOT NULL AND o.deadline < %(as_of)s AND {live('o')}
+   AND NOT EXISTS (SELECT 1 FROM {table}{{sfx}} v
+                    WHERE v.enterprise_id = o.enterprise_id AND v.order_no = o.order_no
+                      AND v.type = '{RECTIFICATION_VERIFIED}' AND v.passed AND {live('v')})
+"""
+

@@ -43,7 +43,7 @@ from domain.enterprise import (
 )
 from domain.status import FATES
 from domain.values import FOOD_CATEGORIES, Area, ClosureReason, Kind, ProductCategory
-from projections.acts import CATEGORY_BITS, live, orders_with_fates
+from projections.acts import CATEGORY_BITS, live, orders_with_fates, overdue_orders
 from projections.campaign_figures import (
     ACTS,
     AREA_ORDER,
@@ -79,8 +79,9 @@ SELECT t.enterprise_id, t.name, t.town, t.kind, t.area, t.categories_mask, t.sta
    AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s)
 """
 
-# Live orders with their fate on as_of (the overdue list).
+# Live orders with their fate on as_of (the overdue list whole), and the overdue ones shaped for a page.
 _ORDERS = orders_with_fates("view_status_facts")
+_OVERDUE = overdue_orders("view_status_facts")
 
 # Licences live and valid on as_of, held by enterprises not closed then, and whether reviewed for the year.
 # The reviews and closures are read once each and joined by hash (a per-licence lookup costs a second
@@ -95,6 +96,21 @@ SELECT l.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on A
  WHERE l.type = '{LICENSED}' AND {live('l')} AND l.valid_until >= %(as_of)s
    AND l.enterprise_id NOT IN (SELECT c.enterprise_id FROM view_status_facts{{sfx}} c
                                 WHERE c.type = '{CLOSED}' AND {live('c')})
+"""
+
+# The licences of _DUE not reviewed, shaped for a page: enterprises walked in the list's order (their index),
+# each one's licences, closure and reviews looked up, until the page is full.
+_SHORT_OF_REVIEW = f"""
+SELECT e.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on AS granted_on, l.valid_until, e.town,
+       e.name, e.kind
+  FROM view_enterprises{{sfx}} e
+  JOIN view_status_facts{{sfx}} l ON l.enterprise_id = e.enterprise_id
+ WHERE l.type = '{LICENSED}' AND {live('l')} AND l.valid_until >= %(as_of)s
+   AND NOT EXISTS (SELECT 1 FROM view_status_facts{{sfx}} c
+                    WHERE c.enterprise_id = e.enterprise_id AND c.type = '{CLOSED}' AND {live('c')})
+   AND NOT EXISTS (SELECT 1 FROM view_status_facts{{sfx}} r
+                    WHERE r.enterprise_id = l.enterprise_id AND r.license_no = l.license_no
+                      AND r.type = '{LICENSE_REVIEWED}' AND r.year = %(year)s AND r.passed AND {live('r')})
 """
 
 # The payload of an enterprise's first closure dated by as_of (for its decision number).
@@ -127,16 +143,21 @@ class CampaignQueries:
         return self.tx.rows(sql, self.params)
 
     def _listing(self, total: int, sql: str, order: str, row: Any, whole: str | None = None) -> Listing:
-        """A list of `total` rows of `sql` in `order`; `whole`, when given, is the same rows by a query planned
-        for reading all of them (a page of `sql` then need not cost the whole list)."""
+        """A list of `total` rows of `sql` in `order`. `whole`, when given, is the same rows by a query planned
+        for reading all of them, and `sql` one shaped for a page: a walk along an index in `order` that stops
+        at the page's end, or branches each cut at `{top}` rows (the page's offset + limit) in `order`."""
         params = dict(self.params)
 
         def fetch(limit: int | None, offset: int) -> Iterable[Row]:
-            if limit is None and not offset:
-                return (row(r) for r in self.tx.stream(f"{whole or sql} ORDER BY {order}", params))
-            window = f" LIMIT {int(limit)}" if limit is not None else " LIMIT -1" if not self.tx.dialect.is_postgres \
-                else ""
-            return [row(r) for r in self.tx.rows(f"{sql} ORDER BY {order}{window} OFFSET {int(offset)}", params)]
+            if limit is None:
+                query = f"{whole or sql} ORDER BY {order}"
+                if not offset:
+                    return (row(r) for r in self.tx.stream(query, params))
+                everything = "" if self.tx.dialect.is_postgres else " LIMIT -1"
+                return [row(r) for r in self.tx.rows(f"{query}{everything} OFFSET {int(offset)}", params)]
+            page = sql.replace("{top}", str(int(offset) + int(limit)))
+            return [row(r) for r in self.tx.page(f"{page} ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}",
+                                                 params)]
 
         return Listing(total, fetch)
 
@@ -339,15 +360,15 @@ class CampaignQueries:
                     c[i] += g[column]
         by_town = {town: Counter(dict(zip(keys, c, strict=True))) for town, c in sums.items()}
         total = sum(by_town.values(), Counter())
+        named = "e.name, e.town, e.kind FROM ({}) o JOIN view_enterprises{{sfx}} e ON e.enterprise_id = o.enterprise_id"
         overdue = self._listing(
-            total["overdue"],
-            f"SELECT o.*, e.name, e.town, e.kind FROM ({_ORDERS}) o "
-            "JOIN view_enterprises{sfx} e ON e.enterprise_id = o.enterprise_id WHERE o.fate = 'overdue'",
+            total["overdue"], f"SELECT o.*, {named.format(_OVERDUE)}",
             "o.deadline, e.name{C}, e.town{C}, o.enterprise_id{C}, o.issued_on, o.version",
             lambda r: {**_ref(r), "order_no": r["order_no"], "issued_on": as_date(r["issued_on"]),
                        "deadline": required_date(r["deadline"]),
                        "days_overdue": (self.as_of - required_date(r["deadline"])).days,
-                       "issued_by": r["issued_by"]})
+                       "issued_by": r["issued_by"]},
+            whole=f"SELECT o.*, {named.format(_ORDERS)} WHERE o.fate = 'overdue'")
         return {
             **_counts(total, keys),
             "overdue_orders": overdue,
@@ -364,12 +385,12 @@ class CampaignQueries:
         due = sum(c["due"] for c in by_town.values())
         reviewed = sum(c["reviewed"] for c in by_town.values())
         shortfall = self._listing(
-            due - reviewed,
-            f"SELECT d.*, e.name, e.kind FROM ({_DUE}) d JOIN view_enterprises{{sfx}} e "
-            "ON e.enterprise_id = d.enterprise_id WHERE d.reviewed = 0",
-            "d.town{C}, e.name{C}, d.enterprise_id{C}, d.granted_on, d.version",
+            due - reviewed, f"SELECT * FROM ({_SHORT_OF_REVIEW}) d",
+            "d.town{C}, d.name{C}, d.enterprise_id{C}, d.granted_on, d.version",
             lambda r: {**_ref(r), "license_no": r["license_no"], "license_type": r["license_type"],
-                       "granted_on": as_date(r["granted_on"]), "valid_until": as_date(r["valid_until"])})
+                       "granted_on": as_date(r["granted_on"]), "valid_until": as_date(r["valid_until"])},
+            whole=f"SELECT * FROM (SELECT d.*, e.name, e.kind FROM ({_DUE}) d JOIN view_enterprises{{sfx}} e "
+            "ON e.enterprise_id = d.enterprise_id WHERE d.reviewed = 0) d")
         return review_figures(campaign, due, reviewed, shortfall, by_town)
 
     # -- sampling ------------------------------------------------------------------------
@@ -542,21 +563,30 @@ class CampaignQueries:
     # -- disclosure ----------------------------------------------------------------------
 
     def disclosure(self) -> Listing:
-        disclosed = (f"WHERE {live('f')} "
-                     f"AND (f.type = '{SAMPLE_FAILED}' OR (f.type = '{INSPECTED}' AND f.outcome = 'violation'))")
-        where = (f"FROM view_status_facts{{sfx}} f JOIN view_enterprises{{sfx}} e ON e.enterprise_id = f.enterprise_id "
-                 f"{disclosed}")
+        # Only inspections have an outcome: a violation is read from its own (partial) index.
+        failed, violation = f"f.type = '{SAMPLE_FAILED}'", "f.outcome = 'violation'"
+        disclosed = f"{live('f')} AND ({failed} OR {violation})"
         if self._act_counts is not None:  # the whole report counted every act already
             total = sum(r["n"] for r in self._acts()
                         if r["type"] == SAMPLE_FAILED or (r["type"] == INSPECTED and r["outcome"] == "violation"))
-        else:  # the disclosure alone: count only what it lists
-            total = int(self._rows(f"SELECT COUNT(*) AS n FROM view_status_facts{{sfx}} f {disclosed}")[0]["n"])
+        else:  # the disclosure alone: count only what it lists, each kind from its index
+            counts = " + ".join(f"(SELECT COUNT(*) FROM view_status_facts{{sfx}} f WHERE {live('f')} AND {kind})"
+                                for kind in (failed, violation))
+            total = int(self._rows(f"SELECT {counts} AS n")[0]["n"])
+        select = (f"SELECT f.enterprise_id, f.type, f.version, f.occurred_on, f.sample_no, f.product_category, "
+                  f"f.payload, e.name, e.town, e.kind, e.product_categories, "
+                  f"CASE WHEN {failed} THEN 0 ELSE 1 END AS failure_first "
+                  "FROM view_status_facts{sfx} f JOIN view_enterprises{sfx} e ON e.enterprise_id = f.enterprise_id")
+        # A page: the failed samples and the violations each walked by date along their index and cut at the
+        # page's end, then merged (PostgreSQL does not merge two walks of one query's partitions by itself).
+        branches = " UNION ALL ".join(
+            f"SELECT * FROM ({select} WHERE {live('f')} AND {kind} ORDER BY f.occurred_on, e.town{{C}}, "
+            f"e.name{{C}}, f.enterprise_id{{C}}, f.version LIMIT {{top}}) b{i}"
+            for i, kind in enumerate((failed, violation)))
         return self._listing(
-            total, f"SELECT f.enterprise_id, f.type, f.version, f.occurred_on, f.sample_no, f.product_category, "
-            f"f.payload, e.name, e.town, e.kind, e.product_categories {where}",
-            f"f.occurred_on, e.town{{C}}, e.name{{C}}, CASE WHEN f.type = '{SAMPLE_FAILED}' THEN 0 ELSE 1 END, "
-            "f.enterprise_id{C}, f.version",
-            _disclosed)
+            total, f"SELECT * FROM ({branches}) d",
+            "d.occurred_on, d.town{C}, d.name{C}, d.failure_first, d.enterprise_id{C}, d.version",
+            _disclosed, whole=f"SELECT * FROM ({select} WHERE {disclosed}) d")
 
 
 def _bits(categories: Iterable[str]) -> int:

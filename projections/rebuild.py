@@ -125,9 +125,9 @@ class Rebuild:
                     tx.execute(f"ALTER {kinds[row['relkind']]} {old} RENAME TO {wanted}")
         else:
             for table in self.tables.tables:
-                for index, columns in table.indexes:
-                    tx.execute(f"DROP INDEX IF EXISTS {index}{NEW}")
-                    tx.execute(table.create_index(index, columns, "", ""))
+                for index in table.indexes:
+                    tx.execute(f"DROP INDEX IF EXISTS {index.name}{NEW}")
+                    tx.execute(table.create_index(index, "", ""))
 
     def _drop(self, suffix: str) -> None:
         with self.factory.datastore.transaction(commit=True) as curs:

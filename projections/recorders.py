@@ -62,6 +62,17 @@ class Tx:
     def rows(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         return list(self.execute(statement, params).cursor.fetchall())
 
+    def page(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
+        """The rows of a page of a list (a LIMIT), where a walk along an index with lookups for each row,
+        stopping at the page's end, beats reading the whole list: nested loops are allowed for this query
+        (a read transaction forbids them, _READ_SETTINGS)."""
+        if not self.dialect.is_postgres:
+            return self.rows(statement, params)
+        self.cursor.execute("SET LOCAL enable_nestloop = on")
+        rows = self.rows(statement, params)
+        self.cursor.execute("SET LOCAL enable_nestloop = off")  # not reached on an error: the transaction is over
+        return rows
+
     def stream(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = (), size: int = 2000) -> Iterator[Any]:
         """Rows one by one without holding the whole result in memory (a server-side cursor on PostgreSQL)."""
         if self.dialect.is_postgres:

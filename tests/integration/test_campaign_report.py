@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 
 from application.bootstrap import build_ledger
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
-from application.commands import RecordSample, Register, Retract
+from application.commands import Close, GrantLicense, RecordSample, Register, Retract
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.recording_clock import simulated
 from domain.status import Fact, fold
 from projections import open_views
-from projections.campaign_figures import campaign_figures
+from projections.campaign_figures import campaign_figures, list_paths
+from projections.campaign_queries import CampaignQueries
 from projections.campaign_report import campaign_report
 from projections.replayed_states import ReplayedStates
 from seeding.demo import seed_demo
@@ -48,6 +49,22 @@ def view_report(views: Any, as_of: date, known_at: datetime) -> dict[str, Any]:
     return campaign_report(views.status, as_of, known_at, CAMPAIGN.campaign_for(as_of))
 
 
+def assert_pages_are_slices(views: Any, as_of: date, known_at: datetime, expected: dict[str, Any],
+                            windows: list[tuple[int, int]]) -> None:
+    """Every list's page (limit, offset), fetched on its own as the API does, is that slice of the reference's
+    whole list (pages are queries of their own, shaped to stop at the page's end)."""
+    with views.status.read() as tx:
+        queries = CampaignQueries(tx, as_of, known_at, CAMPAIGN.campaign_for(as_of))
+        for name, path in list_paths(expected).items():
+            whole: Any = expected
+            for key in path:
+                whole = whole[key]
+            listing = queries.list_named(name)
+            assert listing is not None and listing.total == len(whole), name
+            for limit, offset in windows:
+                assert listing.page(limit, offset) == whole[offset:offset + limit], (name, limit, offset)
+
+
 @pytest.fixture
 def views(settings):
     v = open_views(settings)
@@ -70,6 +87,10 @@ def test_the_demo_report_from_the_view_equals_the_report_from_the_log_cut_at_eac
             assert view_report(views, as_of, known_at) == expected, (as_of, known_at)
     full = reference_report(ledger, today, moments[-1])
     assert full["census"]["registered"] == 36 and full["disclosure"]  # the demo is there, with failures
+    assert len(full["disclosure"]) > 6 and len(full["annual_review"]["shortfall"]) > 3  # pages below cut them
+    for as_of in (date(year, 9, 20), today):
+        assert_pages_are_slices(views, as_of, moments[-1], reference_report(ledger, as_of, moments[-1]),
+                                [(1, 0), (3, 0), (3, 2), (2, 5), (50, 4), (5, 1000)])
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -110,6 +131,38 @@ def test_a_late_entry_and_its_retraction_change_the_report_only_from_when_they_w
     assert view_report(views, sep30, at(date(2026, 9, 25)))["known_at"] == at(date(2026, 9, 25))
 
 
+def test_a_closed_enterprise_leaves_the_review_shortfall_and_its_pages_from_its_closure(ledger, views):
+    """Three workshops licensed on 08-10; 乙 closed on 09-01, recorded on 09-03. None reviewed."""
+    with simulated(lambda: at(date(2026, 8, 1))):
+        chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=date(2026, 8, 1), name="李明",
+                                                            unit="食品监管办", role="supervisor").token)
+    ids = {}
+    for n, name in enumerate(("甲记豆腐坊", "乙记豆腐坊", "丙记豆腐坊")):
+        with simulated(lambda: at(date(2026, 8, 10))):
+            ids[name] = ledger.register(
+                Register(occurred_on=date(2026, 8, 10), name=name, town="石桥镇", area="rural", kind="small_workshop",
+                         product_categories=["bean_products"]), by=chief, today=date(2026, 8, 10)).enterprise_id
+            ledger.record(ids[name], GrantLicense(occurred_on=date(2026, 8, 10), license_type="workshop_registration",
+                                                  license_no=f"XZF-{n}", valid_until=date(2029, 8, 9)),
+                          by=chief, today=date(2026, 8, 10))
+    with simulated(lambda: at(date(2026, 9, 3))):
+        ledger.record(ids["乙记豆腐坊"], Close(occurred_on=date(2026, 9, 1), reason="voluntary"), by=chief,
+                      today=date(2026, 9, 3))
+    views.catch_up()
+
+    def pages(as_of: date, known_at: datetime) -> list[list[str]]:
+        with views.status.read() as tx:
+            listing = CampaignQueries(tx, as_of, known_at, CAMPAIGN.campaign_for(as_of)).list_named(
+                "review_shortfall")
+            assert listing is not None
+            return [[r["license_no"] for r in listing.page(limit, offset)] for limit, offset in ((5, 0), (1, 1))]
+
+    # Code-point order of the names: 丙 (U+4E19) < 乙 (U+4E59) < 甲 (U+7532).
+    assert pages(date(2026, 9, 15), at(date(2026, 9, 4))) == [["XZF-2", "XZF-0"], ["XZF-0"]]
+    assert pages(date(2026, 8, 31), at(date(2026, 9, 4))) == [["XZF-2", "XZF-1", "XZF-0"], ["XZF-1"]]  # open then
+    assert pages(date(2026, 9, 15), at(date(2026, 9, 2))) == [["XZF-2", "XZF-1", "XZF-0"], ["XZF-1"]]  # not known
+
+
 def fresh_settings(store: str, request: pytest.FixtureRequest) -> Settings:
     if store == "sqlite":
         return Settings(database_url=None, data_dir=Path(tempfile.mkdtemp(prefix="zhijian-campaign-")))
@@ -135,8 +188,11 @@ def test_for_random_histories_the_report_equals_the_report_from_the_log_cut_at_a
             for _ in range(4):
                 as_of = data.draw(days, label="as_of")
                 known_at = data.draw(st.sampled_from(instants(recorded.recorded_at)), label="known_at")
-                assert view_report(views, as_of, known_at) == reference_report(
-                    ledger, as_of, known_at)
+                expected = reference_report(ledger, as_of, known_at)
+                assert view_report(views, as_of, known_at) == expected
+                windows = data.draw(st.lists(st.tuples(st.integers(1, 3), st.integers(0, 4)), min_size=1,
+                                             max_size=2), label="pages")
+                assert_pages_are_slices(views, as_of, known_at, expected, windows)
         finally:
             views.close()
             ledger.close()
