@@ -396,18 +396,19 @@ class CampaignQueries:
     # -- sampling ------------------------------------------------------------------------
 
     def sampling(self) -> dict[str, Any]:
-        by_category: dict[str, Counter[str]] = defaultdict(Counter)
-        by_town: dict[str, Counter[str]] = defaultdict(Counter)
+        # [samples, failed], summed by plain arithmetic (thousands of groups at a province; see census).
+        by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        by_town: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for r in self._samples():
-            counts = {"samples": r["n"], "failed": r["n"] if r["type"] == SAMPLE_FAILED else 0}
-            by_category[r["product_category"]].update(counts)
-            by_town[r["town"]].update(counts)
-        total = sum(by_category.values(), Counter())
+            n, failed = r["n"], r["n"] if r["type"] == SAMPLE_FAILED else 0
+            for c in (by_category[r["product_category"]], by_town[r["town"]]):
+                c[0] += n
+                c[1] += failed
         return {
-            "samples": total["samples"],
-            "failed": total["failed"],
+            "samples": sum(c[0] for c in by_category.values()),
+            "failed": sum(c[1] for c in by_category.values()),
             "by_category": {
-                c: {"samples": n["samples"], "failed": n["failed"], "is_food": ProductCategory(c).is_food}
+                c: {"samples": n[0], "failed": n[1], "is_food": ProductCategory(c).is_food}
                 for c, n in sorted(by_category.items(), key=lambda i: CATEGORY_ORDER[i[0]])
             },
             "uncovered_categories": [
@@ -415,7 +416,7 @@ class CampaignQueries:
             ],
             "high_risk": self._high_risk(),
             "follow_up": self._follow_up(),
-            "by_town": {t: _counts(c, ("samples", "failed")) for t, c in sorted(by_town.items())},
+            "by_town": {t: {"samples": c[0], "failed": c[1]} for t, c in sorted(by_town.items())},
         }
 
     def _high_risk(self) -> dict[str, Any]:
@@ -427,7 +428,8 @@ class CampaignQueries:
         for r in self._samples():
             if r["food"]:
                 group = groups["high_risk" if r["high"] else "other_food"]
-                group.update({"samples": r["n"], "failed": r["n"] if r["type"] == SAMPLE_FAILED else 0})
+                group["samples"] += r["n"]
+                group["failed"] += r["n"] if r["type"] == SAMPLE_FAILED else 0
         result: dict[str, Any] = {
             name: {**_counts(c, ("enterprises", "samples", "failed")), "per_enterprise": _ratio(c)}
             for name, c in groups.items()

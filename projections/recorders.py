@@ -143,6 +143,10 @@ _READ_SETTINGS = "; ".join((
     # linear. Point lookups still use indexes (IN lists and per-row subqueries are not joins).
     "SET LOCAL jit = off",
     "SET LOCAL enable_nestloop = off",
+    # The acts tables are partitioned by type: counting acts by town and type aggregates each
+    # partition on its own, the partitions spread over parallel workers (measured at a province:
+    # the campaign report's acts pass 570 -> 345 ms).
+    "SET LOCAL enable_partitionwise_aggregate = on",
     # Grouping a province's acts by town, type and category needs more than the default
     # 4 MB in memory, or it sorts on disk (measured: 850 ms instead of 320 ms).
     "SET LOCAL work_mem = '64MB'",
