@@ -26,8 +26,10 @@ by code point (`{C}`), as Python orders it, on both stores.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -124,8 +126,11 @@ _CLOSURE_PAYLOAD = f"""
 class CampaignQueries:
     """The report at one (as_of, known_at), computed inside one read transaction."""
 
-    def __init__(self, tx: Tx, as_of: date, known_at: datetime, campaign: CampaignRules) -> None:
-        self.tx, self.as_of, self.known_at, self.campaign = tx, as_of, known_at, campaign
+    def __init__(self, tx: Tx, as_of: date, known_at: datetime, campaign: CampaignRules,
+                 beside: Callable[[], AbstractContextManager[Tx | None]] | None = None) -> None:
+        """`beside`, when given, opens a second read on tx's snapshot (ViewRecorder.beside) for the passes."""
+        self.tx, self.as_of, self.known_at, self.campaign, self.beside = tx, as_of, known_at, campaign, beside
+        self.passes_beside = False  # whether two of the passes ran beside the other two
         self.params: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "year": campaign.year,
                                        "high_bits": _bits(campaign.high_risk_categories)}
         for i, p in enumerate(campaign.phases):
@@ -136,6 +141,7 @@ class CampaignQueries:
         self._standings: list[dict[str, Any]] | None = None
         self._act_counts: list[dict[str, Any]] | None = None
         self._sample_counts: list[dict[str, Any]] | None = None
+        self._due_counts: list[dict[str, Any]] | None = None
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -233,9 +239,48 @@ class CampaignQueries:
             ]
         return self._sample_counts
 
+    def _due(self) -> list[dict[str, Any]]:
+        """Licences due for review on as_of, and how many of them were reviewed, by town."""
+        if self._due_counts is None:
+            self._due_counts = [
+                {"town": r["town"], "due": int(r["due"]), "reviewed": int(r["reviewed"] or 0)}
+                for r in self._rows(f"SELECT town, COUNT(*) AS due, SUM(reviewed) AS reviewed FROM ({_DUE}) d "
+                                    "GROUP BY town")
+            ]
+        return self._due_counts
+
+    def _passes(self) -> None:
+        """Every pass, the standing here and the others beside it when a second read on the same snapshot is at
+        hand (PostgreSQL). Without one they run here, one after another."""
+        if self.beside is None or self._standings is not None:
+            return
+        there: dict[str, Any] = {}
+
+        def run(other: CampaignQueries) -> None:
+            try:
+                there["acts"], there["due"], there["samples"] = other._acts(), other._due(), other._samples()
+            except BaseException as error:  # noqa: BLE001 - handed to the request's thread, raised there
+                there["error"] = error
+
+        with self.beside() as tx:
+            if tx is None:
+                return
+            thread = threading.Thread(target=run, args=(CampaignQueries(tx, self.as_of, self.known_at,
+                                                                        self.campaign),), name="campaign-passes")
+            thread.start()
+            try:
+                self._standing()
+            finally:
+                thread.join()
+        if "error" in there:
+            raise there["error"]
+        self._act_counts, self._due_counts, self._sample_counts = there["acts"], there["due"], there["samples"]
+        self.passes_beside = True
+
     # -- the report ------------------------------------------------------------------------
 
     def figures(self) -> dict[str, Any]:
+        self._passes()
         campaign, as_of = self.campaign, self.as_of
         phase = next((p for p in campaign.phases if p.start <= as_of <= p.end), None)
         return {
@@ -380,8 +425,8 @@ class CampaignQueries:
     def annual_review(self) -> dict[str, Any]:
         campaign = self.campaign
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in self._rows(f"SELECT town, COUNT(*) AS due, SUM(reviewed) AS reviewed FROM ({_DUE}) d GROUP BY town"):
-            by_town[r["town"]].update({"due": int(r["due"]), "reviewed": int(r["reviewed"] or 0)})
+        for r in self._due():
+            by_town[r["town"]].update({"due": r["due"], "reviewed": r["reviewed"]})
         due = sum(c["due"] for c in by_town.values())
         reviewed = sum(c["reviewed"] for c in by_town.values())
         shortfall = self._listing(

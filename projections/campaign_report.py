@@ -26,7 +26,7 @@ def open_campaign_report(
     """The figures at (as_of, known_at), valid inside the `with` block (lists read from an open transaction)."""
     if isinstance(source, StatusView):
         with source.read() as tx:
-            yield CampaignQueries(tx, as_of, known_at, campaign).figures()
+            yield CampaignQueries(tx, as_of, known_at, campaign, beside=lambda: source.recorder.beside(tx)).figures()
     else:
         yield campaign_figures(source.states_at(as_of, known_at), as_of, known_at, campaign)
 

@@ -6,6 +6,7 @@ tracking record (exactly once: a crash before commit leaves neither).
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg_pool import PoolTimeout
 
 from projections.dialect import POSTGRES, SQLITE, Dialect
 from projections.tables import NEW, SCHEMA_TABLE, SCHEMA_VERSION, ViewTables
@@ -107,6 +109,12 @@ class ViewRecorder(TrackingRecorder):
     def read(self) -> Any:  # a context manager yielding a Tx on one consistent snapshot, never committed
         raise NotImplementedError
 
+    @contextmanager
+    def beside(self, tx: Tx) -> Iterator[Tx | None]:
+        """A second read transaction on the same snapshot as `tx`, on a connection of its own, for a query to
+        run beside tx's: None where there is none at once (here; PostgreSQL's recorder has one)."""
+        yield None
+
     def track(self, tx: Tx, tracking: Tracking) -> None:
         self._insert_tracking(tx.cursor, tracking)  # type: ignore[attr-defined]  # each backend's recorder has it
 
@@ -133,10 +141,11 @@ class ViewRecorder(TrackingRecorder):
         tx.execute(f"INSERT INTO {SCHEMA_TABLE} (view, version) VALUES (%s, %s)", (self.tables.view, SCHEMA_VERSION))
 
 
+# Every query of one answer sees the same snapshot, even while events commit.
+_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"
 # How every read transaction of the views is set up on PostgreSQL, sent as one statement list.
 _READ_SETTINGS = "; ".join((
-    # Every query of one answer sees the same snapshot, even while events commit.
-    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    _SNAPSHOT,
     # The reads aggregate over whole tables: JIT costs more than it saves here, and the
     # planner underestimates the "live at (D, K)" conditions (correlated dates, an OR)
     # by 10-100x and then picks nested loops that cost quadratic time; hash joins are
@@ -159,6 +168,12 @@ _READ_SETTINGS = "; ".join((
     # timeline row to test it (measured at a province: 1.7-3.4 s per list instead of 0.2-0.5 s).
     "SET LOCAL cursor_tuple_fraction = 1.0",
 ))
+
+
+# A transaction beside another takes its snapshot (pg_export_snapshot's id: hex groups and a number).
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
+# How long a read waits for a second pooled connection before it runs its queries one after another.
+BESIDE_WAIT = 0.05
 
 
 class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
@@ -192,6 +207,30 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(_READ_SETTINGS)  # one round trip, not one per setting
             yield Tx(curs, self.dialect, self.suffix)
+
+    @contextmanager
+    def beside(self, tx: Tx) -> Iterator[Tx | None]:
+        """A read on tx's snapshot (exported by tx, imported here), on a pooled connection free within
+        BESIDE_WAIT; None on a standby (it cannot export a snapshot) or when every connection is busy (a
+        read that waited for a second one could wait on reads that wait for theirs)."""
+        found = tx.rows("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END AS id")
+        snapshot = found[0]["id"]
+        if snapshot is None or not _SNAPSHOT_ID.fullmatch(snapshot):
+            yield None
+            return
+        pool = self.datastore.pool
+        try:
+            conn = pool.getconn(timeout=BESIDE_WAIT)
+        except PoolTimeout:
+            yield None
+            return
+        try:
+            with conn.transaction(force_rollback=True):
+                curs = conn.cursor()
+                curs.execute(_READ_SETTINGS.replace(_SNAPSHOT, f"{_SNAPSHOT}; SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                yield Tx(curs, self.dialect, self.suffix)
+        finally:
+            pool.putconn(conn)
 
 
 class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from psycopg_pool import PoolTimeout
 
 from application.bootstrap import build_ledger
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
@@ -24,6 +25,7 @@ from projections import open_views
 from projections.campaign_figures import campaign_figures, list_paths
 from projections.campaign_queries import CampaignQueries
 from projections.campaign_report import campaign_report
+from projections.listing import materialize
 from projections.replayed_states import ReplayedStates
 from seeding.demo import seed_demo
 from tests.integration.projection_histories import START, histories, record_history
@@ -91,6 +93,64 @@ def test_the_demo_report_from_the_view_equals_the_report_from_the_log_cut_at_eac
     for as_of in (date(year, 9, 20), today):
         assert_pages_are_slices(views, as_of, moments[-1], reference_report(ledger, as_of, moments[-1]),
                                 [(1, 0), (3, 0), (3, 2), (2, 5), (50, 4), (5, 1000)])
+
+
+def test_the_passes_run_beside_the_standing_on_one_snapshot_and_give_the_same_report(ledger, views, store):
+    """On PostgreSQL the acts, samples and annual review passes run on a second connection that imports the
+    first's snapshot: a registration and a failed sample recorded in between are in neither; the figures
+    equal the log's."""
+    today = date.today()
+    seed_demo(ledger, today)
+    views.catch_up()
+    campaign = CAMPAIGN.campaign_for(today)
+    chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=today, name="李明", unit="食品监管办",
+                                                        role="supervisor").token)
+    known_at = datetime.now(UTC) + timedelta(days=1)  # whatever is recorded (and caught up) by then
+    with views.status.read() as tx:
+        expected = reference_report(ledger, today, known_at)
+        tx.rows("SELECT COUNT(*) AS n FROM view_status_facts{sfx}")  # the snapshot is taken here
+        eid = ledger.register(Register(occurred_on=today, name="后来豆腐坊", town="石桥镇", area="rural",
+                                       kind="small_workshop", product_categories=["bean_products"]), by=chief,
+                              today=today).enterprise_id
+        ledger.record(eid, RecordSample(occurred_on=today, sample_no="CJ-beside", product_category="bean_products",
+                                        result="fail", failed_items=["苯甲酸"]), by=chief, today=today)
+        views.catch_up()
+        queries = CampaignQueries(tx, today, known_at, campaign, beside=lambda: views.status.recorder.beside(tx))
+        figures = queries.figures()
+        assert queries.passes_beside == (store == "postgres")
+        assert materialize(figures) == expected
+    after = reference_report(ledger, today, known_at)
+    assert (after["census"]["registered"], after["sampling"]["failed"]) == (
+        expected["census"]["registered"] + 1, expected["sampling"]["failed"] + 1)
+
+
+def test_a_read_runs_its_passes_one_after_another_when_no_second_connection_is_free(pg_server, tmp_path):
+    settings = Settings(database_url=pg_server.create_database("beside"), data_dir=tmp_path / "var")
+    views = open_views(settings)
+    held = []
+    try:
+        with views.status.read() as tx:
+            pool = views.status.recorder.datastore.pool
+            while True:  # every other connection of the pool taken (by reads that would wait for theirs)
+                try:
+                    held.append(pool.getconn(timeout=0.5))
+                except PoolTimeout:
+                    break
+            queries = CampaignQueries(tx, date.today(), datetime.now(UTC), CAMPAIGN.campaign_for(date.today()),
+                                      beside=lambda: views.status.recorder.beside(tx))
+            assert queries.figures()["census"]["registered"] == 0
+            assert not queries.passes_beside
+            for conn in held:
+                pool.putconn(conn)
+            held.clear()
+            again = CampaignQueries(tx, date.today(), datetime.now(UTC), CAMPAIGN.campaign_for(date.today()),
+                                    beside=lambda: views.status.recorder.beside(tx))
+            again.figures()
+            assert again.passes_beside
+    finally:
+        for conn in held:
+            views.status.recorder.datastore.pool.putconn(conn)
+        views.close()
 
 
 def at(day: date, hour: int = 10) -> datetime:
