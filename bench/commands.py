@@ -181,9 +181,10 @@ def postgres_url(database_url: str | None) -> Iterator[tuple[str, int | None]]:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         return
     sys.path.insert(0, str(ROOT))
+    from bench.server import SHARED_BUFFERS
     from tests.pg_server import PostgresServer
 
-    server = PostgresServer.start()
+    server = PostgresServer.start(shared_buffers=SHARED_BUFFERS)
     try:
         pid = int((server.datadir / "postmaster.pid").read_text().split()[0])
         yield server.create_database("bench"), pid

@@ -81,8 +81,10 @@ class PostgresServer:
         return subprocess.run(cmd, **kwargs)
 
     @classmethod
-    def start(cls, *, replication: bool = False, durable: bool = False) -> PostgresServer:
-        """A new server; with `replication`, one that a standby can stream from (see `start_standby`)."""
+    def start(cls, *, replication: bool = False, durable: bool = False, shared_buffers: str | None = None,
+              ) -> PostgresServer:
+        """A new server; with `replication`, one that a standby can stream from (see `start_standby`);
+        `shared_buffers` as a production server would size them (the default, 128 MB, is for tests)."""
         bindir = find_bindir()
         as_user = "nobody" if os.geteuid() == 0 else None
         version = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
@@ -92,6 +94,8 @@ class PostgresServer:
         # Durable: what a test that crashes the server needs, so that an acknowledged commit survives
         # the crash as in production (the default trades durability for speed).
         extra = " -c fsync=on -c synchronous_commit=on -c full_page_writes=on" if durable else ""
+        if shared_buffers:
+            extra += f" -c shared_buffers={shared_buffers}"
         if replication:
             # wal_level=replica and max_wal_senders are PostgreSQL's defaults since 10; said here so
             # that a changed default cannot quietly break the standby. initdb -A trust already lets
