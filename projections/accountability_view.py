@@ -32,7 +32,7 @@ from projections.events import (
     is_official_event,
     payload_of,
 )
-from projections.recorders import Tx, ViewRecorder
+from projections.recorders import Tx, ViewRecorder, run_beside
 
 # late_days compares the bureau's day an act was recorded (UTC+8) with the day it occurred.
 BUREAU_TIME = BUREAU_TZ
@@ -272,17 +272,23 @@ class AccountabilityView:
         the same enterprise within that many days after it."""
         params = {"as_of": as_of, "known_at": known_at, "window": int(window_days)}
         with self.recorder.read() as tx:
-            officials = self._officials_acts(tx, params)
+            # Each official's acts here; beside them (on PostgreSQL, a second read on the same snapshot) the
+            # orders' fates and the "compliant, then failed" pairs.
+            def there(beside: Tx) -> tuple[list[Any], Page]:
+                fates = beside.rows(f"SELECT issued_by, fate, COUNT(*) AS n FROM ({ORDERS}) orders "
+                                    "GROUP BY issued_by, fate", params)
+                return fates, self._compliant_then_failed(beside, params, limit, offset)
+
+            found = run_beside(self.recorder.beside(tx), lambda: self._officials_acts(tx, params), there)
+            officials, (fates, pairs) = found or (self._officials_acts(tx, params), there(tx))
             overdue_total = 0
-            for r in tx.rows(f"SELECT issued_by, fate, COUNT(*) AS n FROM ({ORDERS}) orders "
-                             "GROUP BY issued_by, fate", params):
+            for r in fates:
                 counts = officials[r["issued_by"]]["orders"]
                 counts["issued"] += int(r["n"])
                 if r["fate"] in ORDER_FATES:
                     counts[r["fate"]] += int(r["n"])
                 overdue_total += int(r["n"]) if r["fate"] == "overdue" else 0
             overdue = self._overdue(tx, params, limit, offset, overdue_total)
-            pairs = self._compliant_then_failed(tx, params, limit, offset)
         names = {o: v["name"] for o, v in self.officials(as_of, known_at).items()}
         for official_id, entry in officials.items():
             entry["name"] = names.get(official_id, entry["name"])

@@ -14,9 +14,11 @@ into Python. The counts come from two passes:
   by type), and the *samples pass*: every live sample grouped by town, result, product
   category and its enterprise's kind and category flags;
 
-plus a query for the annual review and one for the plug/wire follow-up. Each list is a
-`Listing` that knows its total (from the counts) and fetches a page, or streams every
-row, from the same read transaction.
+plus a query for the annual review and one for the plug/wire follow-up. On PostgreSQL the
+acts, samples and annual review run on a second connection that imports the read's
+snapshot, beside the standing pass (`_passes`). Each list is a `Listing` that knows its
+total (from the counts) and fetches a page, by a query that walks the list's order and
+stops at the page's end, or streams every row, from the same read transaction.
 
 An act is live at (D, K) when recorded by K, not retracted by a retraction recorded by
 K, and occurred on or before D. Category sets (high-risk, focus lists) are tested with
@@ -26,7 +28,6 @@ by code point (`{C}`), as Python orders it, on both stores.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -61,7 +62,7 @@ from projections.campaign_figures import (
 )
 from projections.dialect import as_date, as_json, required_date
 from projections.listing import Listing, Row
-from projections.recorders import Tx
+from projections.recorders import Tx, run_beside
 
 FOOD_KINDS = tuple(k.value for k in Kind if k.is_food)
 # Acts counted by the calendar, by the key it counts them under (closures: the first, from the standing).
@@ -130,7 +131,7 @@ class CampaignQueries:
                  beside: Callable[[], AbstractContextManager[Tx | None]] | None = None) -> None:
         """`beside`, when given, opens a second read on tx's snapshot (ViewRecorder.beside) for the passes."""
         self.tx, self.as_of, self.known_at, self.campaign, self.beside = tx, as_of, known_at, campaign, beside
-        self.passes_beside = False  # whether two of the passes ran beside the other two
+        self.passes_beside = False  # whether the other passes ran beside the standing, on a second read
         self.params: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "year": campaign.year,
                                        "high_bits": _bits(campaign.high_risk_categories)}
         for i, p in enumerate(campaign.phases):
@@ -254,28 +255,15 @@ class CampaignQueries:
         hand (PostgreSQL). Without one they run here, one after another."""
         if self.beside is None or self._standings is not None:
             return
-        there: dict[str, Any] = {}
 
-        def run(other: CampaignQueries) -> None:
-            try:
-                there["acts"], there["due"], there["samples"] = other._acts(), other._due(), other._samples()
-            except BaseException as error:  # noqa: BLE001 - handed to the request's thread, raised there
-                there["error"] = error
+        def there(tx: Tx) -> tuple[list[dict[str, Any]], ...]:
+            other = CampaignQueries(tx, self.as_of, self.known_at, self.campaign)
+            return other._acts(), other._due(), other._samples()
 
-        with self.beside() as tx:
-            if tx is None:
-                return
-            thread = threading.Thread(target=run, args=(CampaignQueries(tx, self.as_of, self.known_at,
-                                                                        self.campaign),), name="campaign-passes")
-            thread.start()
-            try:
-                self._standing()
-            finally:
-                thread.join()
-        if "error" in there:
-            raise there["error"]
-        self._act_counts, self._due_counts, self._sample_counts = there["acts"], there["due"], there["samples"]
-        self.passes_beside = True
+        found = run_beside(self.beside(), self._standing, there)
+        if found is not None:
+            self._act_counts, self._due_counts, self._sample_counts = found[1]
+            self.passes_beside = True
 
     # -- the report ------------------------------------------------------------------------
 

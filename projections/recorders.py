@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -90,6 +91,36 @@ class Tx:
 
 
 _STREAMS = itertools.count(1)
+
+H = TypeVar("H")
+T = TypeVar("T")
+
+
+def run_beside(opened: AbstractContextManager[Tx | None], here: Callable[[], H],
+               there: Callable[[Tx], T]) -> tuple[H, T] | None:
+    """`here()` on this thread while `there(tx)` runs on another, on the read `opened` gives (a second read on
+    the same snapshot, ViewRecorder.beside); both results, or None (nothing run) when there is no such read.
+    An error on either side is raised here, once both are done."""
+    with opened as tx:
+        if tx is None:
+            return None
+        done: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                done["value"] = there(tx)
+            except BaseException as error:  # noqa: BLE001 - handed to the calling thread, raised there
+                done["error"] = error
+
+        thread = threading.Thread(target=run, name="read-beside")
+        thread.start()
+        try:
+            value = here()
+        finally:
+            thread.join()
+    if "error" in done:
+        raise done["error"]
+    return value, done["value"]
 
 
 class ViewRecorder(TrackingRecorder):
