@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
-from psycopg_pool import PoolTimeout
+from psycopg_pool import PoolTimeout, TooManyRequests
 
 from projections.dialect import POSTGRES, SQLITE, Dialect
 from projections.tables import NEW, SCHEMA_TABLE, SCHEMA_VERSION, ViewTables
@@ -252,7 +252,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         pool = self.datastore.pool
         try:
             conn = pool.getconn(timeout=BESIDE_WAIT)
-        except PoolTimeout:
+        except (PoolTimeout, TooManyRequests):  # none free in time, or the pool's queue is full
             yield None
             return
         try:
