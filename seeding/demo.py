@@ -119,13 +119,14 @@ class DemoResult:
     first_enterprise: UUID | None = None
 
 
-def seed_demo(ledger: Ledger, today: date) -> DemoResult:
+def seed_demo(ledger: Ledger, today: date, now: datetime | None = None) -> DemoResult:
+    """The demo campaign up to `today` (the bureau's), every act recorded before `now` (the clock's)."""
     try:
         marker = ledger.repository.get(DemoSeeded.ID)
         return DemoResult(False, marker.enterprises, dict(marker.officials))
     except AggregateNotFoundError:
         pass
-    return _Seeder(ledger, today).run()
+    return _Seeder(ledger, today, now or datetime.now(UTC)).run()
 
 
 class _Seeder:
@@ -136,14 +137,14 @@ class _Seeder:
     verification after its order, a review after its licence).
     """
 
-    def __init__(self, ledger: Ledger, today: date) -> None:
+    def __init__(self, ledger: Ledger, today: date, now: datetime) -> None:
         self.ledger = ledger
         self.today = today
         self.rng = random.Random(20260803)  # noqa: S311 - seeded for reproducible demo data, not for secrets
         year = campaign_year(today)
         self.start = date(year, 8, 5)
         self.end = min(today, date(year, 12, 30))
-        self.now = datetime.now(UTC)
+        self.now = now
         self.plan: list[tuple[datetime, int, Callable[[date], Any]]] = []
         self.late_count = 0
 
@@ -163,7 +164,9 @@ class _Seeder:
                                     tzinfo=BUREAU_TZ)
         if after is not None:
             recorded = max(recorded, after + timedelta(minutes=7))
-        recorded = min(recorded, self.now - timedelta(minutes=1))
+        # Not after now, nor before the bureau's day it happened on began (just after the bureau's midnight,
+        # "a minute ago" is yesterday, and an act of today cannot be recorded then).
+        recorded = max(min(recorded, self.now - timedelta(minutes=1)), datetime.combine(on, time(0), tzinfo=BUREAU_TZ))
         self.plan.append((recorded, len(self.plan), act))
         return recorded
 

@@ -75,3 +75,19 @@ def test_a_store_seeded_before_the_demo_moved_still_reads_its_marker(settings):
             views.close()
     finally:
         ledger.close()
+
+
+def test_the_demo_seeds_in_the_first_minute_of_the_bureaus_day(settings):
+    """At 00:00:30 in the bureau (16:00:30 UTC) "a minute ago" is yesterday; today's acts are recorded today."""
+    now = datetime(2026, 11, 29, 16, 0, 30, tzinfo=UTC)
+    today = bureau_date(now)
+    assert today == date(2026, 11, 30)
+    ledger = build_ledger(settings)
+    try:
+        seed_demo(ledger, today, now=now)
+        events = [e for h in enterprise_events(ledger).values() for e in h]
+    finally:
+        ledger.close()
+    assert len({e.originator_id for e in events}) == len(ENTERPRISES)
+    assert any(e.occurred_on == today for e in events)  # the demo's last acts happened today
+    assert all(e.occurred_on <= bureau_date(e.timestamp) and e.timestamp < now for e in events)
