@@ -68,7 +68,7 @@ class Tx:
     def page(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         """The rows of a page of a list (a LIMIT), where a walk along an index with lookups for each row,
         stopping at the page's end, beats reading the whole list: nested loops are allowed for this query
-        (a read transaction forbids them, _READ_SETTINGS)."""
+        (a read transaction forbids them, _READ_PLANNER)."""
         if not self.dialect.is_postgres:
             return self.rows(statement, params)
         self.cursor.execute("SET LOCAL enable_nestloop = on")
@@ -174,9 +174,9 @@ class ViewRecorder(TrackingRecorder):
 
 # Every query of one answer sees the same snapshot, even while events commit.
 _SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"
-# How every read transaction of the views is set up on PostgreSQL, sent as one statement list.
-_READ_SETTINGS = "; ".join((
-    _SNAPSHOT,
+# How every read transaction of the views is set up on PostgreSQL, after _SNAPSHOT (and, for a read
+# beside another, the snapshot it imports), sent with it as one statement list.
+_READ_PLANNER = "; ".join((
     # The reads aggregate over whole tables: JIT costs more than it saves here, and the
     # planner underestimates the "live at (D, K)" conditions (correlated dates, an OR)
     # by 10-100x and then picks nested loops that cost quadratic time; hash joins are
@@ -199,6 +199,12 @@ _READ_SETTINGS = "; ".join((
     # timeline row to test it (measured at a province: 1.7-3.4 s per list instead of 0.2-0.5 s).
     "SET LOCAL cursor_tuple_fraction = 1.0",
 ))
+
+
+def _read_settings(snapshot: str | None = None) -> str:
+    """The statements that open a view read: its isolation, the snapshot it imports if any, the planner's settings."""
+    imported = [f"SET TRANSACTION SNAPSHOT '{snapshot}'"] if snapshot else []
+    return "; ".join((_SNAPSHOT, *imported, _READ_PLANNER))
 
 
 # A transaction beside another takes its snapshot (pg_export_snapshot's id: hex groups and a number).
@@ -236,7 +242,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
     @contextmanager
     def read(self) -> Iterator[Tx]:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(_READ_SETTINGS)  # one round trip, not one per setting
+            curs.execute(_read_settings())  # one round trip, not one per setting
             yield Tx(curs, self.dialect, self.suffix)
 
     @contextmanager
@@ -258,7 +264,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         try:
             with conn.transaction(force_rollback=True):
                 curs = conn.cursor()
-                curs.execute(_READ_SETTINGS.replace(_SNAPSHOT, f"{_SNAPSHOT}; SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                curs.execute(_read_settings(snapshot))
                 yield Tx(curs, self.dialect, self.suffix)
         finally:
             pool.putconn(conn)

@@ -1,5 +1,5 @@
 """How the views are read on PostgreSQL: one snapshot per answer, read only, with the planner settings the
-reports were measured with (projections/recorders.py `_READ_SETTINGS`)."""
+reports were measured with (projections/recorders.py `_read_settings`)."""
 
 from __future__ import annotations
 
