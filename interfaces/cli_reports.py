@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
     """Adds the report commands to the main CLI."""
     reports = typer.Typer(help="Reports (报告): the campaign summary.", no_args_is_help=True)
     reports.command("campaign")(campaign)
+    reports.command("archive")(archive)
     app.add_typer(reports, name="report")
 
 
@@ -90,3 +91,59 @@ def campaign(
         views.close()
         ledger.close()
     console.print(f"wrote {output} ({fmt}; as_of {day.isoformat()}, known_at {moment.isoformat()})")
+
+
+def archive(
+    first: Annotated[str | None, typer.Option(
+        "--from", help="the first day YYYY-MM-DD; default the start of this year's campaign")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="the last day YYYY-MM-DD; default yesterday")] = None,
+    formats: Annotated[str, typer.Option("--formats", help="comma-separated: json, html, csv, xlsx")] = "json,html",
+    campaign_file: Annotated[Path | None, typer.Option(
+        "--campaign-file", help="campaign settings (TOML) overriding the default; else ZHIJIAN_CAMPAIGN_FILE",
+        exists=True, dir_okay=False)] = None,
+    wait: Annotated[float, typer.Option(
+        "--wait", help="seconds to wait for the views to process every recorded event")] = 60.0,
+) -> None:
+    """Archive the campaign report as known at the end of each past day (归档: "what we knew then"), to be
+    served as kept. Days already archived are skipped: run it nightly."""
+    from rich.console import Console
+
+    from application.campaign_settings import CampaignSettingsError, load_campaign_settings
+    from interfaces.cli_draws import open_fed_views
+    from interfaces.report_archive import NotFinal, archive_campaign, end_of_day, final_days
+
+    console = Console(stderr=True)
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMAT_WORDS]
+    if unknown or not wanted:
+        console.print(f"[red]--formats: unknown {', '.join(unknown) or '(none given)'}[/red] "
+                      f"(formats: {', '.join(FORMAT_WORDS)})")
+        raise typer.Exit(2)
+    now = datetime.now(UTC)
+    today = bureau_today(now)
+    try:
+        what = "campaign settings"
+        settings = load_campaign_settings(campaign_file)
+        what = "--from"
+        start = date.fromisoformat(first) if first else settings.campaign_for(today).phases[0].start
+        what = "--to"
+        end = date.fromisoformat(last) if last else today - timedelta(days=1)
+    except (ValueError, CampaignSettingsError, IndexError) as e:
+        console.print(f"[red]{what}: {e}[/red]")
+        raise typer.Exit(2) from None
+    days = final_days(start, end, now)
+    with open_fed_views() as views:  # fed here unless the server or `zhijian project` feeds them
+        if not views.wait_for(views.log.last_position(), wait, ("status",)):
+            console.print(f"[red]the status view is {views.lag()['status']} events behind the log after {wait:g} s"
+                          "[/red]")
+            raise typer.Exit(1)
+        try:
+            made = archive_campaign(views, settings.campaign_for, [(d, end_of_day(d)) for d in days], wanted,
+                                    now=now)
+        except NotFinal as e:
+            console.print(f"[red]{e}[/red]")
+            raise typer.Exit(1) from None
+    for m in made:
+        console.print(f"{m.as_of.isoformat()} {m.format:4s} {m.bytes / 1024:8.0f} KB {m.seconds:6.2f} s")
+    span = f"{days[0].isoformat()} – {days[-1].isoformat()}" if days else "no final day"
+    console.print(f"archived {len(made)} answers ({span}, {len(days)} days; formats {', '.join(wanted)})")

@@ -16,6 +16,7 @@ from projections.pages import catch_up
 from projections.projection import ViewProjection
 from projections.recorders import ViewRecorder
 from projections.registry import VIEW_NAMES, VIEWS, ViewQueries, backend, view_spec
+from projections.report_archive import ReportArchive
 from projections.status_view import StatusView
 
 __all__ = ["VIEW_NAMES", "ViewLagging", "Views", "open_recorders", "open_replica_views", "open_views", "store_env"]
@@ -118,6 +119,8 @@ def _queries(settings: Settings, *, create_tables: bool = True) -> tuple[Any, di
 def open_views(settings: Settings) -> Views:
     """The views for queries (they are fed by a runner elsewhere: embedded or `zhijian project`)."""
     factory, queries = _queries(settings, create_tables=settings.create_tables)
+    if settings.create_tables:
+        ReportArchive(cast(StatusView, queries["status"]).recorder).create()
     return Views(queries=queries, log=LedgerLog(store_env(settings)), _factory=factory)
 
 

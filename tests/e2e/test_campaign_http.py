@@ -48,7 +48,7 @@ def campaign(client, chief) -> dict:
                                                "findings": ["substandard_conditions"]})
     last = post(f"/enterprises/{water}/rectification-orders", {"occurred_on": "2026-08-20", "order_no": "O1",
                                                                "deadline": "2026-09-10", "items": ["消毒设施"]})
-    return {"first": first, "after": last["position"]}
+    return {"first": first, "after": last["position"], "last_recorded_at": last["recorded_at"]}
 
 
 def get(client, chief, path: str, **params):

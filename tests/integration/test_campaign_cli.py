@@ -38,3 +38,39 @@ def test_report_campaign_refuses_a_malformed_date(settings, tmp_path):
     done = zhijian(settings, tmp_path, "report", "campaign", "--as-of", "2026-13-01", "-o", str(tmp_path / "r.html"))
     assert done.returncode == 2 and "--as-of" in done.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_archive_keeps_each_final_day_once(settings, tmp_path):
+    from datetime import timedelta
+
+    from application.campaign_settings import load_campaign_settings
+    from domain.bureau_time import bureau_today
+    from interfaces.report_archive import definition, end_of_day
+    from projections import open_views
+    from projections.report_archive import ReportArchive
+
+    assert zhijian(settings, tmp_path, "demo").returncode == 0
+    today = bureau_today()  # the bureau's: a day ahead of UTC's from 16:00 UTC
+    yesterday = today - timedelta(days=1)
+    first = yesterday - timedelta(days=2)
+    args = ("report", "archive", "--from", first.isoformat(), "--to", yesterday.isoformat(), "--formats", "json,csv")
+    done = zhijian(settings, tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    assert "archived 6 answers" in done.stderr
+    again = zhijian(settings, tmp_path, *args)
+    assert again.returncode == 0 and "archived 0 answers" in again.stderr, again.stderr
+    views = open_views(settings)
+    try:
+        archive = ReportArchive(views.status.recorder)
+        rules = load_campaign_settings(None).campaign_for
+        for day in (first, yesterday):
+            for fmt in ("json", "csv"):
+                assert archive.has(day, end_of_day(day), fmt, definition(rules(day))), (day, fmt)
+        assert not archive.has(yesterday, end_of_day(yesterday), "html", definition(rules(yesterday)))
+    finally:
+        views.close()
+    refused = zhijian(settings, tmp_path, "report", "archive", "--formats", "json,pdf")
+    assert refused.returncode == 2 and "pdf" in refused.stderr
+    unfinished = zhijian(settings, tmp_path, "report", "archive", "--from", today.isoformat(), "--to",
+                         today.isoformat())
+    assert unfinished.returncode == 0 and "archived 0 answers (no final day" in unfinished.stderr, unfinished.stderr

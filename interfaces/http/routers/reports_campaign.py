@@ -22,11 +22,13 @@ from domain import errors
 from interfaces.http import problems
 from interfaces.http.deps import CurrentOfficial, campaign_settings
 from interfaces.http.read_side import ReadAt, waits_for
+from interfaces.report_archive import definition, served
 from interfaces.report_formats import FORMATS, JSON_LIST_LIMIT, file_name, render, write
 from interfaces.report_formats.json_format import jsonable
 from projections.campaign_figures import FOCUS_LIST, LISTS
 from projections.campaign_queries import CampaignQueries
 from projections.campaign_report import open_campaign_report
+from projections.report_archive import ReportArchive
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -54,10 +56,20 @@ def campaign(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_
              limit: Limit = JSON_LIST_LIMIT, offset: Offset = 0) -> Response:
     """The campaign summary: census, licensing, rectification, annual review, sampling, focus lists, calendar,
     disclosure. In JSON each list is a page `{"items", "total", "limit", "offset"}`; page further with
-    `offset`, or one list at a time with `GET /reports/campaign/lists/{name}`."""
+    `offset`, or one list at a time with `GET /reports/campaign/lists/{name}`. An answer archived at
+    (as_of, known_at) (`zhijian report archive`: each past day as known at its end) is sent as kept, with
+    the header Zhijian-Archived-At."""
     views, day, moment = at.views, at.as_of, at.known_at
     media_type = FORMATS[format][0]
-    with open_campaign_report(views.status, day, moment, campaign_settings(request).campaign_for(day)) as figures:
+    rules = campaign_settings(request).campaign_for(day)
+    if limit == JSON_LIST_LIMIT and offset == 0:
+        kept = ReportArchive(views.status.recorder).find(day, moment, format, definition(rules))
+        if kept is not None:
+            body, headers = served(kept, _accepts_gzip(request.headers.get("accept-encoding", "")))
+            if format in ("csv", "xlsx"):
+                headers["Content-Disposition"] = f'attachment; filename="{file_name(day, format)}"'
+            return Response(body, media_type=media_type, headers=headers)
+    with open_campaign_report(views.status, day, moment, rules) as figures:
         if format in ("json", "html"):
             return Response(render(figures, format, limit=limit, offset=offset), media_type=media_type)
         fd, path = tempfile.mkstemp(prefix="zhijian-report-", suffix=f".{format}")
@@ -69,6 +81,23 @@ def campaign(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_
             raise
     return FileResponse(path, media_type=media_type, filename=file_name(day, format),
                         background=BackgroundTask(os.unlink, path))
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (not refused with q=0)."""
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=").strip()
+            return not q or _quality(q) > 0
+    return False
+
+
+def _quality(q: str) -> float:
+    try:
+        return float(q)
+    except ValueError:
+        return 0.0
 
 
 @router.get("/campaign/lists/{name}", responses=problems.responses(401, 404, 422, 503),

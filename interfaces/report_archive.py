@@ -1,0 +1,163 @@
+"""The campaign report archived at the end of each past day: which answers are final, making them, serving them.
+
+"What did we know on 1 October" is the report as of 1 October as known at the bureau's
+midnight that ends it (`end_of_day`). Such an answer is *final* once nothing recorded by
+then can still arrive: its known_at lies FINAL_AFTER in the past (far longer than a
+command takes from taking its time stamp to committing) and the status view has
+processed every event in the log. `archive_campaign` computes the final answers once
+(`zhijian report archive`, run nightly: every final day of the campaign's year not yet
+archived) and `projections.report_archive` keeps them; GET /reports/campaign serves a
+kept answer, byte for byte what it would compute, in milliseconds instead of seconds.
+JSON, HTML and CSV are kept gzip-compressed and sent so to a client that accepts gzip.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from domain.bureau_time import BUREAU_TZ
+from interfaces.report_formats import JSON_LIST_LIMIT, render, write
+from projections.campaign_figures import CampaignRules
+from projections.campaign_report import open_campaign_report
+from projections.report_archive import Archived, ReportArchive
+from projections.tables import SCHEMA_VERSION
+from projections.views import Views
+
+# How long after known_at an answer may still change: longer than any command takes between taking its
+# recorded_at and committing (milliseconds), with room for clocks a little apart between servers.
+FINAL_AFTER = timedelta(minutes=10)
+ARCHIVED_FORMATS = ("json", "html")  # kept by default: XLSX takes ~30 s to write at a province
+COMPRESSED = ("json", "html", "csv")  # text; an XLSX is already a zip
+ARCHIVED_HEADER = "Zhijian-Archived-At"
+
+
+class NotFinal(ValueError):
+    """An answer asked to be archived can still change."""
+
+
+def end_of_day(day: date) -> datetime:
+    """The known_at of "as we knew it on `day`": the bureau's midnight that ends it."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), BUREAU_TZ)
+
+
+def final_days(first: date, last: date, now: datetime, final_after: timedelta = FINAL_AFTER) -> list[date]:
+    """The days from `first` to `last` whose answer as known at their end is final at `now`."""
+    days = []
+    day = first
+    while day <= last and end_of_day(day) <= now - final_after:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+# The modules whose code decides what the campaign report says and how each format shows it.
+DEFINING_MODULES = (
+    "domain.values", "domain.status", "domain.enterprise", "projections.acts", "projections.dialect",
+    "projections.listing", "projections.campaign_figures", "projections.campaign_queries",
+    "projections.campaign_report", "projections.status_view", "projections.tables",
+    "interfaces.report_formats", "interfaces.report_formats.cells", "interfaces.report_formats.tables",
+    "interfaces.report_formats.json_format", "interfaces.report_formats.html",
+    "interfaces.report_formats.xlsx", "interfaces.report_formats.csv_format",
+)
+
+
+@cache
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for name in DEFINING_MODULES:
+        digest.update(name.encode())
+        digest.update(Path(str(import_module(name).__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def definition(rules: CampaignRules) -> str:
+    """The key of the report's definition: the views' schema, the code that computes and renders the report,
+    the campaign's rules for the year (a frozen dataclass: its repr is its value) and the JSON's page size."""
+    text = "\n".join((str(SCHEMA_VERSION), _code_digest(), repr(rules), str(JSON_LIST_LIMIT)))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Made:
+    as_of: date
+    known_at: datetime
+    format: str
+    bytes: int
+    seconds: float
+
+
+def archive_campaign(views: Views, rules_for: Callable[[date], CampaignRules],
+                     pairs: Iterable[tuple[date, datetime]], formats: Sequence[str] = ARCHIVED_FORMATS, *,
+                     now: datetime | None = None, final_after: timedelta = FINAL_AFTER) -> list[Made]:
+    """Computes and keeps the answers at each final (as_of, known_at) pair not kept yet, in each format.
+    Raises NotFinal before computing anything when a pair's answer can still change, or while the status
+    view has not processed every event in the log."""
+    pairs = list(pairs)
+    now = now or datetime.now(UTC)
+    for _, moment in pairs:
+        if moment > now - final_after:
+            raise NotFinal(f"数据截至 {moment.isoformat()} 距今不足 {final_after}，报告仍可能变化 "
+                           f"(known_at {moment.isoformat()} is less than {final_after} old: events recorded by "
+                           "then may still be arriving)")
+    behind = views.lag()["status"]  # read after every pair's known_at + final_after: see the module's docstring
+    if behind:
+        raise NotFinal(f"状态视图落后日志 {behind} 个事件 (the status view is {behind} events behind the log)")
+    archive = ReportArchive(views.status.recorder)
+    made: list[Made] = []
+    for day, moment in pairs:
+        rules = rules_for(day)
+        key = definition(rules)
+        missing = [f for f in formats if not archive.has(day, moment, f, key)]
+        if not missing:
+            continue
+        started = time.perf_counter()
+        with open_campaign_report(views.status, day, moment, rules) as figures:
+            computed = time.perf_counter() - started
+            for fmt in missing:
+                rendered = time.perf_counter()
+                answer = _answer(figures, fmt)
+                seconds = computed + time.perf_counter() - rendered
+                archive.store(day, moment, fmt, key, _kept(answer, fmt, seconds))
+                made.append(Made(day, moment, fmt, len(answer), seconds))
+    return made
+
+
+def _answer(figures: Any, fmt: str) -> bytes:
+    """Exactly the bytes GET /reports/campaign answers with the default page (interfaces.http.routers)."""
+    if fmt in ("json", "html"):
+        return render(figures, fmt, limit=JSON_LIST_LIMIT, offset=0)
+    out = io.BytesIO()
+    write(figures, fmt, out)
+    return out.getvalue()
+
+
+def _kept(answer: bytes, fmt: str, seconds: float) -> Archived:
+    compressed = fmt in COMPRESSED
+    body = gzip.compress(answer, compresslevel=6, mtime=0) if compressed else answer
+    return Archived(body, "gzip" if compressed else "identity", hashlib.sha256(answer).hexdigest(),
+                    datetime.now(UTC), seconds)
+
+
+def decoded(kept: Archived) -> bytes:
+    """The answer itself."""
+    return gzip.decompress(kept.body) if kept.encoding == "gzip" else kept.body
+
+
+def served(kept: Archived, accepts_gzip: bool) -> tuple[bytes, dict[str, str]]:
+    """The body and headers to send a kept answer with."""
+    headers = {ARCHIVED_HEADER: kept.made_at.isoformat()}
+    if kept.encoding == "gzip":
+        headers["Vary"] = "Accept-Encoding"
+        if accepts_gzip:
+            return kept.body, {**headers, "Content-Encoding": "gzip"}
+    return decoded(kept), headers

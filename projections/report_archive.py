@@ -1,0 +1,81 @@
+"""Answers of the campaign report kept at final (as_of, known_at) pairs, to be served as stored.
+
+An answer at (as_of, known_at) can never change once no event recorded by known_at can
+still arrive (late entries and retractions recorded later carry a later recorded_at, and
+every figure counts only what was recorded by known_at). `interfaces.report_archive`
+decides which pairs are final and fills this table; GET /reports/campaign serves a stored
+answer when one matches. Each answer is keyed by its pair, its format and the report's
+*definition* (interfaces.report_archive.definition: a digest of the campaign's settings for
+the year and of the code that computes and renders the report), so a new release or new
+settings never serve an answer computed under the old ones (those rows are never read
+again).
+
+Dates and times are stored as fixed-width ISO text in UTC on both stores, so a pair is
+found by equality whatever zone the caller wrote known_at in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from projections.dialect import timestamp_text
+from projections.recorders import ViewRecorder
+
+TABLE = "report_archive"
+_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (report TEXT NOT NULL, as_of TEXT NOT NULL, known_at TEXT NOT NULL, "
+    "format TEXT NOT NULL, definition TEXT NOT NULL, encoding TEXT NOT NULL, body BYTEA NOT NULL, "
+    "sha256 TEXT NOT NULL, made_at TEXT NOT NULL, seconds REAL NOT NULL, "
+    "PRIMARY KEY (report, as_of, known_at, format, definition))"
+)
+CAMPAIGN = "campaign"
+
+
+@dataclass(frozen=True)
+class Archived:
+    """A stored answer: its bytes as stored (`encoding` "gzip" or "identity") and when it was made."""
+
+    body: bytes
+    encoding: str
+    sha256: str  # of the answer itself (the bytes once decoded)
+    made_at: datetime
+    seconds: float  # how long computing and rendering it took
+
+
+class ReportArchive:
+    """The stored answers, in the views' database (a standby has them by replication)."""
+
+    def __init__(self, recorder: ViewRecorder) -> None:
+        self.recorder = recorder
+
+    def create(self) -> None:
+        with self.recorder.write() as tx:
+            tx.cursor.execute(tx.dialect.ddl(_DDL).replace("BYTEA", "BYTEA" if tx.dialect.is_postgres else "BLOB"))
+
+    def find(self, as_of: date, known_at: datetime, fmt: str, definition: str,
+             report: str = CAMPAIGN) -> Archived | None:
+        with self.recorder.read() as tx:
+            rows = tx.rows(f"SELECT body, encoding, sha256, made_at, seconds FROM {TABLE} WHERE report = %s "
+                           "AND as_of = %s AND known_at = %s AND format = %s AND definition = %s",
+                           (report, as_of.isoformat(), timestamp_text(known_at), fmt, definition))
+        if not rows:
+            return None
+        r = rows[0]
+        return Archived(bytes(r["body"]), r["encoding"], r["sha256"], datetime.fromisoformat(r["made_at"]),
+                        float(r["seconds"]))
+
+    def has(self, as_of: date, known_at: datetime, fmt: str, definition: str, report: str = CAMPAIGN) -> bool:
+        with self.recorder.read() as tx:
+            return bool(tx.rows(f"SELECT 1 AS one FROM {TABLE} WHERE report = %s AND as_of = %s AND known_at = %s "
+                                "AND format = %s AND definition = %s",
+                                (report, as_of.isoformat(), timestamp_text(known_at), fmt, definition)))
+
+    def store(self, as_of: date, known_at: datetime, fmt: str, definition: str, answer: Archived,
+              report: str = CAMPAIGN) -> None:
+        """Keeps an answer; one already kept for the same key stays (it is the same answer)."""
+        with self.recorder.write() as tx:
+            tx.execute(f"INSERT INTO {TABLE} (report, as_of, known_at, format, definition, encoding, body, sha256, "
+                       "made_at, seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                       (report, as_of.isoformat(), timestamp_text(known_at), fmt, definition, answer.encoding,
+                        answer.body, answer.sha256, timestamp_text(answer.made_at.astimezone(UTC)), answer.seconds))

@@ -1,0 +1,39 @@
+"""Which days' answers are final, the known_at that ends a day, gzip in Accept-Encoding, and the definition key."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from application.campaign_settings import load_campaign_settings
+from interfaces.http.routers.reports_campaign import _accepts_gzip
+from interfaces.report_archive import FINAL_AFTER, definition, end_of_day, final_days
+
+
+def test_a_day_ends_at_the_bureaus_midnight():
+    assert end_of_day(date(2026, 10, 1)) == datetime(2026, 10, 1, 16, 0, tzinfo=UTC)  # 00:00 on 2 Oct, UTC+8
+    assert end_of_day(date(2026, 12, 31)) == datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
+
+
+def test_a_days_answer_is_final_once_its_end_is_final_after_in_the_past():
+    first, last = date(2026, 9, 28), date(2026, 10, 5)
+    edge = datetime(2026, 10, 1, 16, 0, tzinfo=UTC) + FINAL_AFTER  # 1 October's end, 10 minutes on
+    assert final_days(first, last, edge) == [date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30),
+                                             date(2026, 10, 1)]
+    assert final_days(first, last, edge - timedelta(microseconds=1))[-1] == date(2026, 9, 30)
+    assert final_days(first, date(2026, 9, 29), edge) == [date(2026, 9, 28), date(2026, 9, 29)]  # up to `last`
+    assert final_days(last, first, edge) == []
+
+
+def test_gzip_is_taken_unless_refused():
+    assert _accepts_gzip("gzip, deflate, br") and _accepts_gzip("br;q=1.0, GZIP;q=0.5") and _accepts_gzip("*")
+    assert not _accepts_gzip("") and not _accepts_gzip("identity") and not _accepts_gzip("gzip;q=0")
+    assert not _accepts_gzip("deflate, gzip;q=0.0") and not _accepts_gzip("gzip;q=nonsense")
+
+
+def test_the_definition_changes_with_the_rules_and_not_otherwise():
+    settings = load_campaign_settings(None)
+    rules = settings.campaign_for(date(2026, 10, 1))
+    assert definition(rules) == definition(load_campaign_settings(None).campaign_for(date(2026, 10, 1)))
+    assert definition(rules) != definition(replace(rules, review_target=0.8))
+    assert definition(rules) != definition(settings.campaign_for(date(2027, 10, 1)))  # another year's dates
