@@ -41,9 +41,10 @@ def register(app: typer.Typer) -> None:
 
 def view_tables() -> list[str]:
     from projections.registry import VIEWS
+    from projections.report_archive import TABLE as ARCHIVE_TABLE
     from projections.tables import SCHEMA_TABLE
 
-    return [SCHEMA_TABLE, *(name for spec in VIEWS for name in spec.tables.postgres_names())]
+    return [SCHEMA_TABLE, *(name for spec in VIEWS for name in spec.tables.postgres_names()), ARCHIVE_TABLE]
 
 
 @db_app.command("init")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -103,14 +103,23 @@ def archive(
         exists=True, dir_okay=False)] = None,
     wait: Annotated[float, typer.Option(
         "--wait", help="seconds to wait for the views to process every recorded event")] = 60.0,
+    nightly: Annotated[bool, typer.Option(
+        "--nightly", help="keep running: archive again each night, 10 minutes after the bureau's midnight, "
+                          "until SIGTERM or Ctrl-C")] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="archive nothing: exit 1 if a day final for more than an hour is not archived (a health "
+                        "check)")] = False,
 ) -> None:
     """Archive the campaign report as known at the end of each past day (归档: "what we knew then"), to be
-    served as kept. Days already archived are skipped: run it nightly."""
+    served as kept. Days already archived are skipped: run it nightly (cron, or --nightly)."""
+    import signal
+    import threading
+
     from rich.console import Console
 
     from application.campaign_settings import CampaignSettingsError, load_campaign_settings
     from interfaces.cli_draws import open_fed_views
-    from interfaces.report_archive import NotFinal, archive_campaign, end_of_day, final_days
+    from interfaces.report_archive import NotFinal, archive_campaign, end_of_day, final_days, next_run
 
     console = Console(stderr=True)
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
@@ -119,31 +128,74 @@ def archive(
         console.print(f"[red]--formats: unknown {', '.join(unknown) or '(none given)'}[/red] "
                       f"(formats: {', '.join(FORMAT_WORDS)})")
         raise typer.Exit(2)
-    now = datetime.now(UTC)
-    today = bureau_today(now)
     try:
         what = "campaign settings"
         settings = load_campaign_settings(campaign_file)
         what = "--from"
-        start = date.fromisoformat(first) if first else settings.campaign_for(today).phases[0].start
+        start = date.fromisoformat(first) if first else None
         what = "--to"
-        end = date.fromisoformat(last) if last else today - timedelta(days=1)
+        end = date.fromisoformat(last) if last else None
+        what = "the campaign's phases"
+        settings.campaign_for(bureau_today()).phases[0]  # a campaign without phases has no start
     except (ValueError, CampaignSettingsError, IndexError) as e:
         console.print(f"[red]{what}: {e}[/red]")
         raise typer.Exit(2) from None
-    days = final_days(start, end, now)
+    if check:
+        _check_archive(console, settings, start, end, wanted)
+        return
+    stopping = threading.Event()
+    if nightly:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stopping.set())
     with open_fed_views() as views:  # fed here unless the server or `zhijian project` feeds them
-        if not views.wait_for(views.log.last_position(), wait, ("status",)):
-            console.print(f"[red]the status view is {views.lag()['status']} events behind the log after {wait:g} s"
-                          "[/red]")
-            raise typer.Exit(1)
-        try:
-            made = archive_campaign(views, settings.campaign_for, [(d, end_of_day(d)) for d in days], wanted,
-                                    now=now)
-        except NotFinal as e:
-            console.print(f"[red]{e}[/red]")
-            raise typer.Exit(1) from None
-    for m in made:
-        console.print(f"{m.as_of.isoformat()} {m.format:4s} {m.bytes / 1024:8.0f} KB {m.seconds:6.2f} s")
-    span = f"{days[0].isoformat()} – {days[-1].isoformat()}" if days else "no final day"
-    console.print(f"archived {len(made)} answers ({span}, {len(days)} days; formats {', '.join(wanted)})")
+        while True:
+            now = datetime.now(UTC)
+            today = bureau_today(now)
+            days = final_days(start or settings.campaign_for(today).phases[0].start,
+                              end or today - timedelta(days=1), now)
+            try:
+                if not views.wait_for(views.log.last_position(), wait, ("status",)):
+                    raise NotFinal(f"the status view is {views.lag()['status']} events behind the log after "
+                                   f"{wait:g} s")
+                made = archive_campaign(views, settings.campaign_for, [(d, end_of_day(d)) for d in days], wanted,
+                                        now=now)
+            except NotFinal as e:
+                console.print(f"[red]{e}[/red]")
+                if not nightly:
+                    raise typer.Exit(1) from None
+            else:
+                for m in made:
+                    console.print(f"{m.as_of.isoformat()} {m.format:4s} {m.bytes / 1024:8.0f} KB {m.seconds:6.2f} s")
+                span = f"{days[0].isoformat()} – {days[-1].isoformat()}" if days else "no final day"
+                console.print(f"archived {len(made)} answers ({span}, {len(days)} days; formats "
+                              f"{', '.join(wanted)})")
+            if not nightly:
+                return
+            wake = next_run(datetime.now(UTC))
+            console.print(f"next run at {wake.isoformat()}")
+            if stopping.wait((wake - datetime.now(UTC)).total_seconds()):
+                return
+
+
+def _check_archive(console: Any, settings: Any, start: date | None, end: date | None, wanted: list[str]) -> None:
+    """Exits 1 naming the first day final for over an hour whose answer is not archived in every format."""
+    from application.settings import Settings
+    from interfaces.report_archive import CHECK_GRACE, definition, end_of_day, final_days
+    from projections import open_views
+    from projections.report_archive import ReportArchive
+
+    now = datetime.now(UTC)
+    today = bureau_today(now)
+    views = open_views(Settings().model_copy(update={"create_tables": False}))
+    try:
+        archive = ReportArchive(views.status.recorder)
+        for day in final_days(start or settings.campaign_for(today).phases[0].start, end or today - timedelta(days=1),
+                              now - CHECK_GRACE):
+            rules = settings.campaign_for(day)
+            missing = [f for f in wanted if not archive.has(day, end_of_day(day), f, definition(rules))]
+            if missing:
+                console.print(f"[red]not archived: {day.isoformat()} ({', '.join(missing)})[/red]")
+                raise typer.Exit(1)
+    finally:
+        views.close()
+    console.print("every final day is archived")

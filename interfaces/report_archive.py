@@ -25,7 +25,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from domain.bureau_time import BUREAU_TZ
+from domain.bureau_time import BUREAU_TZ, bureau_date
 from interfaces.report_formats import JSON_LIST_LIMIT, render, write
 from projections.campaign_figures import CampaignRules
 from projections.campaign_report import open_campaign_report
@@ -39,6 +39,8 @@ FINAL_AFTER = timedelta(minutes=10)
 ARCHIVED_FORMATS = ("json", "html")  # kept by default: XLSX takes ~30 s to write at a province
 COMPRESSED = ("json", "html", "csv")  # text; an XLSX is already a zip
 ARCHIVED_HEADER = "Zhijian-Archived-At"
+# How long a nightly run may take after a day turns final before `zhijian report archive --check` calls it missing.
+CHECK_GRACE = timedelta(hours=1)
 
 
 class NotFinal(ValueError):
@@ -78,6 +80,14 @@ def _code_digest() -> str:
         digest.update(name.encode())
         digest.update(Path(str(import_module(name).__file__)).read_bytes())
     return digest.hexdigest()
+
+
+def next_run(now: datetime, final_after: timedelta = FINAL_AFTER) -> datetime:
+    """When the next day's answer turns final: `final_after` past the bureau's next midnight (or today's,
+    if that is still to come)."""
+    today = bureau_date(now)
+    run = end_of_day(today - timedelta(days=1)) + final_after
+    return run if run > now else end_of_day(today) + final_after
 
 
 def definition(rules: CampaignRules) -> str:

@@ -43,6 +43,8 @@ def open_recorders(
         env["CREATE_TABLE"] = "n"  # the library's recorders otherwise run their CREATE TABLE statements
     factory: Any = InfrastructureFactory.construct(Environment("zhijian_views", env))
     recorders = {v: factory.tracking_recorder(view_spec(v).recorder_class(backend(settings))) for v in views}
+    if create_tables and "status" in recorders:
+        ReportArchive(recorders["status"]).create()  # the status view's answers kept at final pairs
     return factory, recorders
 
 
@@ -119,8 +121,6 @@ def _queries(settings: Settings, *, create_tables: bool = True) -> tuple[Any, di
 def open_views(settings: Settings) -> Views:
     """The views for queries (they are fed by a runner elsewhere: embedded or `zhijian project`)."""
     factory, queries = _queries(settings, create_tables=settings.create_tables)
-    if settings.create_tables:
-        ReportArchive(cast(StatusView, queries["status"]).recorder).create()
     return Views(queries=queries, log=LedgerLog(store_env(settings)), _factory=factory)
 
 

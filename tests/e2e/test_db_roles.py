@@ -7,6 +7,7 @@ import itertools
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -14,11 +15,13 @@ import pytest
 
 from application.audit.leaf_store import LeafStore
 from application.audit.service import audit_over
+from application.campaign_settings import load_campaign_settings
 from application.settings import Settings
+from interfaces.report_archive import ARCHIVED_HEADER, FINAL_AFTER, archive_campaign
 from projections.log import LedgerLog
 from projections.rebuild import Rebuild
 from projections.runners import start_runners
-from projections.views import store_env
+from projections.views import open_views, store_env
 from tests.e2e.conftest import ENTERPRISE, SECOND_APP, TODAY, TestClient, bearer, make_app
 from tests.e2e.processes import serve_env, wait_for
 
@@ -122,6 +125,7 @@ def test_the_auditor_cannot_write_anything(deployed, statement):
 
 def test_the_service_role_cannot_write_the_views(deployed):
     assert refused(deployed["app"], "DELETE FROM view_enterprises") == INSUFFICIENT_PRIVILEGE
+    assert refused(deployed["app"], "DELETE FROM report_archive") == INSUFFICIENT_PRIVILEGE
     assert refused(deployed["app"], "INSERT INTO view_schema VALUES ('forged', 1)") == INSUFFICIENT_PRIVILEGE
 
 
@@ -187,6 +191,19 @@ def test_the_whole_app_works_as_the_service_role_with_the_views_fed_by_the_proje
             assert status["total"] == 1 and status["by_status"] == {"under_rectification": 1}
             assert client.get("/reports/accountability", params=after, headers=chief).status_code == 200
             assert client.get("/reports/campaign", params=after, headers=chief).status_code == 200
+            # The projection role archives an answer; the service reads and sends it.
+            known_at = datetime.fromisoformat(r.json()["recorded_at"])
+            fed = open_views(projection)
+            try:
+                assert fed.wait_for(r.json()["position"], 10, ("status",))
+                archive_campaign(fed, load_campaign_settings(None).campaign_for, [(TODAY, known_at)], ("json",),
+                                 now=known_at + FINAL_AFTER)
+            finally:
+                fed.close()
+            kept = client.get("/reports/campaign", params={"as_of": TODAY.isoformat(),
+                                                           "known_at": known_at.isoformat()}, headers=chief)
+            assert kept.status_code == 200 and ARCHIVED_HEADER in kept.headers
+            assert kept.json()["rectification"]["issued"] == 1
             assert client.get(f"/enterprises/{e}/history", headers=chief).json()["latest_version"] == 3
             assert client.get("/readyz").status_code == 200
         job = Rebuild(projection, "status")  # a rebuild, as the projection role: new tables, switched over

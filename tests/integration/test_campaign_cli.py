@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+import signal
+import subprocess
+import sys
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
-from tests.integration.test_cli import zhijian
+from application.campaign_settings import load_campaign_settings
+from domain.bureau_time import bureau_today
+from interfaces.report_archive import definition, end_of_day
+from projections import open_views
+from projections.report_archive import ReportArchive
+from tests.integration.test_cli import cli_env, zhijian
 
 SHEETS = ["目标与完成情况", "普查建档", "食品生产许可", "限期整改", "证照年审", "监督抽查",
           "重点整治", "实施步骤", "曝光名单"]
@@ -41,14 +49,6 @@ def test_report_campaign_refuses_a_malformed_date(settings, tmp_path):
 
 
 def test_report_archive_keeps_each_final_day_once(settings, tmp_path):
-    from datetime import timedelta
-
-    from application.campaign_settings import load_campaign_settings
-    from domain.bureau_time import bureau_today
-    from interfaces.report_archive import definition, end_of_day
-    from projections import open_views
-    from projections.report_archive import ReportArchive
-
     assert zhijian(settings, tmp_path, "demo").returncode == 0
     today = bureau_today()  # the bureau's: a day ahead of UTC's from 16:00 UTC
     yesterday = today - timedelta(days=1)
@@ -69,8 +69,33 @@ def test_report_archive_keeps_each_final_day_once(settings, tmp_path):
         assert not archive.has(yesterday, end_of_day(yesterday), "html", definition(rules(yesterday)))
     finally:
         views.close()
+    checked = zhijian(settings, tmp_path, "report", "archive", "--check", "--from", first.isoformat(), "--formats",
+                      "json,csv")
+    assert checked.returncode == 0 and "every final day is archived" in checked.stderr, checked.stderr
+    unkept = zhijian(settings, tmp_path, "report", "archive", "--check", "--from", first.isoformat())  # json, html
+    assert unkept.returncode == 1 and f"not archived: {first.isoformat()} (html)" in unkept.stderr, unkept.stderr
     refused = zhijian(settings, tmp_path, "report", "archive", "--formats", "json,pdf")
     assert refused.returncode == 2 and "pdf" in refused.stderr
     unfinished = zhijian(settings, tmp_path, "report", "archive", "--from", today.isoformat(), "--to",
                          today.isoformat())
     assert unfinished.returncode == 0 and "archived 0 answers (no final day" in unfinished.stderr, unfinished.stderr
+
+
+def test_report_archive_nightly_keeps_running_until_sigterm(settings, tmp_path):
+    assert zhijian(settings, tmp_path, "demo").returncode == 0
+    yesterday = bureau_today() - timedelta(days=1)
+    process = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "report", "archive", "--nightly", "--from",
+                                yesterday.isoformat(), "--formats", "json"], cwd=tmp_path, env=cli_env(settings),
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        for line in process.stderr:  # until it has archived and gone to sleep
+            lines.append(line)
+            if line.startswith("next run at"):
+                break
+        assert any("archived 1 answers" in line for line in lines), lines
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+        process.wait()

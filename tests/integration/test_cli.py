@@ -17,12 +17,17 @@ from application.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def zhijian(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment of a `zhijian` process on the test's store (none of this process's ZHIJIAN_ settings)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIJIAN_")}
     env.update({"ZHIJIAN_DATA_DIR": str(settings.data_dir), "COLUMNS": "200", "PYTHONPATH": str(ROOT)})
     if settings.database_url:
         env["ZHIJIAN_DATABASE_URL"] = settings.database_url
-    return subprocess.run([sys.executable, "-m", "interfaces.cli", *args], cwd=cwd, env=env,
+    return env
+
+
+def zhijian(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "interfaces.cli", *args], cwd=cwd, env=cli_env(settings),
                           capture_output=True, text=True, timeout=300)
 
 

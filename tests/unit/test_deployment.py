@@ -24,17 +24,18 @@ def compose() -> dict:
 
 def test_the_compose_file_runs_postgresql_the_api_with_several_workers_and_the_projection_worker():
     services = compose()["services"]
-    assert set(services) == {"db", "migrate", "api", "projections"}
+    assert set(services) == {"db", "migrate", "api", "projections", "archive"}
     assert re.fullmatch(r"postgres:\d+\.\d+-\w+", services["db"]["image"])  # a pinned minor version
     api = " ".join(services["api"]["command"])
     assert api.startswith("zhijian serve ") and "--workers" in api and "--no-access-log" in api
     assert services["projections"]["command"] == ["zhijian", "project"]
+    assert services["archive"]["command"] == ["zhijian", "report", "archive", "--nightly"]
     for name, service in services.items():
         if name != "migrate":  # one-shot
             assert service["healthcheck"]["test"], name
     assert services["migrate"]["command"] == ["zhijian", "db", "init"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
-    for name in ("api", "projections"):
+    for name in ("api", "projections", "archive"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     metrics = services["api"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
     assert any(t.startswith(metrics + ":") for t in services["api"]["tmpfs"])  # emptied at every start
@@ -46,8 +47,9 @@ def test_every_secret_comes_from_the_environment_and_each_process_runs_as_its_le
         assert f"${{{name}:?" in text, name
     services = compose()["services"]
     role = {name: re.match(r"postgresql://([^:]+):", services[name]["environment"]["ZHIJIAN_DATABASE_URL"]).group(1)
-            for name in ("migrate", "api", "projections")}
-    assert role == {"migrate": "zhijian", "api": "zhijian_app", "projections": "zhijian_projection"}
+            for name in ("migrate", "api", "projections", "archive")}
+    assert role == {"migrate": "zhijian", "api": "zhijian_app", "projections": "zhijian_projection",
+                    "archive": "zhijian_projection"}
     assert services["api"]["environment"]["ZHIJIAN_CREATE_TABLES"] == "false"
     assert services["api"]["environment"]["ZHIJIAN_PROJECTIONS_IN_SERVER"] == "false"
     init = (ROOT / "deploy/postgres-init/10-zhijian-role.sh").read_text()

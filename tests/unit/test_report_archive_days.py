@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from application.campaign_settings import load_campaign_settings
 from interfaces.http.routers.reports_campaign import _accepts_gzip
-from interfaces.report_archive import FINAL_AFTER, definition, end_of_day, final_days
+from interfaces.report_archive import FINAL_AFTER, definition, end_of_day, final_days, next_run
 
 
 def test_a_day_ends_at_the_bureaus_midnight():
@@ -37,3 +37,12 @@ def test_the_definition_changes_with_the_rules_and_not_otherwise():
     assert definition(rules) == definition(load_campaign_settings(None).campaign_for(date(2026, 10, 1)))
     assert definition(rules) != definition(replace(rules, review_target=0.8))
     assert definition(rules) != definition(settings.campaign_for(date(2027, 10, 1)))  # another year's dates
+
+
+def test_the_nightly_run_wakes_final_after_past_the_bureaus_next_midnight():
+    margin = FINAL_AFTER
+    oct1_end = datetime(2026, 10, 1, 16, 0, tzinfo=UTC)  # 00:00 on 2 October in the bureau
+    assert next_run(datetime(2026, 10, 1, 15, 0, tzinfo=UTC)) == oct1_end + margin  # 23:00 on 1 October
+    assert next_run(datetime(2026, 10, 1, 16, 5, tzinfo=UTC)) == oct1_end + margin  # 00:05: its run is to come
+    assert next_run(oct1_end + margin) == oct1_end + timedelta(days=1) + margin  # run now: the next is tomorrow's
+    assert final_days(date(2026, 10, 1), date(2026, 10, 1), next_run(oct1_end)) == [date(2026, 10, 1)]
