@@ -25,11 +25,15 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from domain.bureau_time import BUREAU_TZ, bureau_date
-from interfaces.report_formats import JSON_LIST_LIMIT, render, write
+from interfaces.report_formats import FORMATS, JSON_LIST_LIMIT, file_name, render, write
 from projections.campaign_figures import CampaignRules
 from projections.campaign_report import open_campaign_report
 from projections.report_archive import Archived, ReportArchive
+from projections.status_view import StatusView
 from projections.tables import SCHEMA_VERSION
 from projections.views import Views
 
@@ -156,6 +160,37 @@ def _kept(answer: bytes, fmt: str, seconds: float) -> Archived:
     body = gzip.compress(answer, compresslevel=6, mtime=0) if compressed else answer
     return Archived(body, "gzip" if compressed else "identity", hashlib.sha256(answer).hexdigest(),
                     datetime.now(UTC), seconds)
+
+
+def kept_answer(request: Request, status: StatusView, as_of: date, known_at: datetime, fmt: str,
+                rules: CampaignRules, *, download: bool = False) -> Response | None:
+    """The answer kept for (as_of, known_at) in `fmt` under these rules, as a response (CSV and XLSX, or any
+    format when `download`, as an attachment; text gzip-compressed to a client that takes gzip), or None when
+    none is kept."""
+    kept = ReportArchive(status.recorder).find(as_of, known_at, fmt, definition(rules))
+    if kept is None:
+        return None
+    body, headers = served(kept, accepts_gzip(request.headers.get("accept-encoding", "")))
+    if download or fmt in ("csv", "xlsx"):
+        headers["Content-Disposition"] = f'attachment; filename="{file_name(as_of, fmt)}"'
+    return Response(body, media_type=FORMATS[fmt][0], headers=headers)
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (not refused with q=0)."""
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=").strip()
+            return not q or _quality(q) > 0
+    return False
+
+
+def _quality(q: str) -> float:
+    try:
+        return float(q)
+    except ValueError:
+        return 0.0
 
 
 def decoded(kept: Archived) -> bytes:

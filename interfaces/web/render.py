@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,11 @@ class When:
     @property
     def known_at_local(self) -> str:
         return self.known_at.astimezone(BUREAU_TZ).strftime("%Y-%m-%dT%H:%M") if self.known_at_given else ""
+
+    @property
+    def day_end_local(self) -> str:
+        """known_at for "as we knew it on as_of": the bureau's midnight that ends it (archived reports)."""
+        return f"{self.as_of + timedelta(days=1):%Y-%m-%d}T00:00"
 
 
 def _plausible(day: date) -> bool:

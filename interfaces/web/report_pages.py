@@ -13,6 +13,7 @@ from domain import errors
 from interfaces.http.deps import Today, campaign_settings
 from interfaces.http.observability import report_timer
 from interfaces.http.read_side import ViewsDep
+from interfaces.report_archive import kept_answer
 from interfaces.report_formats import FORMATS, file_name, write
 from interfaces.report_formats.tables import category_words
 from interfaces.web import labels
@@ -98,6 +99,9 @@ def download(fmt: str, request: Request, visitor: SignedIn, views: ViewsDep, tod
         raise errors.NotFound(f"没有 {fmt} 格式 (no format {fmt})")
     at = when(request, today)
     campaign = campaign_settings(request).campaign_for(at.as_of)
+    kept = kept_answer(request, views.status, at.as_of, at.known_at, fmt, campaign, download=True)
+    if kept is not None:
+        return kept
     fd, path = tempfile.mkstemp(prefix="zhijian-report-", suffix=f".{fmt}")
     try:
         with report_timer(f"campaign_{fmt}"), os.fdopen(fd, "wb") as out, \

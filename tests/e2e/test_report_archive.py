@@ -18,11 +18,12 @@ import pytest
 from openpyxl import load_workbook
 
 from application.campaign_settings import load_campaign_settings
-from interfaces.report_archive import ARCHIVED_HEADER, FINAL_AFTER, NotFinal, archive_campaign, definition
+from interfaces.report_archive import ARCHIVED_HEADER, FINAL_AFTER, NotFinal, archive_campaign, definition, end_of_day
 from interfaces.report_formats import render
 from projections.campaign_report import open_campaign_report
 from projections.report_archive import ReportArchive
 from tests.e2e.test_campaign_http import campaign  # noqa: F401 - the fixture
+from tests.e2e.test_web_pages import sign_in
 
 AS_OF = date(2026, 9, 30)
 FORMATS = ("json", "html", "csv", "xlsx")
@@ -124,3 +125,18 @@ def test_an_answer_that_can_still_change_is_not_archived(app, client, chief, cam
         archive_campaign(app.state.views, _rules(app), [(AS_OF, known_at)], ("json",),
                          now=known_at + FINAL_AFTER - timedelta(microseconds=1))
     assert ARCHIVED_HEADER not in _ask(client, chief, known_at, "json").headers
+
+
+def test_the_pages_offer_the_day_as_known_at_its_end_and_download_it_as_kept(app, client, chief, campaign):
+    day_end = end_of_day(AS_OF)  # 2026-10-01 00:00 in the bureau: nothing was recorded yet (the events are newer)
+    assert app.state.views.wait_for(campaign["after"], 10, ("status",))
+    archive_campaign(app.state.views, _rules(app), [(AS_OF, day_end)], ("html",))
+    sign_in(client, chief["Authorization"].removeprefix("Bearer "))
+    page = client.get("/", params={"as_of": AS_OF.isoformat()}).text
+    assert 'href="/?as_of=2026-09-30&amp;known_at=2026-10-01T00%3A00"' in page and "当日所知" in page
+    download = client.get("/web/reports/campaign.html", params={"as_of": AS_OF.isoformat(),
+                                                                "known_at": "2026-10-01T00:00"})
+    assert download.status_code == 200 and ARCHIVED_HEADER in download.headers
+    assert download.headers["content-disposition"] == 'attachment; filename="campaign-report-2026-09-30.html"'
+    with open_campaign_report(app.state.views.status, AS_OF, day_end, _rules(app)(AS_OF)) as figures:
+        assert download.content == render(figures, "html")

@@ -6,8 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from application.campaign_settings import load_campaign_settings
-from interfaces.http.routers.reports_campaign import _accepts_gzip
-from interfaces.report_archive import FINAL_AFTER, definition, end_of_day, final_days, next_run
+from interfaces.report_archive import FINAL_AFTER, accepts_gzip, definition, end_of_day, final_days, next_run
 
 
 def test_a_day_ends_at_the_bureaus_midnight():
@@ -26,9 +25,9 @@ def test_a_days_answer_is_final_once_its_end_is_final_after_in_the_past():
 
 
 def test_gzip_is_taken_unless_refused():
-    assert _accepts_gzip("gzip, deflate, br") and _accepts_gzip("br;q=1.0, GZIP;q=0.5") and _accepts_gzip("*")
-    assert not _accepts_gzip("") and not _accepts_gzip("identity") and not _accepts_gzip("gzip;q=0")
-    assert not _accepts_gzip("deflate, gzip;q=0.0") and not _accepts_gzip("gzip;q=nonsense")
+    assert accepts_gzip("gzip, deflate, br") and accepts_gzip("br;q=1.0, GZIP;q=0.5") and accepts_gzip("*")
+    assert not accepts_gzip("") and not accepts_gzip("identity") and not accepts_gzip("gzip;q=0")
+    assert not accepts_gzip("deflate, gzip;q=0.0") and not accepts_gzip("gzip;q=nonsense")
 
 
 def test_the_definition_changes_with_the_rules_and_not_otherwise():

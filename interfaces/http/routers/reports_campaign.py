@@ -22,13 +22,12 @@ from domain import errors
 from interfaces.http import problems
 from interfaces.http.deps import CurrentOfficial, campaign_settings
 from interfaces.http.read_side import ReadAt, waits_for
-from interfaces.report_archive import definition, served
+from interfaces.report_archive import kept_answer
 from interfaces.report_formats import FORMATS, JSON_LIST_LIMIT, file_name, render, write
 from interfaces.report_formats.json_format import jsonable
 from projections.campaign_figures import FOCUS_LIST, LISTS
 from projections.campaign_queries import CampaignQueries
 from projections.campaign_report import open_campaign_report
-from projections.report_archive import ReportArchive
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -63,12 +62,9 @@ def campaign(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_
     media_type = FORMATS[format][0]
     rules = campaign_settings(request).campaign_for(day)
     if limit == JSON_LIST_LIMIT and offset == 0:
-        kept = ReportArchive(views.status.recorder).find(day, moment, format, definition(rules))
+        kept = kept_answer(request, views.status, day, moment, format, rules)
         if kept is not None:
-            body, headers = served(kept, _accepts_gzip(request.headers.get("accept-encoding", "")))
-            if format in ("csv", "xlsx"):
-                headers["Content-Disposition"] = f'attachment; filename="{file_name(day, format)}"'
-            return Response(body, media_type=media_type, headers=headers)
+            return kept
     with open_campaign_report(views.status, day, moment, rules) as figures:
         if format in ("json", "html"):
             return Response(render(figures, format, limit=limit, offset=offset), media_type=media_type)
@@ -81,23 +77,6 @@ def campaign(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_
             raise
     return FileResponse(path, media_type=media_type, filename=file_name(day, format),
                         background=BackgroundTask(os.unlink, path))
-
-
-def _accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip (not refused with q=0)."""
-    for part in accept_encoding.lower().split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip() in ("gzip", "*"):
-            q = params.strip().removeprefix("q=").strip()
-            return not q or _quality(q) > 0
-    return False
-
-
-def _quality(q: str) -> float:
-    try:
-        return float(q)
-    except ValueError:
-        return 0.0
 
 
 @router.get("/campaign/lists/{name}", responses=problems.responses(401, 404, 422, 503),
