@@ -2,14 +2,18 @@
 
 Baseline: `GET /healthz` (no database, no view) measured in the same run: what any
 request costs here. Each report is asked for random (`as_of`, `known_at`) pairs inside
-the simulated year, as an auditor would. A request that times out counts as a failed
-target (never a crash), and each endpoint has a time budget so that a slow read side
-cannot hold the whole benchmark up: the figure then says how many requests it is over.
+the simulated year, as an auditor would. Then the campaign report as known at the end
+of each of ARCHIVED_DAYS days, archived first by `zhijian report archive` (the nightly
+job): what the leading group's "what did we know on day D" costs once archived. A
+request that times out counts as a failed target (never a crash), and each endpoint has
+a time budget so that a slow read side cannot hold the whole benchmark up: the figure
+then says how many requests it is over.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -20,8 +24,10 @@ from typing import Any
 import httpx
 
 from bench.figures import Figure, Results
-from bench.server import Api, peak_rss_mb, reset_peak_rss, rss_mb
+from bench.server import Api, peak_rss_mb, reset_peak_rss, rss_mb, run_cli
 from domain.bureau_time import BUREAU_TZ
+
+ARCHIVED_DAYS = 10  # days archived and then asked for, three times each
 
 
 @dataclass
@@ -64,8 +70,8 @@ def random_pairs(rng: random.Random, start: date, end: date, n: int) -> list[dic
 
 class ReportBench:
     def __init__(self, api: Api, token: str, start: date, end: date, results: Results, *, timeout: float = 120,
-                 budget: float = 120, requests: int = 30, seed: int = 1) -> None:
-        self.api, self.start, self.end, self.results = api, start, end, results
+                 budget: float = 120, requests: int = 30, seed: int = 1, database_url: str | None = None) -> None:
+        self.api, self.start, self.end, self.results, self.database_url = api, start, end, results, database_url
         self.timeout, self.budget, self.requests = timeout, budget, requests
         self.rng = random.Random(seed)
         self.client = httpx.Client(base_url=api.url, timeout=timeout,
@@ -120,6 +126,30 @@ class ReportBench:
             samples = self.series(path, extra)
             query = "?limit=50" if extra else ""
             self.figure(f"GET {path}{query} p95", samples, 95, 200, floor)
+        if self.database_url:
+            self.archived(floor)
+
+    def archived(self, floor: float) -> None:
+        """ARCHIVED_DAYS days in the middle of the year archived (JSON and HTML), then each asked for as known at
+        its end, three times, in JSON."""
+        first = self.start + timedelta(days=(self.end - self.start).days // 2)
+        last = first + timedelta(days=ARCHIVED_DAYS - 1)
+        assert self.database_url is not None
+        output, seconds, _ = run_cli(self.database_url, "report", "archive", "--from", first.isoformat(), "--to",
+                                     last.isoformat())
+        made = re.search(r"archived (\d+) answers", output)
+        self.results.add(Figure("zhijian report archive, one day (JSON and HTML)", seconds / ARCHIVED_DAYS * 1000,
+                                "ms", "none (the nightly job's cost)", 0.0,
+                                notes=f"{made.group(1) if made else 'no'} answers for {ARCHIVED_DAYS} days in "
+                                      f"{seconds:.0f} s"))
+        samples = []
+        for _ in range(3):
+            for i in range(ARCHIVED_DAYS):
+                day = first + timedelta(days=i)
+                known_at = datetime.combine(day + timedelta(days=1), dtime(0, 0), BUREAU_TZ)
+                samples.append(get(self.client, "/reports/campaign",
+                                   {"as_of": day.isoformat(), "known_at": known_at.isoformat(), "format": "json"}))
+        self.figure("GET /reports/campaign json p95, a day as known at its end (archived)", samples, 95, 500, floor)
 
     def html(self, floor: float) -> None:
         samples = self.series("/reports/campaign", {"format": "html"}, n=3)

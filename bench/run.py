@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> None:
                     step("4. reports over HTTP")
                     with profiling(api.process.pid, f"reports-{scale}", args.profile):
                         all_results.append(measure_reports(api, token, start_day, end_day, scale, STORE,
-                                                           budget=args.report_budget, timeout=args.report_budget))
+                                                           budget=args.report_budget, timeout=args.report_budget,
+                                                           database_url=url))
                 if "burst" in only:
                     step(f"5. a burst of {args.burst:,} inspections while `zhijian project` runs")
                     with profiling(api.process.pid, f"burst-{scale}", args.profile):

@@ -119,8 +119,9 @@ def archive(
 
     from application.campaign_settings import CampaignSettingsError, load_campaign_settings
     from interfaces.cli_draws import open_fed_views
-    from interfaces.report_archive import NotFinal, archive_campaign, end_of_day, final_days, next_run
+    from interfaces.report_archive import NotFinal, archive_campaign, code_digest, end_of_day, final_days, next_run
 
+    code_digest()  # of the code this process runs, read now
     console = Console(stderr=True)
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in FORMAT_WORDS]

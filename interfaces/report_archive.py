@@ -78,7 +78,10 @@ DEFINING_MODULES = (
 
 
 @cache
-def _code_digest() -> str:
+def code_digest() -> str:
+    """The digest of the defining modules' source, read once per process. A process reads it when it starts
+    (create_app, `zhijian report archive`): read later, after a deployment replaced the files, it would name
+    code the process does not run."""
     digest = hashlib.sha256()
     for name in DEFINING_MODULES:
         digest.update(name.encode())
@@ -97,7 +100,7 @@ def next_run(now: datetime, final_after: timedelta = FINAL_AFTER) -> datetime:
 def definition(rules: CampaignRules) -> str:
     """The key of the report's definition: the views' schema, the code that computes and renders the report,
     the campaign's rules for the year (a frozen dataclass: its repr is its value) and the JSON's page size."""
-    text = "\n".join((str(SCHEMA_VERSION), _code_digest(), repr(rules), str(JSON_LIST_LIMIT)))
+    text = "\n".join((str(SCHEMA_VERSION), code_digest(), repr(rules), str(JSON_LIST_LIMIT)))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -10,8 +10,9 @@ the year and of the code that computes and renders the report), so a new release
 settings never serve an answer computed under the old ones (those rows are never read
 again).
 
-Dates and times are stored as fixed-width ISO text in UTC on both stores, so a pair is
-found by equality whatever zone the caller wrote known_at in.
+Dates and times are stored as ISO text on both stores; known_at keeps the offset it was
+written with, because the answer repeats it as given ("known_at": "…+08:00"): the same
+instant written in another zone is another key, and is computed.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class ReportArchive:
         with self.recorder.read() as tx:
             rows = tx.rows(f"SELECT body, encoding, sha256, made_at, seconds FROM {TABLE} WHERE report = %s "
                            "AND as_of = %s AND known_at = %s AND format = %s AND definition = %s",
-                           (report, as_of.isoformat(), timestamp_text(known_at), fmt, definition))
+                           (report, as_of.isoformat(), _moment(known_at), fmt, definition))
         if not rows:
             return None
         r = rows[0]
@@ -69,7 +70,7 @@ class ReportArchive:
         with self.recorder.read() as tx:
             return bool(tx.rows(f"SELECT 1 AS one FROM {TABLE} WHERE report = %s AND as_of = %s AND known_at = %s "
                                 "AND format = %s AND definition = %s",
-                                (report, as_of.isoformat(), timestamp_text(known_at), fmt, definition)))
+                                (report, as_of.isoformat(), _moment(known_at), fmt, definition)))
 
     def store(self, as_of: date, known_at: datetime, fmt: str, definition: str, answer: Archived,
               report: str = CAMPAIGN) -> None:
@@ -77,5 +78,12 @@ class ReportArchive:
         with self.recorder.write() as tx:
             tx.execute(f"INSERT INTO {TABLE} (report, as_of, known_at, format, definition, encoding, body, sha256, "
                        "made_at, seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                       (report, as_of.isoformat(), timestamp_text(known_at), fmt, definition, answer.encoding,
+                       (report, as_of.isoformat(), _moment(known_at), fmt, definition, answer.encoding,
                         answer.body, answer.sha256, timestamp_text(answer.made_at.astimezone(UTC)), answer.seconds))
+
+
+def _moment(known_at: datetime) -> str:
+    """known_at as the key holds it: ISO text with microseconds and the offset it was written with."""
+    if known_at.tzinfo is None:
+        raise ValueError("known_at without a time zone")
+    return known_at.isoformat(timespec="microseconds")

@@ -11,7 +11,7 @@ from application.audit.service import build_audit
 from application.bootstrap import build_ledger
 from application.settings import Settings
 from application.store_watch import StoreWatch
-from interfaces import web
+from interfaces import report_archive, web
 from interfaces.http import observability, problems, read_side, stopping
 from interfaces.http.body_limit import BodySizeLimit
 from interfaces.http.rate_limit import RateLimiter
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, exits_when_stopped: bool = F
     another program must never end its process."""
     settings = settings or Settings()
     ledger = build_ledger(settings)
+    report_archive.code_digest()  # of the code this process runs, read now: see interfaces.report_archive
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

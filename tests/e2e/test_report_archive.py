@@ -33,9 +33,10 @@ def _rules(app):
     return (getattr(app.state, "campaign_settings", None) or load_campaign_settings(None)).campaign_for
 
 
-def _ask(client, chief, known_at: datetime, fmt: str, **headers):
+def _ask(client, chief, known_at: datetime, fmt: str, after: int = 0, **headers):
+    """The report at (AS_OF, known_at); `after`: once the views have processed that position."""
     answer = client.get("/reports/campaign", params={"as_of": AS_OF.isoformat(), "known_at": known_at.isoformat(),
-                                                     "format": fmt}, headers={**chief, **headers})
+                                                     "format": fmt, "after": after}, headers={**chief, **headers})
     assert answer.status_code == 200, answer.text
     return answer
 
@@ -53,7 +54,7 @@ def _archive(app, known_at: datetime, formats=FORMATS):
 
 def test_an_archived_answer_is_the_computed_one_sent_as_kept(app, client, chief, campaign):
     known_at = datetime.fromisoformat(campaign["last_recorded_at"])
-    computed = {fmt: _ask(client, chief, known_at, fmt) for fmt in FORMATS}
+    computed = {fmt: _ask(client, chief, known_at, fmt, campaign["after"]) for fmt in FORMATS}
     assert not any(ARCHIVED_HEADER in a.headers for a in computed.values())
     assert computed["json"].json()["census"]["registered"] == 3
 
@@ -86,18 +87,19 @@ def test_the_kept_answer_is_what_is_read_and_only_for_its_pair_page_and_rules(ap
     with app.state.views.status.recorder.write() as tx:
         tx.execute("UPDATE report_archive SET body = %s WHERE format = 'json'", (marked,))
     assert _ask(client, chief, known_at, "json").json() == {"archived": True}
-    # The same pair in another zone is the same pair.
-    assert _ask(client, chief, known_at.astimezone(datetime.fromisoformat("2026-01-01T00:00-05:00").tzinfo),
-                "json").json() == {"archived": True}
+    # The same instant written in another zone is another answer (it repeats known_at as written): computed.
+    elsewhere = _ask(client, chief, known_at.astimezone(datetime.fromisoformat("2026-01-01T00:00-05:00").tzinfo),
+                     "json", campaign["after"])
+    assert ARCHIVED_HEADER not in elsewhere.headers and elsewhere.json()["known_at"].endswith("-05:00")
     # Another moment, another page, or other campaign rules: computed.
-    later = _ask(client, chief, known_at + timedelta(microseconds=1), "json")
+    later = _ask(client, chief, known_at + timedelta(microseconds=1), "json", campaign["after"])
     assert ARCHIVED_HEADER not in later.headers and later.json()["census"]["registered"] == 3
     paged = client.get("/reports/campaign", params={"as_of": AS_OF.isoformat(), "known_at": known_at.isoformat(),
-                                                    "limit": 10}, headers=chief)
+                                                    "limit": 10, "after": campaign["after"]}, headers=chief)
     assert ARCHIVED_HEADER not in paged.headers and paged.json()["census"]["registered"] == 3
     settings = load_campaign_settings(None)
     app.state.campaign_settings = replace(settings, review_target=0.8)
-    other = _ask(client, chief, known_at, "json")
+    other = _ask(client, chief, known_at, "json", campaign["after"])
     assert ARCHIVED_HEADER not in other.headers and other.json()["annual_review"]["target"] == 0.8
 
 
