@@ -110,8 +110,9 @@ def archive(
         "--check", help="archive nothing: exit 1 if a day final for more than an hour is not archived (a health "
                         "check)")] = False,
 ) -> None:
-    """Archive the campaign report as known at the end of each past day (归档: "what we knew then"), to be
-    served as kept. Days already archived are skipped: run it nightly (cron, or --nightly)."""
+    """Archive the reports as known at the end of each past day (归档: "what we knew then"), to be sent as kept:
+    the campaign report in --formats, the status and accountability reports in JSON. Days already archived
+    are skipped: run it nightly (cron, or --nightly)."""
     import signal
     import threading
 
@@ -119,7 +120,7 @@ def archive(
 
     from application.campaign_settings import CampaignSettingsError, load_campaign_settings
     from interfaces.cli_draws import open_fed_views
-    from interfaces.report_archive import NotFinal, archive_campaign, code_digest, end_of_day, final_days, next_run
+    from interfaces.report_archive import NotFinal, archive_reports, code_digest, end_of_day, final_days, next_run
 
     code_digest()  # of the code this process runs, read now
     console = Console(stderr=True)
@@ -158,7 +159,7 @@ def archive(
                 if not views.wait_for(views.log.last_position(), wait, ("status",)):
                     raise NotFinal(f"the status view is {views.lag()['status']} events behind the log after "
                                    f"{wait:g} s")
-                made = archive_campaign(views, settings.campaign_for, [(d, end_of_day(d)) for d in days], wanted,
+                made = archive_reports(views, settings.campaign_for, [(d, end_of_day(d)) for d in days], wanted,
                                         now=now)
             except NotFinal as e:
                 console.print(f"[red]{e}[/red]")
@@ -166,7 +167,8 @@ def archive(
                     raise typer.Exit(1) from None
             else:
                 for m in made:
-                    console.print(f"{m.as_of.isoformat()} {m.format:4s} {m.bytes / 1024:8.0f} KB {m.seconds:6.2f} s")
+                    console.print(f"{m.as_of.isoformat()} {m.report:14s} {m.format:4s} {m.bytes / 1024:8.0f} KB "
+                                  f"{m.seconds:6.2f} s")
                 span = f"{days[0].isoformat()} – {days[-1].isoformat()}" if days else "no final day"
                 console.print(f"archived {len(made)} answers ({span}, {len(days)} days; formats "
                               f"{', '.join(wanted)})")
@@ -181,9 +183,9 @@ def archive(
 def _check_archive(console: Any, settings: Any, start: date | None, end: date | None, wanted: list[str]) -> None:
     """Exits 1 naming the first day final for over an hour whose answer is not archived in every format."""
     from application.settings import Settings
-    from interfaces.report_archive import CHECK_GRACE, definition, end_of_day, final_days
+    from interfaces.report_archive import CHECK_GRACE, REPORTS, definition, end_of_day, final_days
     from projections import open_views
-    from projections.report_archive import ReportArchive
+    from projections.report_archive import CAMPAIGN, ReportArchive
 
     now = datetime.now(UTC)
     today = bureau_today(now)
@@ -192,8 +194,9 @@ def _check_archive(console: Any, settings: Any, start: date | None, end: date | 
         archive = ReportArchive(views.status.recorder)
         for day in final_days(start or settings.campaign_for(today).phases[0].start, end or today - timedelta(days=1),
                               now - CHECK_GRACE):
-            rules = settings.campaign_for(day)
-            missing = [f for f in wanted if not archive.has(day, end_of_day(day), f, definition(rules))]
+            key = definition(settings.campaign_for(day))
+            missing = [f"{report} {f}" for report in REPORTS for f in wanted if (report == CAMPAIGN or f == "json")
+                       and not archive.has(day, end_of_day(day), f, key, report)]
             if missing:
                 console.print(f"[red]not archived: {day.isoformat()} ({', '.join(missing)})[/red]")
                 raise typer.Exit(1)

@@ -1,13 +1,14 @@
 """The campaign report archived at the end of each past day: which answers are final, making them, serving them.
 
-"What did we know on 1 October" is the report as of 1 October as known at the bureau's
-midnight that ends it (`end_of_day`). Such an answer is *final* once nothing recorded by
+"What did we know on 1 October" is a report as of 1 October as known at the bureau's
+midnight that ends it (`end_of_day`): the campaign report, and the status and
+accountability reports. Such an answer is *final* once nothing recorded by
 then can still arrive: its known_at lies FINAL_AFTER in the past (far longer than a
 command takes from taking its time stamp to committing) and the status view has
-processed every event in the log. `archive_campaign` computes the final answers once
+processed every event in the log. `archive_reports` computes the final answers once
 (`zhijian report archive`, run nightly: every final day of the campaign's year not yet
-archived) and `projections.report_archive` keeps them; GET /reports/campaign serves a
-kept answer, byte for byte what it would compute, in milliseconds instead of seconds.
+archived) and `projections.report_archive` keeps them; GET /reports/campaign, /status
+and /accountability send a kept answer, byte for byte what it would compute, in milliseconds instead of seconds.
 JSON, HTML and CSV are kept gzip-compressed and sent so to a client that accepts gzip.
 """
 
@@ -17,7 +18,7 @@ import gzip
 import hashlib
 import io
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -26,13 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from application.campaign_settings import Campaign
 from domain.bureau_time import BUREAU_TZ, bureau_date
 from interfaces.report_formats import FORMATS, JSON_LIST_LIMIT, file_name, render, write
 from projections.campaign_figures import CampaignRules
 from projections.campaign_report import open_campaign_report
-from projections.report_archive import Archived, ReportArchive
+from projections.report_archive import ACCOUNTABILITY, CAMPAIGN, STATUS, Archived, ReportArchive
 from projections.status_view import StatusView
 from projections.tables import SCHEMA_VERSION
 from projections.views import Views
@@ -41,6 +43,7 @@ from projections.views import Views
 # recorded_at and committing (milliseconds), with room for clocks a little apart between servers.
 FINAL_AFTER = timedelta(minutes=10)
 ARCHIVED_FORMATS = ("json", "html")  # kept by default: XLSX takes ~30 s to write at a province
+REPORTS = (CAMPAIGN, STATUS, ACCOUNTABILITY)  # the status and accountability reports are kept in JSON
 COMPRESSED = ("json", "html", "csv")  # text; an XLSX is already a zip
 ARCHIVED_HEADER = "Zhijian-Archived-At"
 # How long a nightly run may take after a day turns final before `zhijian report archive --check` calls it missing.
@@ -74,6 +77,7 @@ DEFINING_MODULES = (
     "interfaces.report_formats", "interfaces.report_formats.cells", "interfaces.report_formats.tables",
     "interfaces.report_formats.json_format", "interfaces.report_formats.html",
     "interfaces.report_formats.xlsx", "interfaces.report_formats.csv_format",
+    "projections.accountability_view", "projections.draw_queries", "interfaces.http.routers.views_reports",
 )
 
 
@@ -106,6 +110,7 @@ def definition(rules: CampaignRules) -> str:
 
 @dataclass(frozen=True)
 class Made:
+    report: str
     as_of: date
     known_at: datetime
     format: str
@@ -113,12 +118,14 @@ class Made:
     seconds: float
 
 
-def archive_campaign(views: Views, rules_for: Callable[[date], CampaignRules],
-                     pairs: Iterable[tuple[date, datetime]], formats: Sequence[str] = ARCHIVED_FORMATS, *,
-                     now: datetime | None = None, final_after: timedelta = FINAL_AFTER) -> list[Made]:
-    """Computes and keeps the answers at each final (as_of, known_at) pair not kept yet, in each format.
-    Raises NotFinal before computing anything when a pair's answer can still change, or while the status
-    view has not processed every event in the log."""
+def archive_reports(views: Views, rules_for: Callable[[date], Campaign],
+                    pairs: Iterable[tuple[date, datetime]], formats: Sequence[str] = ARCHIVED_FORMATS, *,
+                    now: datetime | None = None, final_after: timedelta = FINAL_AFTER,
+                    reports: Sequence[str] = REPORTS) -> list[Made]:
+    """Computes and keeps the answers at each final (as_of, known_at) pair not kept yet: the campaign report in
+    each format, the status and accountability reports in JSON (when asked for). Raises NotFinal before
+    computing anything when a pair's answer can still change, or while a view has not processed every event
+    in the log."""
     pairs = list(pairs)
     now = now or datetime.now(UTC)
     for _, moment in pairs:
@@ -126,27 +133,44 @@ def archive_campaign(views: Views, rules_for: Callable[[date], CampaignRules],
             raise NotFinal(f"数据截至 {moment.isoformat()} 距今不足 {final_after}，报告仍可能变化 "
                            f"(known_at {moment.isoformat()} is less than {final_after} old: events recorded by "
                            "then may still be arriving)")
-    behind = views.lag()["status"]  # read after every pair's known_at + final_after: see the module's docstring
-    if behind:
-        raise NotFinal(f"状态视图落后日志 {behind} 个事件 (the status view is {behind} events behind the log)")
+    lag = views.lag()  # read after every pair's known_at + final_after: see the module's docstring
+    if any(lag.values()):
+        behind = ", ".join(f"{name} {n}" for name, n in lag.items() if n)
+        raise NotFinal(f"视图落后日志 (views behind the log, events): {behind}")
     archive = ReportArchive(views.status.recorder)
     made: list[Made] = []
     for day, moment in pairs:
         rules = rules_for(day)
         key = definition(rules)
-        missing = [f for f in formats if not archive.has(day, moment, f, key)]
-        if not missing:
-            continue
-        started = time.perf_counter()
+        for report in reports:
+            wanted = formats if report == CAMPAIGN else [f for f in formats if f == "json"]
+            missing = [f for f in wanted if not archive.has(day, moment, f, key, report)]
+            for fmt, answer, seconds in _answers(views, report, day, moment, rules, missing):
+                archive.store(day, moment, fmt, key, _kept(answer, fmt, seconds), report)
+                made.append(Made(report, day, moment, fmt, len(answer), seconds))
+    return made
+
+
+def _answers(views: Views, report: str, day: date, moment: datetime, rules: Campaign,
+             formats: Sequence[str]) -> Iterator[tuple[str, bytes, float]]:
+    """(format, the answer's bytes, seconds to make it) for each format asked for (one computation)."""
+    if not formats:
+        return
+    started = time.perf_counter()
+    if report == CAMPAIGN:
         with open_campaign_report(views.status, day, moment, rules) as figures:
             computed = time.perf_counter() - started
-            for fmt in missing:
+            for fmt in formats:
                 rendered = time.perf_counter()
                 answer = _answer(figures, fmt)
-                seconds = computed + time.perf_counter() - rendered
-                archive.store(day, moment, fmt, key, _kept(answer, fmt, seconds))
-                made.append(Made(day, moment, fmt, len(answer), seconds))
-    return made
+                yield fmt, answer, computed + time.perf_counter() - rendered
+        return
+    from interfaces.http.routers.views_reports import accountability_answer, status_answer  # they use this module
+
+    model = (status_answer(views, day, moment) if report == STATUS
+             else accountability_answer(views, day, moment, rules.compliant_then_failed_days))
+    # As FastAPI sends a route's response model: validated, dumped in JSON mode, by alias.
+    yield "json", bytes(JSONResponse(model.model_dump(mode="json", by_alias=True)).body), time.perf_counter() - started
 
 
 def _answer(figures: Any, fmt: str) -> bytes:
@@ -166,11 +190,11 @@ def _kept(answer: bytes, fmt: str, seconds: float) -> Archived:
 
 
 def kept_answer(request: Request, status: StatusView, as_of: date, known_at: datetime, fmt: str,
-                rules: CampaignRules, *, download: bool = False) -> Response | None:
+                rules: CampaignRules, *, download: bool = False, report: str = CAMPAIGN) -> Response | None:
     """The answer kept for (as_of, known_at) in `fmt` under these rules, as a response (CSV and XLSX, or any
     format when `download`, as an attachment; text gzip-compressed to a client that takes gzip), or None when
     none is kept."""
-    kept = ReportArchive(status.recorder).find(as_of, known_at, fmt, definition(rules))
+    kept = ReportArchive(status.recorder).find(as_of, known_at, fmt, definition(rules), report)
     if kept is None:
         return None
     body, headers = served(kept, accepts_gzip(request.headers.get("accept-encoding", "")))

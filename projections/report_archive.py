@@ -30,7 +30,7 @@ _DDL = (
     "sha256 TEXT NOT NULL, made_at TEXT NOT NULL, seconds REAL NOT NULL, "
     "PRIMARY KEY (report, as_of, known_at, format, definition))"
 )
-CAMPAIGN = "campaign"
+CAMPAIGN, STATUS, ACCOUNTABILITY = "campaign", "status", "accountability"  # the reports kept
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from application.campaign_settings import load_campaign_settings
-from interfaces.report_archive import ARCHIVED_HEADER, FINAL_AFTER, NotFinal, archive_campaign, definition, end_of_day
+from interfaces.report_archive import ARCHIVED_HEADER, FINAL_AFTER, NotFinal, archive_reports, definition, end_of_day
 from interfaces.report_formats import render
 from projections.campaign_report import open_campaign_report
 from projections.report_archive import ReportArchive
@@ -46,10 +46,10 @@ def _cells(xlsx: bytes) -> dict[str, list[tuple]]:
     return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
 
 
-def _archive(app, known_at: datetime, formats=FORMATS):
-    assert app.state.views.wait_for(app.state.views.log.last_position(), 10, ("status",))
-    return archive_campaign(app.state.views, _rules(app), [(AS_OF, known_at)], formats,
-                            now=known_at + FINAL_AFTER)
+def _archive(app, known_at: datetime, formats=FORMATS, reports=("campaign",)):
+    assert app.state.views.wait_for(app.state.views.log.last_position(), 10)
+    return archive_reports(app.state.views, _rules(app), [(AS_OF, known_at)], formats, now=known_at + FINAL_AFTER,
+                           reports=reports)
 
 
 def test_an_archived_answer_is_the_computed_one_sent_as_kept(app, client, chief, campaign):
@@ -122,17 +122,17 @@ def test_a_late_entry_recorded_after_archiving_leaves_the_kept_answer_right(app,
 
 def test_an_answer_that_can_still_change_is_not_archived(app, client, chief, campaign):
     known_at = datetime.fromisoformat(campaign["last_recorded_at"])
-    assert app.state.views.wait_for(campaign["after"], 10, ("status",))
+    assert app.state.views.wait_for(campaign["after"], 10)
     with pytest.raises(NotFinal, match="known_at"):
-        archive_campaign(app.state.views, _rules(app), [(AS_OF, known_at)], ("json",),
+        archive_reports(app.state.views, _rules(app), [(AS_OF, known_at)], ("json",),
                          now=known_at + FINAL_AFTER - timedelta(microseconds=1))
     assert ARCHIVED_HEADER not in _ask(client, chief, known_at, "json").headers
 
 
 def test_the_pages_offer_the_day_as_known_at_its_end_and_download_it_as_kept(app, client, chief, campaign):
     day_end = end_of_day(AS_OF)  # 2026-10-01 00:00 in the bureau: nothing was recorded yet (the events are newer)
-    assert app.state.views.wait_for(campaign["after"], 10, ("status",))
-    archive_campaign(app.state.views, _rules(app), [(AS_OF, day_end)], ("html",))
+    assert app.state.views.wait_for(campaign["after"], 10)
+    archive_reports(app.state.views, _rules(app), [(AS_OF, day_end)], ("html",))
     sign_in(client, chief["Authorization"].removeprefix("Bearer "))
     page = client.get("/", params={"as_of": AS_OF.isoformat()}).text
     assert 'href="/?as_of=2026-09-30&amp;known_at=2026-10-01T00%3A00"' in page and "当日所知" in page
@@ -142,3 +142,21 @@ def test_the_pages_offer_the_day_as_known_at_its_end_and_download_it_as_kept(app
     assert download.headers["content-disposition"] == 'attachment; filename="campaign-report-2026-09-30.html"'
     with open_campaign_report(app.state.views.status, AS_OF, day_end, _rules(app)(AS_OF)) as figures:
         assert download.content == render(figures, "html")
+
+
+def test_the_status_and_accountability_reports_are_kept_too(app, client, chief, campaign):
+    known_at = datetime.fromisoformat(campaign["last_recorded_at"])
+    params = {"as_of": AS_OF.isoformat(), "known_at": known_at.isoformat(), "after": campaign["after"]}
+    paths = ("/reports/status", "/reports/accountability")
+    computed = {p: client.get(p, params=params, headers=chief) for p in paths}
+    assert computed["/reports/status"].json()["total"] == 3
+    assert computed["/reports/accountability"].json()["overdue_orders"]["total"] == 1  # O1, deadline 09-10
+    made = _archive(app, known_at, ("json", "html"), ("status", "accountability"))
+    assert sorted((m.report, m.format) for m in made) == [("accountability", "json"), ("status", "json")]
+    for path in paths:
+        kept = client.get(path, params=params, headers=chief)
+        assert ARCHIVED_HEADER not in computed[path].headers and ARCHIVED_HEADER in kept.headers, path
+        assert kept.content == computed[path].content, path
+        assert kept.headers["content-type"] == computed[path].headers["content-type"] == "application/json"
+    paged = client.get("/reports/accountability", params={**params, "limit": 1}, headers=chief)
+    assert ARCHIVED_HEADER not in paged.headers and paged.json()["overdue_orders"]["limit"] == 1

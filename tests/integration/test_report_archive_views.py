@@ -9,7 +9,7 @@ import pytest
 from application.campaign_settings import load_campaign_settings
 from application.commands import Register
 from domain.actor import SYSTEM
-from interfaces.report_archive import NotFinal, archive_campaign, definition, end_of_day
+from interfaces.report_archive import NotFinal, archive_reports, definition, end_of_day
 from projections import open_views
 from projections.report_archive import ReportArchive
 
@@ -26,10 +26,11 @@ def test_nothing_is_archived_while_the_view_is_behind_the_log(ledger, settings):
         rules = load_campaign_settings(None).campaign_for
         now = datetime.now(UTC)
         with pytest.raises(NotFinal, match="behind"):
-            archive_campaign(views, rules, [(DAY, end_of_day(DAY))], ("json",), now=now)
+            archive_reports(views, rules, [(DAY, end_of_day(DAY))], ("json",), now=now)
         assert not ReportArchive(views.status.recorder).has(DAY, end_of_day(DAY), "json", definition(rules(DAY)))
         views.catch_up()
-        made = archive_campaign(views, rules, [(DAY, end_of_day(DAY))], ("json",), now=now)
-        assert [(m.as_of, m.format) for m in made] == [(DAY, "json")]
+        made = archive_reports(views, rules, [(DAY, end_of_day(DAY))], ("json",), now=now)
+        assert [(m.report, m.as_of, m.format) for m in made] == [("campaign", DAY, "json"), ("status", DAY, "json"),
+                                                                 ("accountability", DAY, "json")]
     finally:
         views.close()

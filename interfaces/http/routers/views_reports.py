@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from interfaces.http import problems
 from interfaces.http.deps import CurrentOfficial, campaign_settings
 from interfaces.http.read_side import ReadAt, waits_for
-from projections import draw_queries
+from interfaces.report_archive import kept_answer
+from projections import Views, draw_queries
+from projections.report_archive import ACCOUNTABILITY, STATUS
 
 router = APIRouter(tags=["reports"])
 
@@ -35,6 +37,7 @@ class ListPage(BaseModel):
 
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="rows per page of each list")]
+ACCOUNTABILITY_LIMIT = 50  # the lists' page size by default
 Offset = Annotated[int, Query(ge=0, le=10**9, description="the first row of each list's page")]
 
 
@@ -101,9 +104,17 @@ class ActionsPublic(BaseModel):
 
 
 @router.get("/reports/status", response_model=StatusReportPublic, responses=problems.responses(401, 422, 503))
-def status_report(by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")]) -> StatusReportPublic:
-    """Enterprises counted by status, by town × status and by kind × status, at (as_of, known_at)."""
-    views, day, moment = at.views, at.as_of, at.known_at
+def status_report(request: Request, by: CurrentOfficial,
+                  at: Annotated[ReadAt, waits_for("status")]) -> StatusReportPublic | Response:
+    """Enterprises counted by status, by town × status and by kind × status, at (as_of, known_at). An answer
+    archived at (as_of, known_at) (`zhijian report archive`) is sent as kept, with Zhijian-Archived-At."""
+    rules = campaign_settings(request).campaign_for(at.as_of)
+    kept = kept_answer(request, at.views.status, at.as_of, at.known_at, "json", rules, report=STATUS)
+    return kept if kept is not None else status_answer(at.views, at.as_of, at.known_at)
+
+
+def status_answer(views: Views, day: date, moment: datetime) -> StatusReportPublic:
+    """GET /reports/status's answer at (day, moment)."""
     by_status: dict[str, int] = defaultdict(int)
     by_town: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -120,13 +131,23 @@ def status_report(by: CurrentOfficial, at: Annotated[ReadAt, waits_for("status")
 @router.get("/reports/accountability", response_model=AccountabilityPublic,
             responses=problems.responses(401, 422, 503))
 def accountability_report(request: Request, by: CurrentOfficial, at: Annotated[ReadAt, waits_for("accountability")],
-                          limit: Limit = 50, offset: Offset = 0) -> AccountabilityPublic:
+                          limit: Limit = ACCOUNTABILITY_LIMIT, offset: Offset = 0) -> AccountabilityPublic | Response:
     """Per official: acts by type and the fate of the orders they issued; overdue orders; inspections found
     compliant shortly before a failed sample (the window is the campaign file's
     `[accountability] compliant_then_failed_days`); who was responsible for each town; each drawn plan's
-    completion (`draws`, see GET /draws/{id}/completion). The two lists are paged (`limit`, `offset`, `total`)."""
-    views, day, moment = at.views, at.as_of, at.known_at
-    window = campaign_settings(request).campaign_for(day).compliant_then_failed_days
+    completion (`draws`, see GET /draws/{id}/completion). The two lists are paged (`limit`, `offset`, `total`).
+    An answer archived at (as_of, known_at) (`zhijian report archive`) is sent as kept (the first pages)."""
+    rules = campaign_settings(request).campaign_for(at.as_of)
+    if limit == ACCOUNTABILITY_LIMIT and offset == 0:
+        kept = kept_answer(request, at.views.status, at.as_of, at.known_at, "json", rules, report=ACCOUNTABILITY)
+        if kept is not None:
+            return kept
+    return accountability_answer(at.views, at.as_of, at.known_at, rules.compliant_then_failed_days, limit, offset)
+
+
+def accountability_answer(views: Views, day: date, moment: datetime, window: int, limit: int = ACCOUNTABILITY_LIMIT,
+                          offset: int = 0) -> AccountabilityPublic:
+    """GET /reports/accountability's answer at (day, moment), with the "compliant, then failed" window in days."""
     report = views.accountability.report(day, moment, window_days=window, limit=limit, offset=offset)
     return AccountabilityPublic(**report, draws=draw_queries.completion_totals(views, day, moment))
 
