@@ -3,8 +3,9 @@
 Baseline: `GET /healthz` (no database, no view) measured in the same run: what any
 request costs here. Each report is asked for random (`as_of`, `known_at`) pairs inside
 the simulated year, as an auditor would. Then the campaign report as known at the end
-of each of ARCHIVED_DAYS days, archived first by `zhijian report archive` (the nightly
-job): what the leading group's "what did we know on day D" costs once archived. A
+of each of ARCHIVED_DAYS days, and the status and accountability reports, archived first
+by `zhijian report archive` (the nightly job): what the leading group's "what did we
+know on day D" costs once archived. A
 request that times out counts as a failed target (never a crash), and each endpoint has
 a time budget so that a slow read side cannot hold the whole benchmark up: the figure
 then says how many requests it is over.
@@ -130,26 +131,29 @@ class ReportBench:
             self.archived(floor)
 
     def archived(self, floor: float) -> None:
-        """ARCHIVED_DAYS days in the middle of the year archived (JSON and HTML), then each asked for as known at
-        its end, three times, in JSON."""
+        """ARCHIVED_DAYS days in the middle of the year archived (the campaign report in JSON and HTML, the status
+        and accountability reports), then each asked for as known at its end, three times, in JSON."""
         first = self.start + timedelta(days=(self.end - self.start).days // 2)
         last = first + timedelta(days=ARCHIVED_DAYS - 1)
         assert self.database_url is not None
         output, seconds, _ = run_cli(self.database_url, "report", "archive", "--from", first.isoformat(), "--to",
                                      last.isoformat())
         made = re.search(r"archived (\d+) answers", output)
-        self.results.add(Figure("zhijian report archive, one day (JSON and HTML)", seconds / ARCHIVED_DAYS * 1000,
+        self.results.add(Figure("zhijian report archive, one day (4 answers)", seconds / ARCHIVED_DAYS * 1000,
                                 "ms", "none (the nightly job's cost)", 0.0,
                                 notes=f"{made.group(1) if made else 'no'} answers for {ARCHIVED_DAYS} days in "
                                       f"{seconds:.0f} s"))
-        samples = []
-        for _ in range(3):
-            for i in range(ARCHIVED_DAYS):
-                day = first + timedelta(days=i)
-                known_at = datetime.combine(day + timedelta(days=1), dtime(0, 0), BUREAU_TZ)
-                samples.append(get(self.client, "/reports/campaign",
-                                   {"as_of": day.isoformat(), "known_at": known_at.isoformat(), "format": "json"}))
-        self.figure("GET /reports/campaign json p95, a day as known at its end (archived)", samples, 95, 500, floor)
+        for path, extra in (("/reports/campaign", {"format": "json"}), ("/reports/status", {}),
+                            ("/reports/accountability", {})):
+            samples = []
+            for _ in range(3):
+                for i in range(ARCHIVED_DAYS):
+                    day = first + timedelta(days=i)
+                    known_at = datetime.combine(day + timedelta(days=1), dtime(0, 0), BUREAU_TZ)
+                    samples.append(get(self.client, path,
+                                       {"as_of": day.isoformat(), "known_at": known_at.isoformat(), **extra}))
+            target = 500 if path == "/reports/campaign" else 200
+            self.figure(f"GET {path} p95, a day as known at its end (archived)", samples, 95, target, floor)
 
     def html(self, floor: float) -> None:
         samples = self.series("/reports/campaign", {"format": "html"}, n=3)
