@@ -32,7 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.enterprise import (
     CLOSED,
@@ -69,6 +69,32 @@ FOOD_KINDS = tuple(k.value for k in Kind if k.is_food)
 CALENDAR_ACTS = {INSPECTED: "inspections", ORDERED_TO_RECTIFY: "orders", RECTIFICATION_VERIFIED: "verifications",
                  LICENSED: "licenses", LICENSE_REVIEWED: "reviews", SAMPLE_PASSED: "samples", SAMPLE_FAILED: "samples"}
 FIGURES = ("orders", "passed_on_time", "passed_late", "overdue_orders", "open_orders", "failed_verifications")
+
+
+class Group(NamedTuple):
+    """A group of the standing pass: enterprises alike in everything the sections count them by."""
+
+    town: str
+    kind: str
+    area: str
+    licensed: bool | int  # flags as the store gives them: booleans on PostgreSQL, 0 or 1 on SQLite
+    closed: bool | int
+    reason: str | None  # the closure's reason (closed only)
+    closure_phase: int  # the campaign phase the closure falls in, -1 for none
+    high: int  # makes a high-risk category (0 or 1)
+    focus: tuple[int, ...]  # a member of each focus list (0 or 1)
+    n: int
+    orders: int
+    passed_on_time: int
+    passed_late: int
+    overdue_orders: int
+    open_orders: int
+    failed_verifications: int
+
+    def figures(self) -> tuple[int, int, int, int, int, int]:
+        """The orders by fate, in FIGURES' order."""
+        return (self.orders, self.passed_on_time, self.passed_late, self.overdue_orders, self.open_orders,
+                self.failed_verifications)
 
 
 # Each enterprise's standing at (as_of, known_at): its one live row of the status timeline
@@ -139,7 +165,7 @@ class CampaignQueries:
         for i, f in enumerate(campaign.focus):
             self.params[f"focus{i}_bits"] = _bits(f.categories)
         self.food = self._in("food", FOOD_KINDS)
-        self._standings: list[dict[str, Any]] | None = None
+        self._standings: list[Group] | None = None
         self._act_counts: list[dict[str, Any]] | None = None
         self._sample_counts: list[dict[str, Any]] | None = None
         self._due_counts: list[dict[str, Any]] | None = None
@@ -190,24 +216,21 @@ class CampaignQueries:
 
     # -- the two passes --------------------------------------------------------------------
 
-    def _standing(self) -> list[dict[str, Any]]:
+    def _standing(self) -> list[Group]:
         """Enterprises counted by town, kind, area, licence, closure (reason and phase) and category flags,
         with their orders by fate."""
         if self._standings is None:
-            keys = 8 + len(self.campaign.focus)
-            rows = self._rows(
+            focus = len(self.campaign.focus)
+            rows = self.tx.tuples(
                 "SELECT t.town, t.kind, t.area, t.licensed, t.closed_on IS NOT NULL AS closed, t.closure_reason, "
                 f"{self._phase_of('t.closed_on')} AS closure_phase, {self._flags('t')}, COUNT(*) AS n, "
                 + ", ".join(f"SUM(t.{f}) AS {f}" for f in FIGURES)
-                + f" FROM ({_STANDING}) t GROUP BY {', '.join(str(i) for i in range(1, keys + 1))}"
+                + f" FROM ({_STANDING}) t GROUP BY {', '.join(str(i) for i in range(1, 9 + focus))}",
+                self.params,
             )
-            self._standings = [
-                {"town": r["town"], "kind": r["kind"], "area": r["area"], "licensed": bool(r["licensed"]),
-                 "closed": bool(r["closed"]), "reason": r["closure_reason"], "closure_phase": int(r["closure_phase"]),
-                 "high": bool(r["high"]), "focus": [bool(r[f"focus{i}"]) for i in range(len(self.campaign.focus))],
-                 "n": int(r["n"]), **{f: int(r[f] or 0) for f in FIGURES}}
-                for r in rows
-            ]
+            # Tuples, not dicts: a province's ~20,000 groups are read by every section (dicts cost 0.2 s a report).
+            end = 8 + focus
+            self._standings = [Group._make((*r[:8], r[8:end], *r[end:])) for r in rows]
         return self._standings
 
     def _acts(self) -> list[dict[str, Any]]:
@@ -276,7 +299,7 @@ class CampaignQueries:
             "known_at": self.known_at,
             "year": campaign.year,
             "phase": phase.key if phase else _outside_phase(as_of, campaign),
-            "towns": sorted({g["town"] for g in self._standing()}),
+            "towns": sorted({g.town for g in self._standing()}),
             "census": self.census(),
             "licensing": self.licensing(),
             "rectification": self.rectification(),
@@ -296,12 +319,12 @@ class CampaignQueries:
         cells: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         by_kind: Counter[str] = Counter()
         for g in self._standing():
-            n = g["n"]
-            c = cells[(g["town"], g["kind"], g["area"])]
+            n = g.n
+            c = cells[(g.town, g.kind, g.area)]
             c[0] += n
-            c[1] += n if g["licensed"] else 0
-            c[2] += n if g["closed"] else 0
-            by_kind[g["kind"]] += n
+            c[1] += n if g.licensed else 0
+            c[2] += n if g.closed else 0
+            by_kind[g.kind] += n
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
         for (town, _, _), c in cells.items():
             by_town[town].update(dict(zip(keys, c, strict=True)))
@@ -326,17 +349,17 @@ class CampaignQueries:
         food_enterprises = 0
         reasons: Counter[str] = Counter()
         for g in self._standing():
-            n, closed, kind = g["n"], g["closed"], g["kind"]
+            n, closed, kind = g.n, g.closed, g.kind
             food = kind in FOOD_KINDS
             food_enterprises += n if food else 0
             needing = n if food and not closed else 0
-            unlicensed_here = needing if not g["licensed"] else 0
-            fringe = n if (kind == Kind.SMALL_WORKSHOP.value and g["area"] == Area.URBAN_RURAL_FRINGE.value
+            unlicensed_here = needing if not g.licensed else 0
+            fringe = n if (kind == Kind.SMALL_WORKSHOP.value and g.area == Area.URBAN_RURAL_FRINGE.value
                            and not closed) else 0
-            if closed:
-                reasons[g["reason"]] += n
+            if closed and g.reason is not None:
+                reasons[g.reason] += n
             if needing or fringe or closed:
-                c = sums[g["town"]]
+                c = sums[g.town]
                 c[0] += needing
                 c[1] += unlicensed_here
                 c[2] += fringe
@@ -384,13 +407,12 @@ class CampaignQueries:
 
     def rectification(self) -> dict[str, Any]:
         keys = ("issued", *FATES, "failed_verifications")
-        columns = ("orders", "passed_on_time", "passed_late", "overdue_orders", "open_orders", "failed_verifications")
-        sums: dict[str, list[int]] = defaultdict(lambda: [0] * len(columns))
+        sums: dict[str, list[int]] = defaultdict(lambda: [0] * len(FIGURES))
         for g in self._standing():
-            if g["orders"]:
-                c = sums[g["town"]]
-                for i, column in enumerate(columns):
-                    c[i] += g[column]
+            if g.orders:
+                c = sums[g.town]
+                for i, value in enumerate(g.figures()):
+                    c[i] += value
         by_town = {town: Counter(dict(zip(keys, c, strict=True))) for town, c in sums.items()}
         total = sum(by_town.values(), Counter())
         named = "e.name, e.town, e.kind FROM ({}) o JOIN view_enterprises{{sfx}} e ON e.enterprise_id = o.enterprise_id"
@@ -456,8 +478,8 @@ class CampaignQueries:
         campaign = self.campaign
         groups: dict[str, Counter[str]] = {"high_risk": Counter(), "other_food": Counter()}
         for g in self._standing():
-            if g["kind"] in FOOD_KINDS:
-                groups["high_risk" if g["high"] else "other_food"]["enterprises"] += g["n"]
+            if g.kind in FOOD_KINDS:
+                groups["high_risk" if g.high else "other_food"]["enterprises"] += g.n
         for r in self._samples():
             if r["food"]:
                 group = groups["high_risk" if r["high"] else "other_food"]
@@ -504,11 +526,11 @@ class CampaignQueries:
         keys = ("enterprises", "samples", "failed", "orders", "closures")
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for g in self._standing():
-            if g["focus"][n]:
-                c = sums[g["town"]]
-                c[0] += g["n"]
-                c[1] += g["orders"]
-                c[2] += g["n"] if g["closed"] else 0
+            if g.focus[n]:
+                c = sums[g.town]
+                c[0] += g.n
+                c[1] += g.orders
+                c[2] += g.n if g.closed else 0
         by_town: dict[str, Counter[str]] = defaultdict(Counter, {
             town: Counter({"enterprises": c[0], "orders": c[1], "closures": c[2]}) for town, c in sums.items()})
         listed = set(lst.categories)
@@ -578,7 +600,7 @@ class CampaignQueries:
         activity[outside] = Counter()
         by_town: dict[str, Counter[str]] = defaultdict(Counter)
         counted = [(r["town"], r["phase"], CALENDAR_ACTS[r["type"]], r["n"]) for r in self._acts()]
-        counted += [(g["town"], g["closure_phase"], "closures", g["n"]) for g in self._standing() if g["closed"]]
+        counted += [(g.town, g.closure_phase, "closures", g.n) for g in self._standing() if g.closed]
         for town, phase, act, n in counted:
             key = phases[phase].key if phase >= 0 else outside
             activity[key][act] += n

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.rows import tuple_row
 from psycopg_pool import PoolTimeout, TooManyRequests
 
 from projections.dialect import POSTGRES, SQLITE, Dialect
@@ -64,6 +65,15 @@ class Tx:
 
     def rows(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         return list(self.execute(statement, params).cursor.fetchall())
+
+    def tuples(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows as plain tuples, in the statement's column order (cheaper than dicts when there are many)."""
+        if self.dialect.is_postgres:
+            with self.cursor.connection.cursor(row_factory=tuple_row) as plain:
+                plain.execute(self._sql(statement), self.dialect.params(params))
+                rows: list[tuple[Any, ...]] = plain.fetchall()
+                return rows
+        return [tuple(r) for r in self.execute(statement, params).cursor.fetchall()]
 
     def page(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         """The rows of a page of a list (a LIMIT), where a walk along an index with lookups for each row,
