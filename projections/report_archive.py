@@ -17,13 +17,17 @@ instant written in another zone is another key, and is computed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+
+from eventsourcing.persistence import OperationalError, ProgrammingError
 
 from projections.dialect import timestamp_text
 from projections.recorders import ViewRecorder
 
 TABLE = "report_archive"
+log = logging.getLogger("zhijian.report_archive")
 _DDL = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (report TEXT NOT NULL, as_of TEXT NOT NULL, known_at TEXT NOT NULL, "
     "format TEXT NOT NULL, definition TEXT NOT NULL, encoding TEXT NOT NULL, body BYTEA NOT NULL, "
@@ -56,10 +60,18 @@ class ReportArchive:
 
     def find(self, as_of: date, known_at: datetime, fmt: str, definition: str,
              report: str = CAMPAIGN) -> Archived | None:
-        with self.recorder.read() as tx:
-            rows = tx.rows(f"SELECT body, encoding, sha256, made_at, seconds FROM {TABLE} WHERE report = %s "
-                           "AND as_of = %s AND known_at = %s AND format = %s AND definition = %s",
-                           (report, as_of.isoformat(), _moment(known_at), fmt, definition))
+        """The answer kept for this key; None when there is none, or no table yet (a store upgraded by a version
+        whose `zhijian db init` has not run: the service may not create tables)."""
+        try:
+            with self.recorder.read() as tx:
+                rows = tx.rows(f"SELECT body, encoding, sha256, made_at, seconds FROM {TABLE} WHERE report = %s "
+                               "AND as_of = %s AND known_at = %s AND format = %s AND definition = %s",
+                               (report, as_of.isoformat(), _moment(known_at), fmt, definition))
+        except (OperationalError, ProgrammingError) as e:
+            if TABLE not in str(e):  # an outage, not a missing table: for the caller
+                raise
+            log.warning("no %s table: run `zhijian db init` (answers are computed meanwhile)", TABLE)
+            return None
         if not rows:
             return None
         r = rows[0]
