@@ -162,7 +162,7 @@ def test_the_status_and_accountability_reports_are_kept_too(app, client, chief, 
     assert ARCHIVED_HEADER not in paged.headers and paged.json()["overdue_orders"]["limit"] == 1
 
 
-def test_without_the_archive_table_the_reports_are_computed(app, client, chief, campaign):  # noqa: F811
+def test_without_the_archive_table_the_reports_are_computed(app, client, chief, campaign):
     """A store upgraded by a version whose `db init` has not run yet (the service may not create tables)."""
     with app.state.views.status.recorder.write() as tx:
         tx.execute("DROP TABLE report_archive")
