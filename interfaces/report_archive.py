@@ -1,19 +1,20 @@
-"""The campaign report archived at the end of each past day: which answers are final, making them, serving them.
+"""Reports archived at the end of each past day: which answers are final, making them, sending them.
 
 "What did we know on 1 October" is a report as of 1 October as known at the bureau's
 midnight that ends it (`end_of_day`): the campaign report, and the status and
-accountability reports. Such an answer is *final* once nothing recorded by
-then can still arrive: its known_at lies FINAL_AFTER in the past (far longer than a
-command takes from taking its time stamp to committing) and the status view has
-processed every event in the log. `archive_reports` computes the final answers once
-(`zhijian report archive`, run nightly: every final day of the campaign's year not yet
-archived) and `projections.report_archive` keeps them; GET /reports/campaign, /status
-and /accountability send a kept answer, byte for byte what it would compute, in milliseconds instead of seconds.
-JSON, HTML and CSV are kept gzip-compressed and sent so to a client that accepts gzip.
-"""
+accountability reports. Such an answer is *final* once nothing recorded by then can
+still arrive: its known_at lies FINAL_AFTER in the past (far longer than a command takes
+from taking its time stamp to committing) and every view has processed every event in
+the log. `archive_reports` computes the final answers once (`zhijian report archive`,
+run nightly: every final day of the campaign's year not yet archived) and
+`projections.report_archive` keeps them; GET /reports/campaign, /reports/status and
+/reports/accountability send a kept answer, byte for byte what they would compute, in
+milliseconds instead of seconds, with its SHA-256 (Repr-Digest, RFC 9530). JSON, HTML
+and CSV are kept gzip-compressed and sent so to a client that accepts gzip."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -78,6 +79,7 @@ DEFINING_MODULES = (
     "interfaces.report_formats.json_format", "interfaces.report_formats.html",
     "interfaces.report_formats.xlsx", "interfaces.report_formats.csv_format",
     "projections.accountability_view", "projections.draw_queries", "interfaces.http.routers.views_reports",
+    "interfaces.report_archive", "application.campaign_settings",
 )
 
 
@@ -226,8 +228,10 @@ def decoded(kept: Archived) -> bytes:
 
 
 def served(kept: Archived, accepts_gzip: bool) -> tuple[bytes, dict[str, str]]:
-    """The body and headers to send a kept answer with."""
-    headers = {ARCHIVED_HEADER: kept.made_at.isoformat()}
+    """The body and headers to send a kept answer with: when it was made, and the SHA-256 of the answer itself
+    (Repr-Digest, RFC 9530: of the representation, whatever content coding it travels in)."""
+    digest = base64.b64encode(bytes.fromhex(kept.sha256)).decode()
+    headers = {ARCHIVED_HEADER: kept.made_at.isoformat(), "Repr-Digest": f"sha-256=:{digest}:"}
     if kept.encoding == "gzip":
         headers["Vary"] = "Accept-Encoding"
         if accepts_gzip:

@@ -9,7 +9,9 @@ XlsxWriter stamps each workbook with its creation time).
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import io
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -67,6 +69,9 @@ def test_an_archived_answer_is_the_computed_one_sent_as_kept(app, client, chief,
         assert kept[fmt].headers["content-type"] == computed[fmt].headers["content-type"]
     assert _cells(kept["xlsx"].content) == _cells(computed["xlsx"].content)
     assert kept["xlsx"].headers["content-disposition"] == computed["xlsx"].headers["content-disposition"]
+    for fmt in FORMATS:  # each carries the SHA-256 of the answer itself (RFC 9530), whatever its coding
+        digest = base64.b64encode(hashlib.sha256(kept[fmt].content).digest()).decode()
+        assert kept[fmt].headers["repr-digest"] == f"sha-256=:{digest}:", fmt
     # Text is kept compressed and sent so to a client that takes gzip, decompressed to one that does not.
     assert kept["json"].headers["content-encoding"] == "gzip"
     plain = _ask(client, chief, known_at, "json", **{"Accept-Encoding": "identity"})
