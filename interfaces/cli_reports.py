@@ -156,9 +156,8 @@ def archive(
             days = final_days(start or settings.campaign_for(today).phases[0].start,
                               end or today - timedelta(days=1), now)
             try:
-                if not views.wait_for(views.log.last_position(), wait, ("status",)):
-                    raise NotFinal(f"the status view is {views.lag()['status']} events behind the log after "
-                                   f"{wait:g} s")
+                if not views.wait_for(views.log.last_position(), wait):
+                    raise NotFinal(f"the views are behind the log after {wait:g} s (events: {views.lag()})")
                 made = archive_reports(views, settings.campaign_for, [(d, end_of_day(d)) for d in days], wanted,
                                         now=now)
             except NotFinal as e:

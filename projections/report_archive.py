@@ -1,9 +1,10 @@
-"""Answers of the campaign report kept at final (as_of, known_at) pairs, to be served as stored.
+"""Answers of the reports (campaign, status, accountability) kept at final (as_of, known_at) pairs, to be
+sent as kept.
 
 An answer at (as_of, known_at) can never change once no event recorded by known_at can
 still arrive (late entries and retractions recorded later carry a later recorded_at, and
 every figure counts only what was recorded by known_at). `interfaces.report_archive`
-decides which pairs are final and fills this table; GET /reports/campaign serves a stored
+decides which pairs are final and fills this table; the reports' routes send a kept
 answer when one matches. Each answer is keyed by its pair, its format and the report's
 *definition* (interfaces.report_archive.definition: a digest of the campaign's settings for
 the year and of the code that computes and renders the report), so a new release or new
