@@ -106,6 +106,9 @@ def archive(
     nightly: Annotated[bool, typer.Option(
         "--nightly", help="keep running: archive again each night, 10 minutes after the bureau's midnight, "
                           "until SIGTERM or Ctrl-C")] = False,
+    xlsx_days: Annotated[int, typer.Option(
+        "--xlsx-days", min=0, help="also keep the campaign report's XLSX for the last N final days (~5 MB a day at a "
+                                   "province), dropping the kept XLSX of earlier days")] = 0,
     check: Annotated[bool, typer.Option(
         "--check", help="archive nothing: exit 1 if a day final for more than an hour is not archived (a health "
                         "check)")] = False,
@@ -121,6 +124,7 @@ def archive(
     from application.campaign_settings import CampaignSettingsError, load_campaign_settings
     from interfaces.cli_draws import open_fed_views
     from interfaces.report_archive import NotFinal, archive_reports, code_digest, end_of_day, final_days, next_run
+    from projections.report_archive import ReportArchive
 
     code_digest()  # of the code this process runs, read now
     console = Console(stderr=True)
@@ -158,8 +162,17 @@ def archive(
             try:
                 if not views.wait_for(views.log.last_position(), wait):
                     raise NotFinal(f"the views are behind the log after {wait:g} s (events: {views.lag()})")
-                made = archive_reports(views, settings.campaign_for, [(d, end_of_day(d)) for d in days], wanted,
+                recent = set(days[len(days) - xlsx_days:]) if xlsx_days else set()
+
+                def formats_for(day: date, recent: set[date] = recent) -> list[str]:
+                    return [*wanted, "xlsx"] if day in recent and "xlsx" not in wanted else wanted
+
+                made = archive_reports(views, settings.campaign_for, [(d, end_of_day(d)) for d in days], formats_for,
                                         now=now)
+                if recent and "xlsx" not in wanted:
+                    dropped = ReportArchive(views.status.recorder).drop_before("xlsx", min(recent))
+                    if dropped:
+                        console.print(f"dropped the kept XLSX of {dropped} earlier days")
             except NotFinal as e:
                 console.print(f"[red]{e}[/red]")
                 if not nightly:

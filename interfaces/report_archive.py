@@ -121,13 +121,14 @@ class Made:
 
 
 def archive_reports(views: Views, rules_for: Callable[[date], Campaign],
-                    pairs: Iterable[tuple[date, datetime]], formats: Sequence[str] = ARCHIVED_FORMATS, *,
+                    pairs: Iterable[tuple[date, datetime]],
+                    formats: Sequence[str] | Callable[[date], Sequence[str]] = ARCHIVED_FORMATS, *,
                     now: datetime | None = None, final_after: timedelta = FINAL_AFTER,
                     reports: Sequence[str] = REPORTS) -> list[Made]:
     """Computes and keeps the answers at each final (as_of, known_at) pair not kept yet: the campaign report in
-    each format, the status and accountability reports in JSON (when asked for). Raises NotFinal before
-    computing anything when a pair's answer can still change, or while a view has not processed every event
-    in the log."""
+    each format (`formats`, or `formats(as_of)`), the status and accountability reports in JSON (when JSON is
+    asked for). Raises NotFinal before computing anything when a pair's answer can still change, or while a
+    view has not processed every event in the log."""
     pairs = list(pairs)
     now = now or datetime.now(UTC)
     for _, moment in pairs:
@@ -144,8 +145,9 @@ def archive_reports(views: Views, rules_for: Callable[[date], Campaign],
     for day, moment in pairs:
         rules = rules_for(day)
         key = definition(rules)
+        asked = formats(day) if callable(formats) else formats
         for report in reports:
-            wanted = formats if report == CAMPAIGN else [f for f in formats if f == "json"]
+            wanted = asked if report == CAMPAIGN else [f for f in asked if f == "json"]
             missing = [f for f in wanted if not archive.has(day, moment, f, key, report)]
             for fmt, answer, seconds in _answers(views, report, day, moment, rules, missing):
                 archive.store(day, moment, fmt, key, _kept(answer, fmt, seconds), report)

@@ -95,6 +95,13 @@ class ReportArchive:
                         answer.body, answer.sha256, timestamp_text(answer.made_at.astimezone(UTC)), answer.seconds))
 
 
+    def drop_before(self, fmt: str, as_of: date, report: str = CAMPAIGN) -> int:
+        """Drops the kept answers in `fmt` for days before `as_of` (they can be made again); how many went."""
+        with self.recorder.write() as tx:
+            tx.execute(f"DELETE FROM {TABLE} WHERE report = %s AND format = %s AND as_of < %s",
+                       (report, fmt, as_of.isoformat()))
+            return int(tx.cursor.rowcount)
+
 def _moment(known_at: datetime) -> str:
     """known_at as the key holds it: ISO text with microseconds and the offset it was written with."""
     if known_at.tzinfo is None:

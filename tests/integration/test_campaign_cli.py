@@ -100,3 +100,26 @@ def test_report_archive_nightly_keeps_running_until_sigterm(settings, tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+def test_report_archive_keeps_the_xlsx_of_the_last_days_only(settings, tmp_path):
+    assert zhijian(settings, tmp_path, "demo").returncode == 0
+    yesterday = bureau_today() - timedelta(days=1)
+    days = [yesterday - timedelta(days=2), yesterday - timedelta(days=1), yesterday]
+    args = ("report", "archive", "--from", days[0].isoformat(), "--to", yesterday.isoformat())
+    done = zhijian(settings, tmp_path, *args, "--xlsx-days", "2")
+    assert done.returncode == 0 and "archived 14 answers" in done.stderr, done.stderr  # 3 days × 4, 2 XLSX
+
+    def kept_xlsx() -> list[date]:
+        views = open_views(settings)
+        try:
+            archive = ReportArchive(views.status.recorder)
+            rules = load_campaign_settings(None).campaign_for
+            return [d for d in days if archive.has(d, end_of_day(d), "xlsx", definition(rules(d)))]
+        finally:
+            views.close()
+
+    assert kept_xlsx() == days[1:]
+    again = zhijian(settings, tmp_path, *args, "--xlsx-days", "1")
+    assert again.returncode == 0 and "dropped the kept XLSX of 1 earlier days" in again.stderr, again.stderr
+    assert kept_xlsx() == days[2:]
