@@ -51,9 +51,9 @@ def test_report_campaign_refuses_a_malformed_date(settings, tmp_path):
 def test_report_archive_keeps_each_final_day_once(settings, tmp_path):
     assert zhijian(settings, tmp_path, "demo").returncode == 0
     today = bureau_today()  # the bureau's: a day ahead of UTC's from 16:00 UTC
-    yesterday = today - timedelta(days=1)
-    first = yesterday - timedelta(days=2)
-    args = ("report", "archive", "--from", first.isoformat(), "--to", yesterday.isoformat(), "--formats", "json,csv")
+    last = today - timedelta(days=2)  # final for a day at least (yesterday is not, in the first 10 minutes of today)
+    first = last - timedelta(days=2)
+    args = ("report", "archive", "--from", first.isoformat(), "--to", last.isoformat(), "--formats", "json,csv")
     done = zhijian(settings, tmp_path, *args)
     assert done.returncode == 0, done.stderr
     assert "archived 12 answers" in done.stderr  # a day: the campaign report in JSON and CSV, status, accountability
@@ -63,16 +63,24 @@ def test_report_archive_keeps_each_final_day_once(settings, tmp_path):
     try:
         archive = ReportArchive(views.status.recorder)
         rules = load_campaign_settings(None).campaign_for
-        for day in (first, yesterday):
+        for day in (first, last):
             for fmt in ("json", "csv"):
                 assert archive.has(day, end_of_day(day), fmt, definition(rules(day))), (day, fmt)
-        assert not archive.has(yesterday, end_of_day(yesterday), "html", definition(rules(yesterday)))
+        assert not archive.has(last, end_of_day(last), "html", definition(rules(last)))
     finally:
         views.close()
-    checked = zhijian(settings, tmp_path, "report", "archive", "--check", "--from", first.isoformat(), "--formats",
-                      "json,csv")
+    # `report campaign` writes a kept answer as kept; the same instant written in UTC is computed, and the same.
+    kept = zhijian(settings, tmp_path, "report", "campaign", "--as-of", last.isoformat(), "--known-at",
+                   f"{last + timedelta(days=1)}T00:00", "--format", "csv", "-o", str(tmp_path / "kept.csv"))
+    assert kept.returncode == 0 and "archived at" in kept.stderr, kept.stderr
+    computed = zhijian(settings, tmp_path, "report", "campaign", "--as-of", last.isoformat(), "--known-at",
+                       f"{last.isoformat()}T16:00+00:00", "--format", "csv", "-o", str(tmp_path / "computed.csv"))
+    assert computed.returncode == 0 and "archived at" not in computed.stderr, computed.stderr
+    assert (tmp_path / "kept.csv").read_bytes() == (tmp_path / "computed.csv").read_bytes()
+    span = ("--from", first.isoformat(), "--to", last.isoformat())
+    checked = zhijian(settings, tmp_path, "report", "archive", "--check", *span, "--formats", "json,csv")
     assert checked.returncode == 0 and "every final day is archived" in checked.stderr, checked.stderr
-    unkept = zhijian(settings, tmp_path, "report", "archive", "--check", "--from", first.isoformat())  # json, html
+    unkept = zhijian(settings, tmp_path, "report", "archive", "--check", *span)  # json, html
     assert unkept.returncode == 1 and f"not archived: {first.isoformat()} (campaign html)" in unkept.stderr, \
         unkept.stderr
     refused = zhijian(settings, tmp_path, "report", "archive", "--formats", "json,pdf")
@@ -84,9 +92,10 @@ def test_report_archive_keeps_each_final_day_once(settings, tmp_path):
 
 def test_report_archive_nightly_keeps_running_until_sigterm(settings, tmp_path):
     assert zhijian(settings, tmp_path, "demo").returncode == 0
-    yesterday = bureau_today() - timedelta(days=1)
+    day = bureau_today() - timedelta(days=2)  # final (see above)
     process = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "report", "archive", "--nightly", "--from",
-                                yesterday.isoformat(), "--formats", "json"], cwd=tmp_path, env=cli_env(settings),
+                                day.isoformat(), "--to", day.isoformat(), "--formats", "json"], cwd=tmp_path,
+                               env=cli_env(settings),
                                stderr=subprocess.PIPE, text=True)
     try:
         lines = []
@@ -104,9 +113,9 @@ def test_report_archive_nightly_keeps_running_until_sigterm(settings, tmp_path):
 
 def test_report_archive_keeps_the_xlsx_of_the_last_days_only(settings, tmp_path):
     assert zhijian(settings, tmp_path, "demo").returncode == 0
-    yesterday = bureau_today() - timedelta(days=1)
-    days = [yesterday - timedelta(days=2), yesterday - timedelta(days=1), yesterday]
-    args = ("report", "archive", "--from", days[0].isoformat(), "--to", yesterday.isoformat())
+    last = bureau_today() - timedelta(days=2)  # final (see above)
+    days = [last - timedelta(days=2), last - timedelta(days=1), last]
+    args = ("report", "archive", "--from", days[0].isoformat(), "--to", last.isoformat())
     done = zhijian(settings, tmp_path, *args, "--xlsx-days", "2")
     assert done.returncode == 0 and "archived 14 answers" in done.stderr, done.stderr  # 3 days × 4, 2 XLSX
 
