@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from domain.bureau_time import BUREAU_TZ, bureau_today
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from application.campaign_settings import CampaignSettings
 
 FORMAT_WORDS = ("xlsx", "csv", "html", "json")
 
@@ -135,7 +140,8 @@ def archive(
 
     from application.campaign_settings import CampaignSettingsError, load_campaign_settings
     from interfaces.cli_draws import open_fed_views
-    from interfaces.report_archive import NotFinal, archive_reports, code_digest, end_of_day, final_days, next_run
+    from interfaces.report_archive import NotFinal, code_digest, end_of_day, final_days, next_run
+    from interfaces.report_archiving import archive_reports
     from projections.report_archive import ReportArchive
 
     code_digest()  # of the code this process runs, read now
@@ -204,7 +210,8 @@ def archive(
                 return
 
 
-def _check_archive(console: Any, settings: Any, start: date | None, end: date | None, wanted: list[str]) -> None:
+def _check_archive(console: Console, settings: CampaignSettings, start: date | None, end: date | None,
+                   wanted: list[str]) -> None:
     """Exits 1 naming the first day final for over an hour whose answer is not archived in every format."""
     from application.settings import Settings
     from interfaces.report_archive import CHECK_GRACE, REPORTS, definition, end_of_day, final_days

@@ -47,6 +47,7 @@ class Dialect:
             .replace("BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
             .replace(" DATE", " TEXT")
             .replace("BOOLEAN", "INTEGER")
+            .replace("BYTEA", "BLOB")
         )
 
     def params(self, values: Sequence[Any] | Mapping[str, Any]) -> Any:

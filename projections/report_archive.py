@@ -57,7 +57,7 @@ class ReportArchive:
 
     def create(self) -> None:
         with self.recorder.write() as tx:
-            tx.cursor.execute(tx.dialect.ddl(_DDL).replace("BYTEA", "BYTEA" if tx.dialect.is_postgres else "BLOB"))
+            tx.cursor.execute(tx.dialect.ddl(_DDL))
 
     def find(self, as_of: date, known_at: datetime, fmt: str, definition: str,
              report: str = CAMPAIGN) -> Archived | None:
@@ -65,9 +65,8 @@ class ReportArchive:
         whose `zhijian db init` has not run: the service may not create tables)."""
         try:
             with self.recorder.read() as tx:
-                rows = tx.rows(f"SELECT body, encoding, sha256, made_at, seconds FROM {TABLE} WHERE report = %s "
-                               "AND as_of = %s AND known_at = %s AND format = %s AND definition = %s",
-                               (report, as_of.isoformat(), _moment(known_at), fmt, definition))
+                rows = tx.rows(f"SELECT body, encoding, sha256, made_at, seconds FROM {TABLE} WHERE {_KEY}",
+                               _key(report, as_of, known_at, fmt, definition))
         except (OperationalError, ProgrammingError) as e:
             if TABLE not in str(e):  # an outage, not a missing table: for the caller
                 raise
@@ -81,9 +80,8 @@ class ReportArchive:
 
     def has(self, as_of: date, known_at: datetime, fmt: str, definition: str, report: str = CAMPAIGN) -> bool:
         with self.recorder.read() as tx:
-            return bool(tx.rows(f"SELECT 1 AS one FROM {TABLE} WHERE report = %s AND as_of = %s AND known_at = %s "
-                                "AND format = %s AND definition = %s",
-                                (report, as_of.isoformat(), _moment(known_at), fmt, definition)))
+            return bool(tx.rows(f"SELECT 1 AS one FROM {TABLE} WHERE {_KEY}", _key(report, as_of, known_at, fmt,
+                                                                                  definition)))
 
     def store(self, as_of: date, known_at: datetime, fmt: str, definition: str, answer: Archived,
               report: str = CAMPAIGN) -> None:
@@ -91,9 +89,8 @@ class ReportArchive:
         with self.recorder.write() as tx:
             tx.execute(f"INSERT INTO {TABLE} (report, as_of, known_at, format, definition, encoding, body, sha256, "
                        "made_at, seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                       (report, as_of.isoformat(), _moment(known_at), fmt, definition, answer.encoding,
-                        answer.body, answer.sha256, timestamp_text(answer.made_at.astimezone(UTC)), answer.seconds))
-
+                       (*_key(report, as_of, known_at, fmt, definition), answer.encoding, answer.body, answer.sha256,
+                        timestamp_text(answer.made_at.astimezone(UTC)), answer.seconds))
 
     def drop_before(self, fmt: str, as_of: date, report: str = CAMPAIGN) -> int:
         """Drops the kept answers in `fmt` for days before `as_of` (they can be made again); how many went."""
@@ -101,6 +98,14 @@ class ReportArchive:
             tx.execute(f"DELETE FROM {TABLE} WHERE report = %s AND format = %s AND as_of < %s",
                        (report, fmt, as_of.isoformat()))
             return int(tx.cursor.rowcount)
+
+_KEY = "report = %s AND as_of = %s AND known_at = %s AND format = %s AND definition = %s"
+
+
+def _key(report: str, as_of: date, known_at: datetime, fmt: str, definition: str) -> tuple[str, ...]:
+    """The parameters of _KEY (and the key columns' values, in the table's order)."""
+    return report, as_of.isoformat(), _moment(known_at), fmt, definition
+
 
 def _moment(known_at: datetime) -> str:
     """known_at as the key holds it: ISO text with microseconds and the offset it was written with."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from domain.bureau_time import BUREAU_TZ
+from interfaces.report_archive import end_of_day
 from interfaces.web import labels
 from interfaces.web.session import CSRF_FIELD, Visitor
 
@@ -57,7 +58,7 @@ class When:
     @property
     def day_end_local(self) -> str:
         """known_at for "as we knew it on as_of": the bureau's midnight that ends it (archived reports)."""
-        return f"{self.as_of + timedelta(days=1):%Y-%m-%d}T00:00"
+        return end_of_day(self.as_of).astimezone(BUREAU_TZ).strftime("%Y-%m-%dT%H:%M")
 
 
 def _plausible(day: date) -> bool:

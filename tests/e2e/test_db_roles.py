@@ -17,7 +17,8 @@ from application.audit.leaf_store import LeafStore
 from application.audit.service import audit_over
 from application.campaign_settings import load_campaign_settings
 from application.settings import Settings
-from interfaces.report_archive import ARCHIVED_HEADER, FINAL_AFTER, archive_reports
+from interfaces.report_archive import ARCHIVED_HEADER, FINAL_AFTER
+from interfaces.report_archiving import archive_reports
 from projections.log import LedgerLog
 from projections.rebuild import Rebuild
 from projections.runners import start_runners
@@ -195,7 +196,7 @@ def test_the_whole_app_works_as_the_service_role_with_the_views_fed_by_the_proje
             known_at = datetime.fromisoformat(r.json()["recorded_at"])
             fed = open_views(projection)
             try:
-                assert fed.wait_for(r.json()["position"], 10, ("status",))
+                assert fed.wait_for(r.json()["position"], 120, ("status",))  # a stuck-after bound, not a speed
                 archive_reports(fed, load_campaign_settings(None).campaign_for, [(TODAY, known_at)], ("json",),
                                  now=known_at + FINAL_AFTER)
             finally:

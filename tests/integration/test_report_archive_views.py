@@ -9,7 +9,8 @@ import pytest
 from application.campaign_settings import load_campaign_settings
 from application.commands import Register
 from domain.actor import SYSTEM
-from interfaces.report_archive import NotFinal, archive_reports, definition, end_of_day
+from interfaces.report_archive import NotFinal, definition, end_of_day
+from interfaces.report_archiving import archive_reports
 from projections import open_views
 from projections.report_archive import ReportArchive
 
