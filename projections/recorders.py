@@ -21,7 +21,10 @@ from psycopg_pool import PoolTimeout, TooManyRequests
 from projections.dialect import POSTGRES, SQLITE, Dialect
 from projections.tables import NEW, SCHEMA_TABLE, SCHEMA_VERSION, ViewTables
 
-APPLICATION_NAME = "Zhijian"  # the Ledger's name: the tracked sequence
+APPLICATION_NAME = "Zhijian"
+# Taken by every transaction that creates or changes the views' tables on PostgreSQL: processes starting at once
+# would otherwise race on the catalogue (CREATE TABLE IF NOT EXISTS is not safe against a concurrent one).
+VIEW_DDL_LOCK = "SELECT pg_advisory_xact_lock(hashtext('zhijian-view-ddl'))"  # the Ledger's name: the tracked sequence
 # The library's marker that a tracking table is in its current (single-row) format.
 _MIGRATED = "INSERT INTO {schema}.{table} VALUES ('__migration__', 1) ON CONFLICT (application_name) DO NOTHING"
 
@@ -235,7 +238,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         # on the catalogue and on the library's "__migration__" tracking row. The tables are
         # new in the library's single-row format, so its migration of old tables never applies.
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute("SELECT pg_advisory_xact_lock(hashtext('zhijian-view-ddl'))")
+            curs.execute(VIEW_DDL_LOCK)
             self._drop_if_stale(Tx(curs, self.dialect, self.suffix))
             for statement in self.sql_create_statements:
                 curs.execute(statement)

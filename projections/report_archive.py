@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from eventsourcing.persistence import OperationalError, ProgrammingError
 
 from projections.dialect import timestamp_text
-from projections.recorders import ViewRecorder
+from projections.recorders import VIEW_DDL_LOCK, ViewRecorder
 
 TABLE = "report_archive"
 log = logging.getLogger("zhijian.report_archive")
@@ -57,6 +57,8 @@ class ReportArchive:
 
     def create(self) -> None:
         with self.recorder.write() as tx:
+            if tx.dialect.is_postgres:
+                tx.cursor.execute(VIEW_DDL_LOCK)  # processes starting at once (SQLite: BEGIN IMMEDIATE serialises)
             tx.cursor.execute(tx.dialect.ddl(_DDL))
 
     def find(self, as_of: date, known_at: datetime, fmt: str, definition: str,
