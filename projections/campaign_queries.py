@@ -63,6 +63,7 @@ from projections.campaign_figures import (
 from projections.dialect import as_date, as_json, required_date
 from projections.listing import Listing, Row
 from projections.recorders import Tx, run_beside
+from projections.status_view import LIVE_ROW, LIVE_ROWS
 
 FOOD_KINDS = tuple(k.value for k in Kind if k.is_food)
 # Acts counted by the calendar, by the key it counts them under (closures: the first, from the standing).
@@ -98,15 +99,14 @@ class Group(NamedTuple):
 
 
 # Each enterprise's standing at (as_of, known_at): its one live row of the status timeline
-# (status, required licence held, first closure, orders by fate; domain.status.Standing).
-_STANDING = """
+# (status, required licence held, first closure, orders by fate; domain.status.Standing). Lists
+# walk the timeline in their order (an index of it) and filter; counts read the live rows' parts.
+_STANDING_COLUMNS = """
 SELECT t.enterprise_id, t.name, t.town, t.kind, t.area, t.categories_mask, t.status, t.licensed, t.closed_on,
        t.closure_reason, t.orders, t.passed_on_time, t.passed_late, t.overdue_orders, t.open_orders,
-       t.failed_verifications
-  FROM view_status_timeline{sfx} t
- WHERE t.valid_from <= %(as_of)s AND (t.valid_to IS NULL OR t.valid_to > %(as_of)s)
-   AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s)
-"""
+       t.failed_verifications"""
+_STANDING = f"{_STANDING_COLUMNS} FROM view_status_timeline{{sfx}} t WHERE {LIVE_ROW}"
+_STANDING_COUNTED = f"{_STANDING_COLUMNS} FROM ({LIVE_ROWS}) t"
 
 # Live orders with their fate on as_of (the overdue list whole), and the overdue ones shaped for a page.
 _ORDERS = orders_with_fates("view_status_facts")
@@ -225,7 +225,7 @@ class CampaignQueries:
                 "SELECT t.town, t.kind, t.area, t.licensed, t.closed_on IS NOT NULL AS closed, t.closure_reason, "
                 f"{self._phase_of('t.closed_on')} AS closure_phase, {self._flags('t')}, COUNT(*) AS n, "
                 + ", ".join(f"SUM(t.{f}) AS {f}" for f in FIGURES)
-                + f" FROM ({_STANDING}) t GROUP BY {', '.join(str(i) for i in range(1, 9 + focus))}",
+                + f" FROM ({_STANDING_COUNTED}) t GROUP BY {', '.join(str(i) for i in range(1, 9 + focus))}",
                 self.params,
             )
             # Tuples, not dicts: a province's ~20,000 groups are read by every section (dicts cost 0.2 s a report).

@@ -28,9 +28,9 @@ class Dialect:
         """A collation that sorts text by code point, as Python does (SQLite's default already does)."""
         return ' COLLATE "C"' if self.is_postgres else ""
 
-    def contains(self, column: str) -> str:
+    def contains(self, column: str, parameter: str = "%s") -> str:
         """`column` contains the parameter's text literally (no wildcards, no case folding)."""
-        return f"strpos({column}, %s) > 0" if self.is_postgres else f"instr({column}, %s) > 0"
+        return f"strpos({column}, {parameter}) > 0" if self.is_postgres else f"instr({column}, {parameter}) > 0"
 
     def sql(self, statement: str) -> str:
         if self.is_postgres:

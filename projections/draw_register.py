@@ -20,17 +20,15 @@ from domain import draw as draws
 from domain.enterprise import INSPECTED, SAMPLE_FAILED
 from projections.acts import CATEGORY_BITS, categories_mask, live, live_orders
 from projections.dialect import as_date, required_date
+from projections.status_view import LIVE_ROWS
 from projections.views import Views
-
-_LIVE_ROW = ("t.valid_from <= %(as_of)s AND (t.valid_to IS NULL OR t.valid_to > %(as_of)s) "
-             "AND t.tx_from <= %(known_at)s AND (t.tx_to IS NULL OR t.tx_to > %(known_at)s)")
 
 
 def read_register(views: Views, rules: draws.PlanRules, day: date, known_at: datetime) -> draws.Register:
     """The register at (day, known_at), as domain.draw.select reads it."""
     since = draws.months_before(day, draws.BAD_RECORD_MONTHS)
     params: dict[str, Any] = {"as_of": day, "known_at": known_at, "since": since}
-    where = [_LIVE_ROW, "t.status <> 'closed'"]
+    where = ["t.status <> 'closed'"]
     for column, values in (("town", rules.towns), ("kind", rules.kinds)):
         if values:
             where.append(f"t.{column} IN ({', '.join(f'%({column}{i})s' for i in range(len(values)))})")
@@ -39,7 +37,7 @@ def read_register(views: Views, rules: draws.PlanRules, day: date, known_at: dat
         where.append("(t.categories_mask & %(bits)s) <> 0")
         params["bits"] = categories_mask(rules.categories)
     with views.status.read() as tx:
-        rows = tx.rows("SELECT t.enterprise_id, t.town, t.kind, t.categories_mask FROM view_status_timeline{sfx} t "
+        rows = tx.rows(f"SELECT t.enterprise_id, t.town, t.kind, t.categories_mask FROM ({LIVE_ROWS}) t "
                        f"WHERE {' AND '.join(where)}", params)
         failed = {r["enterprise_id"] for r in tx.rows(
             f"SELECT DISTINCT a.enterprise_id FROM view_status_facts{{sfx}} a WHERE a.type = '{SAMPLE_FAILED}' "

@@ -133,6 +133,9 @@ STATUS_FACTS = Table(
 # licence, closure or order fate are one pass over those rows. An enterprise's full state
 # is folded from its facts when asked for. `search` is the name and credit code in
 # domain.text.search_form, for literal search (`q`).
+# What the standing's counts group and sum by (the indexes of the live rows' parts cover them).
+_COUNTED = ("status, town, kind, area, categories_mask, licensed, closed_on, closure_reason, orders, passed_on_time, "
+            "passed_late, overdue_orders, open_orders, failed_verifications")
 STATUS_TIMELINE = Table(
     "view_status_timeline",
     "row_id BIGSERIAL PRIMARY KEY, enterprise_id TEXT NOT NULL, valid_from DATE NOT NULL, valid_to DATE, "
@@ -143,17 +146,21 @@ STATUS_TIMELINE = Table(
     "passed_late INTEGER NOT NULL, overdue_orders INTEGER NOT NULL, open_orders INTEGER NOT NULL, "
     "failed_verifications INTEGER NOT NULL",
     (
-        # Covers the counts at (as_of, known_at) (the status report, the campaign report's standing
-        # pass): they read this index alone, half the table's size (measured at a province: the
-        # status counts 530 -> 190 ms).
-        Index("view_status_timeline_standing",
-              "tx_from, valid_from, tx_to, valid_to, status, town, kind, area, categories_mask, licensed, closed_on, "
-              "closure_reason, orders, passed_on_time, passed_late, overdue_orders, open_orders, "
-              "failed_verifications"),
+        # Cover the counts at (as_of, known_at) (the status report, the campaign report's standing
+        # pass), which read the live rows in three disjoint parts (status_view.LIVE_ROWS), each from
+        # one of these alone: rows still known, open-ended and closed in valid time, and superseded rows.
+        Index("view_status_timeline_known_open", f"valid_from, tx_from, {_COUNTED}",
+              where="tx_to IS NULL AND valid_to IS NULL"),
+        Index("view_status_timeline_known_closed", f"valid_to, valid_from, tx_from, {_COUNTED}",
+              where="tx_to IS NULL AND valid_to IS NOT NULL"),
+        Index("view_status_timeline_superseded", f"tx_to, tx_from, valid_from, valid_to, {_COUNTED}",
+              where="tx_to IS NOT NULL"),
         Index("view_status_timeline_enterprise", "enterprise_id, tx_to"),
         # Lists of enterprises come in this order: a page is a walk along the index, not a sort.
         Index("view_status_timeline_order", "town{C}, name{C}, enterprise_id{C}"),
     ),
+    # One index of every row, by tx_from (it read every row recorded by known_at: 1.5-2x the parts' entries).
+    retired=("view_status_timeline_standing",),
 )
 
 # Every enterprise event as an action of the official who recorded it.
