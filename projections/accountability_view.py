@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +39,33 @@ BUREAU_TIME = BUREAU_TZ
 
 DRAWN = DrawPlan.Drawn.__name__
 ORDER_FATES = tuple(f for f in FATES if f != "open")  # an official's orders that came to something
+
+
+# Each official's live acts by type at (as_of, known_at): the month cells wholly before the months
+# as_of and known_at fall in (tables.ACT_MONTHS), and beside them the acts not in those cells, each
+# part read from an index of its own: occurred in as_of's month or after it; before it, but
+# recorded in known_at's month; before both, but retracted in known_at's month (after known_at).
+_ACT = f"SELECT a.actor_id, a.type, 1 AS n, a.actor_name FROM view_actions{{sfx}} a WHERE {live('a')}"
+OFFICIALS_ACTS = f"""
+SELECT x.actor_id, x.type, SUM(x.n) AS n, MIN(x.actor_name) AS name FROM (
+  SELECT c.actor_id, c.type, c.n, c.actor_name FROM view_action_months{{sfx}} c
+   WHERE c.occurred_month < %(as_of_month)s AND c.recorded_month < %(known_month)s
+     AND c.retracted_month > %(known_month)s AND c.n <> 0
+  UNION ALL {_ACT} AND a.occurred_on >= %(as_of_month)s
+  UNION ALL {_ACT} AND a.occurred_on < %(as_of_month)s AND a.recorded_at >= %(known_month_start)s
+  UNION ALL {_ACT} AND a.occurred_on < %(as_of_month)s AND a.recorded_at < %(known_month_start)s
+                   AND a.retracted_at < %(known_month_end)s
+) x GROUP BY x.actor_id, x.type
+"""
+
+
+def month_bounds(as_of: date, known_at: datetime) -> dict[str, Any]:
+    """OFFICIALS_ACTS' parameters besides as_of and known_at: the months they fall in (known_at's in UTC)."""
+    known_month = utc_month(known_at)
+    following = (known_month + timedelta(days=31)).replace(day=1)
+    return {"as_of_month": month_of(as_of), "known_month": known_month,
+            "known_month_start": datetime.combine(known_month, datetime.min.time(), UTC),
+            "known_month_end": datetime.combine(following, datetime.min.time(), UTC)}
 
 
 # -- the projection ------------------------------------------------------------------------
@@ -89,6 +116,39 @@ def _flush(tx: Tx, actions: list[tuple[Any, ...]], retractions: list[tuple[Any, 
         "UPDATE view_actions{sfx} SET retracted_at = %s, retracted_by = %s WHERE enterprise_id = %s AND version = %s",
         retractions,
     )
+    cells: dict[tuple[Any, ...], int] = defaultdict(int)
+    for a in actions:  # enterprise_id, version, position, type, occurred_on, recorded_at, actor_id, actor_name, ...
+        cells[_cell(a[6], a[7], a[3], a[4], a[5], None)] += 1
+    for retracted_at, _, enterprise_id, version in retractions:  # after the inserts: the act may be in this page
+        for r in tx.rows("SELECT actor_id, actor_name, type, occurred_on, recorded_at FROM view_actions{sfx} "
+                         "WHERE enterprise_id = %s AND version = %s", (enterprise_id, version)):
+            act = (r["actor_id"], r["actor_name"], r["type"], required_date(r["occurred_on"]),
+                   required_datetime(r["recorded_at"]))
+            cells[_cell(*act, None)] -= 1
+            cells[_cell(*act, retracted_at)] += 1
+    tx.execute_many(
+        "INSERT INTO view_action_months{sfx} (actor_id, actor_name, type, occurred_month, recorded_month, "
+        "retracted_month, n) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (actor_id, actor_name, type, "
+        "occurred_month, recorded_month, retracted_month) DO UPDATE SET n = view_action_months{sfx}.n + excluded.n",
+        [(*key, n) for key, n in cells.items() if n],
+    )
+
+
+NEVER = date(9999, 12, 1)  # the retraction month of an act not retracted
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def utc_month(moment: datetime) -> date:
+    return month_of(moment.astimezone(UTC).date())
+
+
+def _cell(actor_id: str, actor_name: str, act_type: str, occurred_on: date, recorded_at: datetime,
+          retracted_at: datetime | None) -> tuple[Any, ...]:
+    retracted = NEVER if retracted_at is None else utc_month(retracted_at)
+    return actor_id, actor_name, act_type, month_of(occurred_on), utc_month(recorded_at), retracted
 
 
 def _record_assignment(tx: Tx, event: Any) -> None:
@@ -303,9 +363,7 @@ class AccountabilityView:
 
     def _officials_acts(self, tx: Tx, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
         officials: dict[str, dict[str, Any]] = {}
-        for r in tx.rows("SELECT a.actor_id, a.type, COUNT(*) AS n, MIN(a.actor_name) AS name "
-                         "FROM view_actions{sfx} a "
-                         f"WHERE {live('a')} GROUP BY a.actor_id, a.type", params):
+        for r in tx.rows(OFFICIALS_ACTS, {**params, **month_bounds(params["as_of"], params["known_at"])}):
             entry = officials.setdefault(r["actor_id"], {
                 "official_id": r["actor_id"], "name": r["name"], "actions": {},
                 "orders": {"issued": 0, "passed_on_time": 0, "passed_late": 0, "overdue": 0},

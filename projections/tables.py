@@ -24,7 +24,7 @@ from domain.enterprise import EVENTS
 NEW = "__new"
 
 # Bump when any view's tables change: stale views are rebuilt from the log at start-up.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 class Index(NamedTuple):
@@ -175,12 +175,30 @@ ACTIONS = Table(
         Index("view_actions_orders", "enterprise_id{C}, order_no{C}", where="deadline IS NOT NULL"),
         # The inspections that found an enterprise compliant, in the "compliant, then failed" list's order.
         Index("view_actions_compliant", "enterprise_id{C}, occurred_on", where="outcome = 'compliant'"),
-        # Covers each official's acts counted by type: read from the index alone.
+        # Cover each official's acts counted by type, read from the indexes alone: those of the month
+        # as_of falls in and after (by occurred_on), those recorded in known_at's month (recorded_at)
+        # and those retracted then (retracted_at); the months before are counted in view_action_months.
         Index("view_actions_acts", "type, occurred_on, recorded_at, retracted_at, actor_id, actor_name"),
+        Index("view_actions_recorded", "recorded_at, occurred_on, retracted_at, actor_id, actor_name"),
+        Index("view_actions_retracted", "retracted_at, occurred_on, recorded_at, actor_id, actor_name",
+              where="retracted_at IS NOT NULL"),
     ),
     primary_key="enterprise_id, version",
     partition_by="type",
     partitions=STATUS_FACTS.partitions,
+)
+
+# The acts counted by official, type and month: when they occurred, when recorded (UTC), when
+# retracted (UTC; NEVER while not retracted). An act moves from its NEVER cell to its retraction
+# month's when retracted. Each official's acts at (D, K) are the cells wholly inside the months
+# before D's and K's (and not retracted by the end of K's month), plus the acts of the months
+# D and K fall in, read one by one (accountability_view.OFFICIALS_ACTS): a province's ~850,000
+# acts are some 40,000 cells.
+ACT_MONTHS = Table(
+    "view_action_months",
+    "actor_id TEXT NOT NULL, actor_name TEXT NOT NULL, type TEXT NOT NULL, occurred_month DATE NOT NULL, "
+    "recorded_month DATE NOT NULL, retracted_month DATE NOT NULL, n INTEGER NOT NULL",
+    primary_key="actor_id, actor_name, type, occurred_month, recorded_month, retracted_month",
 )
 
 # Each appointment, reassignment and deactivation of an official, for "who was
@@ -241,8 +259,8 @@ class ViewTables:
 
 
 STATUS = ViewTables("status", (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))
-ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ASSIGNMENTS, DRAW_EVENTS, DRAW_TARGETS, DRAW_INSPECTORS,
-                                                RECUSALS))
+ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ACT_MONTHS, ASSIGNMENTS, DRAW_EVENTS, DRAW_TARGETS,
+                                                DRAW_INSPECTORS, RECUSALS))
 # The views themselves (tables, projection, queries) are listed once, in projections/registry.py.
 
 # Which schema version each view's tables were created with.

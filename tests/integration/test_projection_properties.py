@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from application.bootstrap import build_ledger
 from application.settings import Settings
+from domain.recording_clock import simulated
 from projections import open_views
 from tests.integration.projection_histories import START, TODAY, histories, record_history
 
@@ -153,10 +154,23 @@ def instants(recorded: list[datetime]) -> list[datetime]:
 days = st.integers(-3, 160).map(lambda n: START + timedelta(days=n))
 
 
-def check_history(settings: Settings, steps: list[Any], data: st.DataObject) -> None:
+def check_history(settings: Settings, steps: list[Any], data: st.DataObject, *, months: bool = False) -> None:
+    """`months`: record on a simulated clock that advances four days a step from START, so that the acts are
+    recorded (and retracted) over several months, and check each official's acts around the months' turns."""
     ledger = build_ledger(settings)
     views = open_views(settings)
     try:
+        if months:
+            clock = [datetime.combine(START, time(9), UTC)]
+
+            def tick() -> datetime:
+                clock[0] += timedelta(days=4)
+                return clock[0]
+
+            with simulated(tick):
+                recorded = record_history(ledger, steps)
+            check_accountability_by_month(views, ledger, recorded, data)
+            return
         recorded = record_history(ledger, steps)
         # Pages of any size must give the same views: event by event, a few at a time, or all at once.
         views.catch_up(page=data.draw(st.sampled_from([1, 3, 500]), label="page"))
@@ -178,6 +192,21 @@ def check_history(settings: Settings, steps: list[Any], data: st.DataObject) -> 
         ledger.close()
 
 
+def check_accountability_by_month(views: Any, ledger: Any, recorded: Any, data: st.DataObject) -> None:
+    views.catch_up()
+    history = {eid: ledger.history(eid) for eid in recorded.enterprises.values()}
+    last = max(recorded.recorded_at)
+    turns = [datetime(y, m, 1, tzinfo=UTC) for y in range(START.year, last.year + 1) for m in range(1, 13)]
+    turns = [t for t in turns if START <= t.date() <= last.date() + timedelta(days=31)]
+    tick = timedelta(microseconds=1)
+    moments = [*turns, *(t - tick for t in turns)]
+    moments += data.draw(st.lists(st.sampled_from(instants(recorded.recorded_at)), min_size=4, max_size=4))
+    for known_at in moments:  # each side of every month's turn, and moments acts were recorded at
+        for as_of in (data.draw(days, label="as_of"), data.draw(days, label="as_of")):
+            expected = reference_accountability(history, as_of, known_at)["officials"]
+            assert view_accountability(views, as_of, known_at)["officials"] == expected, (as_of, known_at)
+
+
 def fresh_settings(store: str, request: pytest.FixtureRequest) -> Settings:
     if store == "sqlite":
         return Settings(database_url=None, data_dir=Path(tempfile.mkdtemp(prefix="zhijian-prop-")))
@@ -193,6 +222,21 @@ def test_views_answer_what_a_plain_fold_of_the_log_cut_at_as_of_and_known_at_ans
     @given(steps=histories, data=st.data())
     def prop(steps: list[Any], data: st.DataObject) -> None:
         check_history(fresh_settings(store, request), steps, data)
+
+    prop()
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_each_officials_acts_are_counted_alike_when_recorded_and_retracted_over_several_months(
+    store: str, request: pytest.FixtureRequest
+) -> None:
+    """The counts read whole months from view_action_months and the months as_of and known_at fall in act by act:
+    the same answer as the fold of the log, at as_of and known_at on either side of the months' turns."""
+    @hypothesis_settings(max_examples=EXAMPLES[store] // 2, deadline=None, derandomize=True,
+                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(steps=histories, data=st.data())
+    def prop(steps: list[Any], data: st.DataObject) -> None:
+        check_history(fresh_settings(store, request), steps, data, months=True)
 
     prop()
 

@@ -4,7 +4,7 @@ acts one by one: orders' fates week by week, and late entries per official."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -92,3 +92,42 @@ def test_the_overview_is_built_again_only_when_the_status_view_has_moved_on(demo
     again = cached_overview(views, today, None, campaign)
     assert again is not first
     assert again["sampling"] == first["sampling"] and again["census"] == first["census"]
+
+
+def test_an_act_counts_for_its_official_until_the_month_a_retraction_recorded_it_void(ledger, settings):
+    """Acts recorded in January, one retracted in March: whole months are counted from the month cells, the
+    months as_of and known_at fall in act by act; every side of the retraction gives the hand-counted acts."""
+    from application.commands import Register, Retract
+    from domain.actor import SYSTEM
+    from domain.recording_clock import fixed, simulated
+
+    today = date(2026, 3, 20)
+    with simulated(fixed(datetime(2026, 1, 10, 9, tzinfo=UTC))):
+        chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=today, name="李明", unit="质监局",
+                                                            role="supervisor").token)
+        registered = ledger.register(Register(occurred_on=date(2026, 1, 1), name="月份企业", town="石桥镇",
+                                              area="rural", kind="small_workshop"), by=chief, today=today)
+        eid = registered.enterprise_id
+        ledger.record(eid, Inspect(occurred_on=date(2026, 1, 8), outcome=Outcome.COMPLIANT), by=chief, today=today)
+    retracted_at = datetime(2026, 3, 20, 9, tzinfo=UTC)
+    with simulated(fixed(retracted_at)):
+        ledger.record(eid, Retract(occurred_on=today, event_version=2, reason="录入错误"), by=chief, today=today)
+    views = open_views(settings)
+    try:
+        views.catch_up()
+
+        def acts(as_of: date, known_at: datetime) -> dict[str, int]:
+            officials = views.accountability.report(as_of, known_at, window_days=30, limit=None)["officials"]
+            return next((o["actions"] for o in officials if o["official_id"] == str(chief.id)), {})
+
+        both = {"Inspected": 1, "Registered": 1}
+        assert acts(date(2026, 2, 15), datetime(2026, 2, 15, 12, tzinfo=UTC)) == both  # months wholly before
+        assert acts(date(2026, 2, 15), datetime(2026, 1, 20, tzinfo=UTC)) == both  # known in the month recorded
+        assert acts(date(2026, 2, 15), datetime(2026, 3, 1, tzinfo=UTC)) == both  # known_at at March's first instant
+        assert acts(date(2026, 2, 15), retracted_at - timedelta(microseconds=1)) == both  # March, before it
+        assert acts(date(2026, 1, 31), retracted_at) == {"Registered": 1}  # void from the moment it was recorded
+        assert acts(date(2026, 3, 31), datetime(2026, 4, 2, tzinfo=UTC)) == {"Registered": 1, "Retracted": 1}
+        assert acts(date(2026, 1, 7), datetime(2026, 2, 1, tzinfo=UTC)) == {"Registered": 1}  # as_of before it
+        assert acts(date(2025, 12, 31), datetime(2026, 2, 1, tzinfo=UTC)) == {}  # before the registration: not listed
+    finally:
+        views.close()
