@@ -332,15 +332,17 @@ class AccountabilityView:
         the same enterprise within that many days after it."""
         params = {"as_of": as_of, "known_at": known_at, "window": int(window_days)}
         with self.recorder.read() as tx:
-            # Each official's acts here; beside them (on PostgreSQL, a second read on the same snapshot) the
-            # orders' fates and the "compliant, then failed" pairs.
-            def there(beside: Tx) -> tuple[list[Any], Page]:
-                fates = beside.rows(f"SELECT issued_by, fate, COUNT(*) AS n FROM ({ORDERS}) orders "
-                                    "GROUP BY issued_by, fate", params)
-                return fates, self._compliant_then_failed(beside, params, limit, offset)
+            # Each official's acts and the "compliant, then failed" pairs here; beside them (on PostgreSQL, a
+            # second read on the same snapshot) the orders' fates, about as long (measured at a province).
+            def here() -> tuple[dict[str, dict[str, Any]], Page]:
+                return self._officials_acts(tx, params), self._compliant_then_failed(tx, params, limit, offset)
 
-            found = run_beside(self.recorder.beside(tx), lambda: self._officials_acts(tx, params), there)
-            officials, (fates, pairs) = found or (self._officials_acts(tx, params), there(tx))
+            def there(beside: Tx) -> list[Any]:
+                return beside.rows(f"SELECT issued_by, fate, COUNT(*) AS n FROM ({ORDERS}) orders "
+                                   "GROUP BY issued_by, fate", params)
+
+            found = run_beside(self.recorder.beside(tx), here, there)
+            (officials, pairs), fates = found or (here(), there(tx))
             overdue_total = 0
             for r in fates:
                 counts = officials[r["issued_by"]]["orders"]
