@@ -132,6 +132,12 @@ def _flush(tx: Tx, actions: list[tuple[Any, ...]], retractions: list[tuple[Any, 
         "occurred_month, recorded_month, retracted_month) DO UPDATE SET n = view_action_months{sfx}.n + excluded.n",
         [(*key, n) for key, n in cells.items() if n],
     )
+    # A cell its acts all left (retracted) goes, as if never made: the view is the same whatever the pages were.
+    tx.execute_many(
+        "DELETE FROM view_action_months{sfx} WHERE actor_id = %s AND actor_name = %s AND type = %s "
+        "AND occurred_month = %s AND recorded_month = %s AND retracted_month = %s AND n = 0",
+        [key for key, n in cells.items() if n < 0],
+    )
 
 
 NEVER = date(9999, 12, 1)  # the retraction month of an act not retracted
