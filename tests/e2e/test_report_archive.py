@@ -27,9 +27,9 @@ from projections.campaign_report import open_campaign_report
 from projections.report_archive import ReportArchive
 from tests.e2e.test_campaign_http import campaign  # noqa: F401 - the fixture
 from tests.e2e.test_web_pages import sign_in
+from tests.integration.projection_support import caught_up, wait_until
 
 AS_OF = date(2026, 9, 30)
-STUCK_AFTER = 120.0  # seconds: when views that never catch up are called stuck (a bound, not a speed)
 FORMATS = ("json", "html", "csv", "xlsx")
 
 
@@ -51,7 +51,7 @@ def _cells(xlsx: bytes) -> dict[str, list[tuple]]:
 
 
 def _archive(app, known_at: datetime, formats=FORMATS, reports=("campaign",)):
-    assert app.state.views.wait_for(app.state.views.log.last_position(), STUCK_AFTER)
+    wait_until(caught_up(app.state.views, app.state.views.log.last_position()), what="the views catching up")
     return archive_reports(app.state.views, _rules(app), [(AS_OF, known_at)], formats, now=known_at + FINAL_AFTER,
                            reports=reports)
 
@@ -129,7 +129,7 @@ def test_a_late_entry_recorded_after_archiving_leaves_the_kept_answer_right(app,
 
 def test_an_answer_that_can_still_change_is_not_archived(app, client, chief, campaign):
     known_at = datetime.fromisoformat(campaign["last_recorded_at"])
-    assert app.state.views.wait_for(campaign["after"], STUCK_AFTER)
+    wait_until(caught_up(app.state.views, campaign["after"]), what="the views catching up")
     with pytest.raises(NotFinal, match="known_at"):
         archive_reports(app.state.views, _rules(app), [(AS_OF, known_at)], ("json",),
                          now=known_at + FINAL_AFTER - timedelta(microseconds=1))
@@ -138,7 +138,7 @@ def test_an_answer_that_can_still_change_is_not_archived(app, client, chief, cam
 
 def test_the_pages_offer_the_day_as_known_at_its_end_and_download_it_as_kept(app, client, chief, campaign):
     day_end = end_of_day(AS_OF)  # 2026-10-01 00:00 in the bureau: nothing was recorded yet (the events are newer)
-    assert app.state.views.wait_for(campaign["after"], STUCK_AFTER)
+    wait_until(caught_up(app.state.views, campaign["after"]), what="the views catching up")
     archive_reports(app.state.views, _rules(app), [(AS_OF, day_end)], ("html",))
     sign_in(client, chief["Authorization"].removeprefix("Bearer "))
     page = client.get("/", params={"as_of": AS_OF.isoformat()}).text
