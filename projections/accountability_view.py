@@ -33,6 +33,7 @@ from projections.events import (
     payload_of,
 )
 from projections.recorders import Tx, ViewRecorder, run_beside
+from projections.status_view import id_chunks
 
 # late_days compares the bureau's day an act was recorded (UTC+8) with the day it occurred.
 BUREAU_TIME = BUREAU_TZ
@@ -119,13 +120,18 @@ def _flush(tx: Tx, actions: list[tuple[Any, ...]], retractions: list[tuple[Any, 
     cells: dict[tuple[Any, ...], int] = defaultdict(int)
     for a in actions:  # enterprise_id, version, position, type, occurred_on, recorded_at, actor_id, actor_name, ...
         cells[_cell(a[6], a[7], a[3], a[4], a[5], None)] += 1
-    for retracted_at, _, enterprise_id, version in retractions:  # after the inserts: the act may be in this page
-        for r in tx.rows("SELECT actor_id, actor_name, type, occurred_on, recorded_at FROM view_actions{sfx} "
-                         "WHERE enterprise_id = %s AND version = %s", (enterprise_id, version)):
-            act = (r["actor_id"], r["actor_name"], r["type"], required_date(r["occurred_on"]),
-                   required_datetime(r["recorded_at"]))
-            cells[_cell(*act, None)] -= 1
-            cells[_cell(*act, retracted_at)] += 1
+    # The retracted acts, read after the inserts (one may be in this page), one query per 500 enterprises.
+    retracted = {(enterprise_id, version): at for at, _, enterprise_id, version in retractions}
+    for chunk in id_chunks(sorted({enterprise_id for enterprise_id, _ in retracted})):
+        for r in tx.rows("SELECT enterprise_id, version, actor_id, actor_name, type, occurred_on, recorded_at "
+                         f"FROM view_actions{{sfx}} WHERE enterprise_id IN ({', '.join(['%s'] * len(chunk))})",
+                         chunk):
+            retracted_at = retracted.get((r["enterprise_id"], int(r["version"])))
+            if retracted_at is not None:
+                act = (r["actor_id"], r["actor_name"], r["type"], required_date(r["occurred_on"]),
+                       required_datetime(r["recorded_at"]))
+                cells[_cell(*act, None)] -= 1
+                cells[_cell(*act, retracted_at)] += 1
     tx.execute_many(
         "INSERT INTO view_action_months{sfx} (actor_id, actor_name, type, occurred_month, recorded_month, "
         "retracted_month, n) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (actor_id, actor_name, type, "

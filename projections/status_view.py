@@ -137,7 +137,7 @@ def _registrations(tx: Tx, facts: list[tuple[str, Fact, int]]) -> dict[str, tupl
     found = {eid: (fact.payload["town"], fact.payload["kind"],
                    categories_mask(fact.payload.get("product_categories", ())))
              for eid, fact, _ in facts if fact.type == REGISTERED}
-    for chunk in _chunks(sorted({eid for eid, _, _ in facts} - set(found))):
+    for chunk in id_chunks(sorted({eid for eid, _, _ in facts} - set(found))):
         marks = ", ".join(["%s"] * len(chunk))
         found.update((r["enterprise_id"], (r["town"], r["kind"], int(r["categories_mask"]))) for r in tx.rows(
             f"SELECT enterprise_id, town, kind, categories_mask FROM view_enterprises{{sfx}} "
@@ -210,7 +210,7 @@ def _load(tx: Tx, ids: list[str], into: dict[str, _Enterprise]) -> None:
 
     Acts already retracted are left out: every retraction stored so far was recorded
     before the events of this page (an enterprise's events are recorded in order)."""
-    for chunk in _chunks(ids):
+    for chunk in id_chunks(ids):
         marks = ", ".join(["%s"] * len(chunk))
         for r in tx.rows(f"SELECT {_STATUS_COLUMNS} FROM view_status_facts{{sfx}} f "
                          "JOIN view_enterprises{sfx} e ON e.enterprise_id = f.enterprise_id "
@@ -252,7 +252,8 @@ def _fact(r: Any) -> Fact:
                 r["actor_id"], as_json(r["payload"]))
 
 
-def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+def id_chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    """`ids` in lists short enough for one IN (...) each."""
     for i in range(0, len(ids), _CHUNK):
         yield list(ids[i:i + _CHUNK])
 
@@ -269,7 +270,7 @@ class EnterprisePage:
 def states_of(tx: Tx, enterprise_ids: Iterable[str], as_of: date, known_at: datetime) -> dict[str, EnterpriseState]:
     """These enterprises' states at (as_of, known_at), folded from their facts (the one definition)."""
     facts: dict[str, list[Fact]] = defaultdict(list)
-    for chunk in _chunks(list(enterprise_ids)):
+    for chunk in id_chunks(list(enterprise_ids)):
         marks = ", ".join(["%s"] * len(chunk))
         for r in tx.rows(f"SELECT {_FACT_COLUMNS} FROM view_status_facts{{sfx}} WHERE enterprise_id IN ({marks}) "
                          "AND recorded_at <= %s ORDER BY enterprise_id, version", (*chunk, known_at)):
