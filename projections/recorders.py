@@ -167,8 +167,14 @@ class ViewRecorder(TrackingRecorder):
         return self.max_tracking_id(APPLICATION_NAME) or 0
 
     def _view_ddl(self) -> list[str]:
-        return [self.dialect.ddl(s)
-                for t in self.tables.tables for s in t.create(self.suffix, self.dialect.is_postgres)]
+        # A rebuild's __new tables start with the indexes the projection reads by alone (Rebuild.build makes the
+        # rest once the log is in).
+        return [self.dialect.ddl(s) for t in self.tables.tables
+                for s in t.create(self.suffix, self.dialect.is_postgres, deferred=not self.suffix)]
+
+    def deferred_index_ddl(self) -> list[str]:
+        """The indexes a rebuild's tables were made without (Table.deferred_indexes)."""
+        return [self.dialect.ddl(s) for t in self.tables.tables for s in t.deferred_indexes(self.suffix)]
 
     def _drop_if_stale(self, tx: Tx) -> None:
         """Drops this view's live tables if they were made for another schema version (they are rebuilt from the

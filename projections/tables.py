@@ -24,13 +24,19 @@ from domain.enterprise import EVENTS
 NEW = "__new"
 
 # Bump when any view's tables change: stale views are rebuilt from the log at start-up.
-SCHEMA_VERSION = 13
+# 14: view_actions' index by retraction renamed (as view_actions_retracted it bore the name of the
+# table's partition of retractions, so PostgreSQL skipped it: CREATE INDEX IF NOT EXISTS).
+SCHEMA_VERSION = 14
 
 
 class Index(NamedTuple):
     name: str
     columns: str
     where: str = ""  # a partial index's condition (only the rows a query walks)
+    # The projection itself looks rows up by it while it applies events. A rebuild loads the log into
+    # tables that have only these (and the primary keys), and makes every other index once the log is
+    # in: one sort of the rows each, where keeping them up to date meant an insertion per row.
+    lookup: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,9 @@ class Table:
     partitions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     retired: tuple[str, ...] = ()  # indexes it no longer has, dropped where an older version made them
 
-    def create(self, suffix: str, postgres: bool = False) -> list[str]:
+    def create(self, suffix: str, postgres: bool = False, *, deferred: bool = True) -> list[str]:
+        """Its DDL; with `deferred` False, less the indexes the projection does not look rows up by
+        (`deferred_indexes` makes them later)."""
         name = f"{self.name}{suffix}"
         partitioned = postgres and bool(self.partition_by)
         key = self.primary_key
@@ -61,9 +69,13 @@ class Table:
                 for part, values in self.partitions
             ]
             statements.append(f"CREATE TABLE IF NOT EXISTS {name}_other PARTITION OF {name} DEFAULT")
-        statements += [self.create_index(index, suffix) for index in self.indexes]
+        statements += [self.create_index(index, suffix) for index in self.indexes if deferred or index.lookup]
         statements += [f"DROP INDEX IF EXISTS {index}{suffix}" for index in self.retired]
         return statements
+
+    def deferred_indexes(self, suffix: str) -> list[str]:
+        """The DDL of the indexes `create(..., deferred=False)` leaves out."""
+        return [self.create_index(index, suffix) for index in self.indexes if not index.lookup]
 
     def partition_names(self, suffix: str = "") -> list[str]:
         """Its partitions' names on PostgreSQL (none when it is not partitioned)."""
@@ -155,7 +167,8 @@ STATUS_TIMELINE = Table(
               where="tx_to IS NULL AND valid_to IS NOT NULL"),
         Index("view_status_timeline_superseded", f"tx_to, tx_from, valid_from, valid_to, {_COUNTED}",
               where="tx_to IS NOT NULL"),
-        Index("view_status_timeline_enterprise", "enterprise_id, tx_to"),
+        # An enterprise's current rows, which the projection reads when an act changes its standing.
+        Index("view_status_timeline_enterprise", "enterprise_id, tx_to", lookup=True),
         # Lists of enterprises come in this order: a page is a walk along the index, not a sort.
         Index("view_status_timeline_order", "town{C}, name{C}, enterprise_id{C}"),
     ),
@@ -180,7 +193,7 @@ ACTIONS = Table(
         # and those retracted then (retracted_at); the months before are counted in view_action_months.
         Index("view_actions_acts", "type, occurred_on, recorded_at, retracted_at, actor_id, actor_name"),
         Index("view_actions_recorded", "recorded_at, occurred_on, retracted_at, actor_id, actor_name"),
-        Index("view_actions_retracted", "retracted_at, occurred_on, recorded_at, actor_id, actor_name",
+        Index("view_actions_retractions", "retracted_at, occurred_on, recorded_at, actor_id, actor_name",
               where="retracted_at IS NOT NULL"),
     ),
     primary_key="enterprise_id, version",

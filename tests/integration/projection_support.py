@@ -30,6 +30,22 @@ def snapshot(settings: Settings, view: str, suffix: str = "") -> dict[str, list[
         factory.close()
 
 
+def index_catalogue(settings: Settings) -> dict[str, str]:
+    """Every index of the views' tables in the store's catalogue: name -> its definition there, less its name
+    (PostgreSQL names a partition's indexes itself, after the partition's name at the time)."""
+    factory, _ = open_recorders(settings, create_tables=False)
+    try:
+        with factory.datastore.transaction(commit=False) as curs:
+            if settings.database_url:
+                curs.execute("SELECT indexname AS name, indexdef AS sql FROM pg_indexes "
+                             "WHERE schemaname = current_schema() AND left(tablename, 4) = 'view'")
+            else:
+                curs.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'view%'")
+            return {str(r["name"]): str(r["sql"]).replace(str(r["name"]), "") for r in curs.fetchall()}
+    finally:
+        factory.close()
+
+
 def _text(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from application.bootstrap import build_ledger
+from application.storage import connect
 from projections import open_views
 from projections.rebuild import Rebuild, rebuild
 from projections.registry import VIEW_NAMES
 from projections.tables import NEW
 from tests.integration.projection_histories import TODAY, record_history
-from tests.integration.projection_support import snapshot
+from tests.integration.projection_support import index_catalogue, snapshot
 
 STEPS = [
     (0, "order", 10, 20, 0), (0, "inspect_compliant", 5, 1, 2), (1, "license", 30, 60, 1), (0, "sample_fail", 25, 1, 3),
@@ -33,13 +35,60 @@ def recorded(settings):
 
 
 @pytest.mark.parametrize("view", VIEW_NAMES)
-def test_a_rebuilt_view_has_the_same_rows_as_the_view_built_event_by_event(settings, recorded, view):
+def test_a_rebuilt_view_has_the_same_rows_as_the_view_built_event_by_event(settings, recorded, view, monkeypatch):
     before = snapshot(settings, view)
     assert any(before.values())
     rebuild(settings, view)
     assert snapshot(settings, view) == before
-    rebuild(settings, view)  # and again: the swapped-in tables' names leave room for the next rebuild
+    # And again, in pages of 3 events (the reports' indexes made after the last): the swapped-in tables'
+    # names leave room for the next rebuild.
+    monkeypatch.setattr("projections.rebuild.PAGE", 3)
+    rebuild(settings, view)
     assert snapshot(settings, view) == before
+
+
+def test_a_rebuild_loads_without_the_reports_indexes_and_leaves_every_index_made(settings, recorded):
+    made = index_catalogue(settings)
+    assert "view_status_timeline_known_open" in made and "view_actions_acts" in made
+    job = Rebuild(settings, "status")
+    try:
+        job.build()
+        # The __new tables were loaded with the lookups' indexes alone, then given the others: all are there.
+        built = {name for name in index_catalogue(settings) if NEW in name}
+        assert {f"{i.name}{NEW}" for t in job.tables.tables for i in t.indexes} <= built
+        job.switch_over()
+    finally:
+        job.close()
+    if settings.database_url:  # vacuumed before the switch-over (index-only scans need not visit the table)
+        with connect(settings) as conn:
+            vacuumed = conn.execute("SELECT last_vacuum FROM pg_stat_user_tables "
+                                    "WHERE relname = 'view_status_timeline'").fetchone()
+        assert vacuumed is not None and vacuumed[0] is not None
+    rebuild(settings, "accountability")
+    assert sorted(index_catalogue(settings).values()) == sorted(made.values())
+
+
+def test_a_rebuild_makes_the_reports_indexes_after_loading_the_log(settings, recorded, monkeypatch):
+    job = Rebuild(settings, "status")
+    seen: dict[str, Any] = {}
+    make_indexes = job._index
+
+    def index() -> None:  # what the __new tables hold when their deferred indexes are about to be made
+        assert job.new is not None
+        with job.new.read() as tx:
+            seen["rows"] = int(tx.rows("SELECT COUNT(*) AS n FROM view_status_timeline{sfx}")[0]["n"])
+        seen["indexes"] = {name for name in index_catalogue(settings) if name.startswith("view_status_timeline_")}
+        make_indexes()
+
+    monkeypatch.setattr(job, "_index", index)
+    try:
+        job.build()
+    finally:
+        job.close()
+    assert seen["rows"] > 0  # the log is in
+    # and the timeline had its lookup index, not the reports' ones
+    assert f"view_status_timeline_enterprise{NEW}" in seen["indexes"]
+    assert f"view_status_timeline_known_open{NEW}" not in seen["indexes"]
 
 
 def test_reads_see_the_old_view_until_the_switch_over(settings, recorded):
