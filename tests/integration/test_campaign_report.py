@@ -123,6 +123,20 @@ def test_the_passes_run_beside_the_standing_on_one_snapshot_and_give_the_same_re
         expected["census"]["registered"] + 1, expected["sampling"]["failed"] + 1)
 
 
+def test_the_annual_review_pass_leaves_the_read_planning_as_it_found_it(ledger, views, store):
+    """It is planned without parallel workers (a plan choice, measured); the passes after it keep them."""
+    today = date.today()
+    seed_demo(ledger, today)
+    views.catch_up()
+    with views.status.read() as tx:
+        queries = CampaignQueries(tx, today, datetime.now(UTC), CAMPAIGN.campaign_for(today))
+        if store == "postgres":
+            before = tx.rows("SHOW max_parallel_workers_per_gather")[0]["max_parallel_workers_per_gather"]
+        assert sum(r["due"] for r in queries._due()) > 0
+        if store == "postgres":
+            assert tx.rows("SHOW max_parallel_workers_per_gather")[0]["max_parallel_workers_per_gather"] == before
+
+
 def test_a_read_runs_its_passes_one_after_another_when_no_second_connection_is_free(pg_server, tmp_path):
     settings = Settings(database_url=pg_server.create_database("beside"), data_dir=tmp_path / "var")
     views = open_views(settings)
