@@ -80,8 +80,12 @@ class Tx:
 
     def page(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         """The rows of a page of a list (a LIMIT), where a walk along an index with lookups for each row,
-        stopping at the page's end, beats reading the whole list: nested loops are allowed for this query
-        (a read transaction forbids them, _READ_PLANNER)."""
+        stopping at the page's end, beats reading the whole list (see `lookups`)."""
+        return self.lookups(statement, params)
+
+    def lookups(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
+        """The rows of a query best answered by index lookups for each row of a small driving set: nested loops
+        are allowed for it (a read transaction forbids them, _READ_PLANNER)."""
         if not self.dialect.is_postgres:
             return self.rows(statement, params)
         self.cursor.execute("SET LOCAL enable_nestloop = on")
