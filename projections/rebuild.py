@@ -1,7 +1,9 @@
 """Rebuilding a view from zero without stopping writes or showing a half-built view.
 
 The view is built into fresh tables (suffix `__new`) from notification 0, a page per
-transaction, so memory stays flat. When it has caught up, one transaction locks the
+transaction, so memory stays flat. The tables start with only the indexes the projection
+looks rows up by (tables.Index.lookup); the reports' indexes are made once the log is in,
+each in one pass, and the tables are vacuumed and analysed. Then one transaction locks the
 live view's tracking table (a running projection waits), processes the few events
 recorded meanwhile, drops the live tables and renames the new ones into their place.
 Readers see the old view until that commit and the new one after it. A runner that
