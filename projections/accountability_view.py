@@ -407,6 +407,8 @@ class AccountabilityView:
         # Counted from the failed samples (about 9,000 at a province), each one's compliant inspections in the
         # window before it looked up by enterprise and date (view_actions_compliant): one process and half the
         # time of joining all ~130,000 compliant inspections by hash on three (measured: 96 -> 52 ms median).
+        # The same pairs as the list's query below, each shaped for its walk (the enterprise's equality in the
+        # collation of the index it walks); the property test checks the total against the whole list.
         since = ("f.occurred_on - CAST(%(window)s AS INTEGER)" if tx.dialect.is_postgres
                  else "date(f.occurred_on, '-' || %(window)s || ' days')")
         counted = (f"SELECT COUNT(*) AS n FROM view_actions{{sfx}} f JOIN view_actions{{sfx}} i "

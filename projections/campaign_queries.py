@@ -269,16 +269,12 @@ class CampaignQueries:
             # Planned without parallel workers: each worker builds its own hash of the year's reviews and of the
             # closures, so three processes did three times the work and took longer (measured at a province:
             # 461 ms on three, 334 ms on one), taking the cores from the standing pass beside it.
-            serial = self.tx.dialect.is_postgres
-            if serial:
-                self.tx.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             self._due_counts = [
                 {"town": r["town"], "due": int(r["due"]), "reviewed": int(r["reviewed"] or 0)}
-                for r in self._rows(f"SELECT town, COUNT(*) AS due, SUM(reviewed) AS reviewed FROM ({_DUE}) d "
-                                    "GROUP BY town")
+                for r in self.tx.planned("max_parallel_workers_per_gather", "0", "DEFAULT",
+                                         f"SELECT town, COUNT(*) AS due, SUM(reviewed) AS reviewed FROM ({_DUE}) d "
+                                         "GROUP BY town", self.params)
             ]
-            if serial:
-                self.tx.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
         return self._due_counts
 
     def _passes(self) -> None:

@@ -86,11 +86,17 @@ class Tx:
     def lookups(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         """The rows of a query best answered by index lookups for each row of a small driving set: nested loops
         are allowed for it (a read transaction forbids them, _READ_PLANNER)."""
+        return self.planned("enable_nestloop", "on", "off", statement, params)
+
+    def planned(self, setting: str, value: str, after: str, statement: str,
+                params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
+        """The rows of one query planned with PostgreSQL's `setting` at `value`, then set to `after` for the rest
+        of the transaction (the same rows as `rows`; SQLite has no such settings)."""
         if not self.dialect.is_postgres:
             return self.rows(statement, params)
-        self.cursor.execute("SET LOCAL enable_nestloop = on")
+        self.cursor.execute(f"SET LOCAL {setting} TO {value}")
         rows = self.rows(statement, params)
-        self.cursor.execute("SET LOCAL enable_nestloop = off")  # not reached on an error: the transaction is over
+        self.cursor.execute(f"SET LOCAL {setting} TO {after}")  # not reached on an error: the transaction is over
         return rows
 
     def stream(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = (), size: int = 2000) -> Iterator[Any]:
@@ -174,7 +180,7 @@ class ViewRecorder(TrackingRecorder):
         # A rebuild's __new tables start with the indexes the projection reads by alone (Rebuild.build makes the
         # rest once the log is in).
         return [self.dialect.ddl(s) for t in self.tables.tables
-                for s in t.create(self.suffix, self.dialect.is_postgres, deferred=not self.suffix)]
+                for s in t.create(self.suffix, self.dialect.is_postgres, all_indexes=not self.suffix)]
 
     def deferred_index_ddl(self) -> list[str]:
         """The indexes a rebuild's tables were made without (Table.deferred_indexes)."""

@@ -51,8 +51,8 @@ class Table:
     partitions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     retired: tuple[str, ...] = ()  # indexes it no longer has, dropped where an older version made them
 
-    def create(self, suffix: str, postgres: bool = False, *, deferred: bool = True) -> list[str]:
-        """Its DDL; with `deferred` False, less the indexes the projection does not look rows up by
+    def create(self, suffix: str, postgres: bool = False, *, all_indexes: bool = True) -> list[str]:
+        """Its DDL; with `all_indexes` False, less the indexes the projection does not look rows up by
         (`deferred_indexes` makes them later)."""
         name = f"{self.name}{suffix}"
         partitioned = postgres and bool(self.partition_by)
@@ -69,12 +69,12 @@ class Table:
                 for part, values in self.partitions
             ]
             statements.append(f"CREATE TABLE IF NOT EXISTS {name}_other PARTITION OF {name} DEFAULT")
-        statements += [self.create_index(index, suffix) for index in self.indexes if deferred or index.lookup]
+        statements += [self.create_index(index, suffix) for index in self.indexes if all_indexes or index.lookup]
         statements += [f"DROP INDEX IF EXISTS {index}{suffix}" for index in self.retired]
         return statements
 
     def deferred_indexes(self, suffix: str) -> list[str]:
-        """The DDL of the indexes `create(..., deferred=False)` leaves out."""
+        """The DDL of the indexes `create(..., all_indexes=False)` leaves out."""
         return [self.create_index(index, suffix) for index in self.indexes if not index.lookup]
 
     def partition_names(self, suffix: str = "") -> list[str]:

@@ -19,7 +19,7 @@ def test_no_index_bears_the_name_of_a_table_or_partition():
 
 def test_a_rebuild_loads_with_the_lookup_indexes_alone():
     timeline = next(t for t in STATUS.tables if t.name == "view_status_timeline")
-    loading = " ".join(timeline.create(NEW, postgres=True, deferred=False))
+    loading = " ".join(timeline.create(NEW, postgres=True, all_indexes=False))
     assert "view_status_timeline_enterprise__new" in loading
     assert "view_status_timeline_known_open" not in loading
     later = " ".join(timeline.deferred_indexes(NEW))
