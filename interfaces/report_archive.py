@@ -30,7 +30,7 @@ from interfaces.report_formats import FORMATS, JSON_LIST_LIMIT, file_name
 from projections.campaign_figures import CampaignRules
 from projections.report_archive import ACCOUNTABILITY, CAMPAIGN, STATUS, Archived, ReportArchive
 from projections.status_view import StatusView
-from projections.tables import SCHEMA_VERSION
+from projections.tables import schema_versions
 
 # How long after known_at an answer may still change: longer than any command takes between taking its
 # recorded_at and committing (milliseconds), with room for clocks a little apart between servers.
@@ -98,7 +98,7 @@ def next_run(now: datetime, final_after: timedelta = FINAL_AFTER) -> datetime:
 def definition(rules: CampaignRules) -> str:
     """The key of the report's definition: the views' schema, the code that computes and renders the report,
     the campaign's rules for the year (a frozen dataclass: its repr is its value) and the JSON's page size."""
-    text = "\n".join((str(SCHEMA_VERSION), code_digest(), repr(rules), str(JSON_LIST_LIMIT)))
+    text = "\n".join((schema_versions(), code_digest(), repr(rules), str(JSON_LIST_LIMIT)))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

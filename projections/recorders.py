@@ -19,7 +19,7 @@ from psycopg.rows import tuple_row
 from psycopg_pool import PoolTimeout, TooManyRequests
 
 from projections.dialect import POSTGRES, SQLITE, Dialect
-from projections.tables import NEW, SCHEMA_TABLE, SCHEMA_VERSION, ViewTables
+from projections.tables import NEW, SCHEMA_TABLE, ViewTables
 
 APPLICATION_NAME = "Zhijian"
 # Taken by every transaction that creates or changes the views' tables on PostgreSQL: processes starting at once
@@ -193,12 +193,13 @@ class ViewRecorder(TrackingRecorder):
             return  # a rebuild's __new tables are always made afresh
         tx.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (view TEXT PRIMARY KEY, version INTEGER NOT NULL)")
         found = tx.rows(f"SELECT version FROM {SCHEMA_TABLE} WHERE view = %s", (self.tables.view,))
-        if found and int(found[0]["version"]) == SCHEMA_VERSION:
+        if found and int(found[0]["version"]) == self.tables.version:
             return
         for name in self.tables.names():
             tx.execute(f"DROP TABLE IF EXISTS {name}")
         tx.execute(f"DELETE FROM {SCHEMA_TABLE} WHERE view = %s", (self.tables.view,))
-        tx.execute(f"INSERT INTO {SCHEMA_TABLE} (view, version) VALUES (%s, %s)", (self.tables.view, SCHEMA_VERSION))
+        tx.execute(f"INSERT INTO {SCHEMA_TABLE} (view, version) VALUES (%s, %s)",
+                   (self.tables.view, self.tables.version))
 
 
 # Every query of one answer sees the same snapshot, even while events commit.

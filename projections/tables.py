@@ -8,8 +8,8 @@ retracted by a retraction recorded by K, and occurred on or before D:
 
     recorded_at <= K AND (retracted_at IS NULL OR retracted_at > K) AND occurred_on <= D
 
-`SCHEMA_VERSION` changes whenever a view's tables change shape: a view whose stored
-version differs is dropped and projected again from the log (views are disposable;
+A view's schema version (`ViewTables.version`) changes whenever its tables change shape: a view
+whose stored version differs is dropped and projected again from the log (views are disposable;
 the log is the record). An index needs no new version: every start creates the indexes
 missing (`CREATE INDEX IF NOT EXISTS`) and drops the ones a table lists as `retired`.
 """
@@ -23,10 +23,10 @@ from domain.enterprise import EVENTS
 
 NEW = "__new"
 
-# Bump when any view's tables change: stale views are rebuilt from the log at start-up.
-# 14: view_actions' index by retraction renamed (as view_actions_retracted it bore the name of the
-# table's partition of retractions, so PostgreSQL skipped it: CREATE INDEX IF NOT EXISTS).
-SCHEMA_VERSION = 14
+# Each view's schema version (ViewTables.version): bump a view's when its tables change, and that view alone
+# is projected again from the log at the next start.
+# status 14, accountability 14: view_actions' index by retraction renamed (as view_actions_retracted it bore the
+# name of the table's partition of retractions, so PostgreSQL skipped it: CREATE INDEX IF NOT EXISTS).
 
 
 class Index(NamedTuple):
@@ -257,6 +257,7 @@ RECUSALS = Table(
 @dataclass(frozen=True)
 class ViewTables:
     view: str
+    version: int  # the schema version of the view's tables (a stale view is dropped and projected again)
     tables: tuple[Table, ...]
 
     def tracking(self, suffix: str = "") -> str:
@@ -271,10 +272,15 @@ class ViewTables:
         return [*self.names(suffix), *(p for t in self.tables for p in t.partition_names(suffix))]
 
 
-STATUS = ViewTables("status", (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))
-ACCOUNTABILITY = ViewTables("accountability", (ACTIONS, ACT_MONTHS, ASSIGNMENTS, DRAW_EVENTS, DRAW_TARGETS,
+STATUS = ViewTables("status", 14, (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))
+ACCOUNTABILITY = ViewTables("accountability", 14, (ACTIONS, ACT_MONTHS, ASSIGNMENTS, DRAW_EVENTS, DRAW_TARGETS,
                                                 DRAW_INSPECTORS, RECUSALS))
 # The views themselves (tables, projection, queries) are listed once, in projections/registry.py.
 
 # Which schema version each view's tables were created with.
 SCHEMA_TABLE = "view_schema"
+
+
+def schema_versions() -> str:
+    """Every view's schema version, as one key (what an archived report was computed on)."""
+    return ",".join(f"{t.view}={t.version}" for t in (STATUS, ACCOUNTABILITY))

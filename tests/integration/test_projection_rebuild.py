@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,8 +12,9 @@ from application.bootstrap import build_ledger
 from application.storage import connect
 from projections import open_views
 from projections.rebuild import Rebuild, rebuild
-from projections.registry import VIEW_NAMES
+from projections.registry import VIEW_NAMES, backend, view_spec
 from projections.tables import NEW
+from projections.views import open_recorders
 from tests.integration.projection_histories import TODAY, record_history
 from tests.integration.projection_support import index_catalogue, snapshot
 
@@ -118,3 +120,30 @@ def test_events_recorded_after_the_build_are_processed_at_the_switch_over(settin
         job.close()
         ledger.close()
     assert snapshot(settings, "status") == snapshot(settings, "status", NEW)
+
+
+def test_a_view_whose_schema_version_changed_is_projected_again_and_the_other_view_is_left_as_it_is(
+        settings, recorded, monkeypatch):
+    status, accountability = snapshot(settings, "status"), snapshot(settings, "accountability")
+    # Each view loses rows as stored, so that projecting it again shows.
+    factory, _ = open_recorders(settings, create_tables=False)
+    try:
+        with factory.datastore.transaction(commit=True) as curs:
+            curs.execute("DELETE FROM view_status_facts WHERE type = 'Inspected'")
+            curs.execute("DELETE FROM view_actions WHERE type = 'Inspected'")
+    finally:
+        factory.close()
+    # The code now makes the accountability view's tables in a new shape (its version bumped), the status
+    # view's as before.
+    spec = view_spec("accountability")
+    monkeypatch.setattr(spec.recorder_class(backend(settings)), "tables",
+                        replace(spec.tables, version=spec.tables.version + 1))
+    views = open_views(settings)
+    try:
+        views.catch_up()
+    finally:
+        views.close()
+    assert snapshot(settings, "accountability") == accountability  # projected again from the log
+    kept = snapshot(settings, "status")
+    assert kept != status  # not projected again: its rows as they were left
+    assert kept["view_status_facts"] == [r for r in status["view_status_facts"] if "Inspected" not in r]
