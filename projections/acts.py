@@ -139,3 +139,36 @@ SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.dea
                       AND v.type = '{RECTIFICATION_VERIFIED}' AND v.passed AND {live('v')})
 """
 
+
+
+def orders_issued(table: str) -> str:
+    """SQL over an acts table: per official (`issued_by`), the orders live at (as_of, known_at) (`n`) and how
+    many of them are past their deadline on as_of (`due`). With `orders_passed`, each official's orders by fate
+    as `orders_with_fates` decides it, counted without joining the orders to their verifications."""
+    return f"""
+SELECT o.actor_id AS issued_by, COUNT(*) AS n, SUM(CASE WHEN o.deadline < %(as_of)s THEN 1 ELSE 0 END) AS due
+  FROM {table}{{sfx}} o
+ WHERE o.type = '{ORDERED_TO_RECTIFY}' AND {live('o')}
+ GROUP BY o.actor_id
+"""
+
+
+def orders_passed() -> str:
+    """SQL over view_actions: per official who issued the order (`issued_by`), the passed verifications live at
+    (as_of, known_at), on time (`on_time`) or late (`late`) by the order's deadline, and how many of those
+    orders are past their deadline on as_of (`due`: counted in `orders_issued`' `due`, they are not overdue).
+
+    The ledger's rules make this the same as `orders_with_fates`: an order has at most one passed verification
+    live at any (as_of, known_at) (a passed verification closes the order; another needs it retracted first),
+    and a live verification's order is live too (it was recorded before it, occurred on or before it, and can
+    be retracted only after its verifications). The order's issuer and deadline are copied onto each
+    verification when it is projected (`order_issuer`, `order_deadline`)."""
+    return f"""
+SELECT v.order_issuer AS issued_by,
+       SUM(CASE WHEN v.occurred_on <= v.order_deadline THEN 1 ELSE 0 END) AS on_time,
+       SUM(CASE WHEN v.occurred_on > v.order_deadline THEN 1 ELSE 0 END) AS late,
+       SUM(CASE WHEN v.order_deadline < %(as_of)s THEN 1 ELSE 0 END) AS due
+  FROM view_actions{{sfx}} v
+ WHERE v.type = '{RECTIFICATION_VERIFIED}' AND v.passed AND {live('v')}
+ GROUP BY v.order_issuer
+"""

@@ -27,6 +27,7 @@ NEW = "__new"
 # is projected again from the log at the next start.
 # status 14, accountability 14: view_actions' index by retraction renamed (as view_actions_retracted it bore the
 # name of the table's partition of retractions, so PostgreSQL skipped it: CREATE INDEX IF NOT EXISTS).
+# accountability 15: a verification's order's issuer and deadline on view_actions (order_issuer, order_deadline).
 
 
 class Index(NamedTuple):
@@ -181,7 +182,10 @@ ACTIONS = Table(
     "view_actions",
     "enterprise_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, type TEXT NOT NULL, "
     "occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, actor_id TEXT NOT NULL, actor_name TEXT NOT NULL, "
-    f"retracted_at TIMESTAMPTZ, retracted_by INTEGER, {ACT_COLUMNS}",
+    f"retracted_at TIMESTAMPTZ, retracted_by INTEGER, {ACT_COLUMNS}, "
+    # A verification's order: who issued it and its deadline (copied when the verification is projected), so
+    # that the orders' fates are counted from the passed verifications alone, with no join to their orders.
+    "order_issuer TEXT, order_deadline DATE",
     (
         Index("view_actions_actor", "actor_id, occurred_on"),
         # The orders (only they have a deadline) in the overdue list's order: a page is a walk along it.
@@ -273,7 +277,7 @@ class ViewTables:
 
 
 STATUS = ViewTables("status", 14, (ENTERPRISES, STATUS_FACTS, STATUS_TIMELINE))
-ACCOUNTABILITY = ViewTables("accountability", 14, (ACTIONS, ACT_MONTHS, ASSIGNMENTS, DRAW_EVENTS, DRAW_TARGETS,
+ACCOUNTABILITY = ViewTables("accountability", 15, (ACTIONS, ACT_MONTHS, ASSIGNMENTS, DRAW_EVENTS, DRAW_TARGETS,
                                                 DRAW_INSPECTORS, RECUSALS))
 # The views themselves (tables, projection, queries) are listed once, in projections/registry.py.
 

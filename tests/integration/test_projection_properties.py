@@ -258,3 +258,38 @@ def test_the_reference_sees_late_entries_and_retractions_only_from_when_they_wer
     assert reference_enterprise(h, date(2026, 9, 1), t + timedelta(days=2))["status"] == "registered"
     assert reference_enterprise(h, date(2026, 7, 1), t + timedelta(days=2)) is None
     assert TODAY > START
+
+
+# An order passed late, its verification and then the order retracted, the number used again for an order with a
+# later deadline, passed on time: the fate of a verification is judged by the deadline of the order live when it
+# was recorded, whether the two orders reach the view in one page or in pages of their own.
+NUMBER_USED_AGAIN = [(0, "order", 10, 20, 0), (0, "verify_pass", 40, 1, 3), (0, "retract", 41, 1, 1),
+                     (0, "retract", 42, 1, 3), (0, "order", 50, 5, 0), (0, "verify_pass", 52, 1, 0)]
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+@pytest.mark.parametrize("page", [1, 500])
+def test_an_orders_fate_follows_the_order_its_number_named_when_it_was_verified(
+    store: str, page: int, request: pytest.FixtureRequest
+) -> None:
+    settings = fresh_settings(store, request)
+    ledger, views = build_ledger(settings), open_views(settings)
+    try:
+        recorded = record_history(ledger, NUMBER_USED_AGAIN)
+        history = {eid: ledger.history(eid) for eid in recorded.enterprises.values()}
+        assert [h.type for h in history[recorded.enterprises[0]]] == [
+            "Registered", "OrderedToRectify", "RectificationVerified", "Retracted", "Retracted", "OrderedToRectify",
+            "RectificationVerified"]
+        views.catch_up(page=page)
+        last = START + timedelta(days=60)
+        for known_at in instants(recorded.recorded_at):
+            for as_of in (START + timedelta(days=45), last):
+                assert view_accountability(views, as_of, known_at) == reference_accountability(history, as_of,
+                                                                                              known_at)
+        officials = view_accountability(views, last, max(recorded.recorded_at))["officials"]
+        issuer = str(recorded.officials[0].id)  # pick 0: the first official issued both orders
+        assert [o["orders"] for o in officials if o["official_id"] == issuer] == [
+            {"issued": 1, "passed_on_time": 1, "passed_late": 0, "overdue": 0}]
+    finally:
+        views.close()
+        ledger.close()
