@@ -22,6 +22,10 @@ from projections.dialect import POSTGRES, SQLITE, Dialect
 from projections.tables import NEW, SCHEMA_TABLE, ViewTables
 
 APPLICATION_NAME = "Zhijian"
+# The Ledger's events table and the column of its log positions, as the library makes them on each store (its
+# table prefix is APPLICATION_NAME; SQLite's positions are the rowid).
+EVENTS_TABLE = {"postgres": (f"{APPLICATION_NAME.lower()}_events", "notification_id"),
+                "sqlite": ("stored_events", "rowid")}
 # Taken by every transaction that creates or changes the views' tables on PostgreSQL: processes starting at once
 # would otherwise race on the catalogue (CREATE TABLE IF NOT EXISTS is not safe against a concurrent one).
 VIEW_DDL_LOCK = "SELECT pg_advisory_xact_lock(hashtext('zhijian-view-ddl'))"  # the Ledger's name: the tracked sequence
@@ -176,6 +180,23 @@ class ViewRecorder(TrackingRecorder):
         """The last notification id this view has processed (0 before the first)."""
         return self.max_tracking_id(APPLICATION_NAME) or 0
 
+    _complete = False  # set once the view has reached the position its tables were made at
+
+    def projecting_from_zero(self) -> tuple[int, int] | None:
+        """(position, ready_at) while the view is still being projected from zero: its tables were made (or made
+        again, for a new schema version) when the log already reached `ready_at`, and it has not processed that
+        far yet, so its answers would leave events out. None once it has (and from then on, in this process)."""
+        if self._complete:
+            return None
+        with self.read() as tx:
+            found = tx.rows(f"SELECT ready_at FROM {SCHEMA_TABLE} WHERE view = %s", (self.tables.view,))
+        ready_at = int(found[0]["ready_at"]) if found else 0
+        position = self.position()
+        if position >= ready_at:
+            self._complete = True
+            return None
+        return position, ready_at
+
     def _view_ddl(self) -> list[str]:
         # A rebuild's __new tables start with the indexes the projection reads by alone (Rebuild.build makes the
         # rest once the log is in).
@@ -191,15 +212,37 @@ class ViewRecorder(TrackingRecorder):
         log)."""
         if self.suffix:
             return  # a rebuild's __new tables are always made afresh
-        tx.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (view TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        _schema_table(tx)
         found = tx.rows(f"SELECT version FROM {SCHEMA_TABLE} WHERE view = %s", (self.tables.view,))
         if found and int(found[0]["version"]) == self.tables.version:
             return
         for name in self.tables.names():
             tx.execute(f"DROP TABLE IF EXISTS {name}")
         tx.execute(f"DELETE FROM {SCHEMA_TABLE} WHERE view = %s", (self.tables.view,))
-        tx.execute(f"INSERT INTO {SCHEMA_TABLE} (view, version) VALUES (%s, %s)",
-                   (self.tables.view, self.tables.version))
+        # Made now, empty, while the log may already hold events: the view answers once it has processed them.
+        tx.execute(f"INSERT INTO {SCHEMA_TABLE} (view, version, ready_at) VALUES (%s, %s, %s)",
+                   (self.tables.view, self.tables.version, _log_head(tx)))
+
+
+def _schema_table(tx: Tx) -> None:
+    """The table of each view's schema version and the log position it answers from (`ready_at`), made or given
+    that column (tables made before it had it: their views answer at once)."""
+    tx.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (view TEXT PRIMARY KEY, version INTEGER NOT NULL, "
+               "ready_at BIGINT NOT NULL DEFAULT 0)")
+    if tx.dialect.is_postgres:
+        tx.execute(f"ALTER TABLE {SCHEMA_TABLE} ADD COLUMN IF NOT EXISTS ready_at BIGINT NOT NULL DEFAULT 0")
+    elif "ready_at" not in {r["name"] for r in tx.rows(f"PRAGMA table_info({SCHEMA_TABLE})")}:
+        tx.execute(f"ALTER TABLE {SCHEMA_TABLE} ADD COLUMN ready_at BIGINT NOT NULL DEFAULT 0")
+
+
+def _log_head(tx: Tx) -> int:
+    """The Ledger's last log position as this transaction sees it (0 while it has no events table)."""
+    table, position = EVENTS_TABLE["postgres" if tx.dialect.is_postgres else "sqlite"]
+    exists = ("SELECT to_regclass(%s) IS NOT NULL AS found" if tx.dialect.is_postgres
+              else "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = %s")
+    if not tx.rows(exists, (table,))[0]["found"]:
+        return 0
+    return int(tx.rows(f"SELECT COALESCE(MAX({position}), 0) AS head FROM {table}")[0]["head"])
 
 
 # Every query of one answer sees the same snapshot, even while events commit.

@@ -19,7 +19,8 @@ from projections.registry import VIEW_NAMES, VIEWS, ViewQueries, backend, view_s
 from projections.report_archive import ReportArchive
 from projections.status_view import StatusView
 
-__all__ = ["VIEW_NAMES", "ViewLagging", "Views", "open_recorders", "open_replica_views", "open_views", "store_env"]
+__all__ = ["VIEW_NAMES", "ViewLagging", "ViewRebuilding", "Views", "open_recorders", "open_replica_views", "open_views",
+           "store_env"]
 
 
 def store_env(settings: Settings, *, pool_size: int = 2) -> dict[str, str]:
@@ -56,6 +57,15 @@ class ViewLagging(Exception):
         self.position, self.lag, self.waited = position, lag, waited
 
 
+class ViewRebuilding(Exception):
+    """Views still being projected from zero (made, or made again for a new schema version, when the log already
+    held events): their answers would leave events out. `progress`: each one's (position, ready_at)."""
+
+    def __init__(self, progress: dict[str, tuple[int, int]]) -> None:
+        super().__init__(f"views still being projected from the log: {', '.join(sorted(progress))}")
+        self.progress = progress
+
+
 @dataclass
 class Views:
     """Every view's queries (by the view's name), their positions and lag."""
@@ -80,6 +90,13 @@ class Views:
         """How many notification ids each view is behind the log's last one."""
         last = self.log.last_position()
         return {name: max(0, last - p) for name, p in self.positions().items()}
+
+    def ensure_complete(self) -> None:
+        """ViewRebuilding unless every view has processed the events the log held when its tables were made."""
+        progress = {name: found for name, queries in self.queries.items()
+                    if (found := queries.recorder.projecting_from_zero()) is not None}
+        if progress:
+            raise ViewRebuilding(progress)
 
     def wait_for(self, position: int, timeout: float, views: tuple[str, ...] = VIEW_NAMES) -> bool:
         """Waits until the named views have processed `position`; False if `timeout` seconds pass first."""

@@ -25,7 +25,7 @@ from application.store_watch import StoreUnavailable, is_unavailable
 from domain import errors
 from interfaces.http.rate_limit import RateLimited
 from interfaces.http.schemas import Problem
-from projections.views import ViewLagging
+from projections.views import ViewLagging, ViewRebuilding
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://zhijian.example/problems/"
@@ -154,6 +154,22 @@ async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
                    instance=request.url.path, headers={"Retry-After": "1"}, extensions={"lag": exc.lag})
 
 
+# How long a client is asked to wait while a view is projected from zero (minutes at a province's scale).
+REBUILDING_RETRY_SECONDS = 30
+
+
+async def _view_rebuilding(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ViewRebuilding)  # noqa: S101 - registered for this class only (install)
+    names = ", ".join(sorted(exc.progress))
+    return problem(503, "view-rebuilding", "视图正在从日志重建 (view being projected from the log)",
+                   f"视图 {names} 正在从日志重新生成，完成前的答案会漏掉事件，请稍后再试 (the views {names} are being "
+                   "projected from the log again, after a new version changed their tables or on a first start over "
+                   "an existing log; until they have caught up their answers would leave events out: retry later)",
+                   instance=request.url.path, headers={"Retry-After": str(REBUILDING_RETRY_SECONDS)},
+                   extensions={"rebuilding": {name: {"position": position, "ready_at": ready_at}
+                                              for name, (position, ready_at) in sorted(exc.progress.items())}})
+
+
 async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RateLimited)  # noqa: S101 - registered for RateLimited only
     return problem(429, "rate-limited", "Too many requests",
@@ -177,6 +193,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(psycopg.OperationalError, _storage_error)
     app.add_exception_handler(psycopg.InterfaceError, _storage_error)
     app.add_exception_handler(ViewLagging, _view_lagging)
+    app.add_exception_handler(ViewRebuilding, _view_rebuilding)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Exception, _unexpected)
     _document_problems(app)

@@ -64,7 +64,10 @@ class ReplicaFirst:
 
 
 def views(request: Request) -> Views:
+    """The views a request reads (every read of them, API and pages, comes through here): 503 view-rebuilding
+    while a view is still being projected from zero, whose answers would leave events out."""
     primary: Views = request.app.state.views
+    primary.ensure_complete()
     replica: Views | None = getattr(request.app.state, "replica_views", None)
     if replica is None:
         return primary
