@@ -158,7 +158,7 @@ async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
 REBUILDING_RETRY_SECONDS = 30
 
 
-async def _view_rebuilding(request: Request, exc: Exception) -> JSONResponse:
+async def view_rebuilding(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ViewRebuilding)  # noqa: S101 - registered for this class only (install)
     names = ", ".join(sorted(exc.progress))
     return problem(503, "view-rebuilding", "视图正在从日志重建 (view being projected from the log)",
@@ -193,7 +193,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(psycopg.OperationalError, _storage_error)
     app.add_exception_handler(psycopg.InterfaceError, _storage_error)
     app.add_exception_handler(ViewLagging, _view_lagging)
-    app.add_exception_handler(ViewRebuilding, _view_rebuilding)
+    app.add_exception_handler(ViewRebuilding, view_rebuilding)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Exception, _unexpected)
     _document_problems(app)

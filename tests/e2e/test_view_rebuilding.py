@@ -42,7 +42,9 @@ def test_a_view_made_over_an_existing_log_is_not_read_until_it_has_caught_up(set
     assert body["rebuilding"] == {"accountability": {"position": 0, "ready_at": head},
                                   "status": {"position": 0, "ready_at": head}}
     sign_in(client, token)
-    assert client.get("/web/accountability").status_code == 503  # the pages too
+    page = client.get("/web/accountability")  # the pages too, in a page of their own
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert "统计视图正在重建" in page.text and f"0/{head:,}" in page.text
     # Commands are taken meanwhile.
     registered = client.post("/enterprises", json=ENTERPRISE, headers=auth)
     assert registered.status_code == 201
