@@ -140,7 +140,6 @@ SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.dea
 """
 
 
-
 def orders_issued(table: str) -> str:
     """SQL over an acts table: per official (`issued_by`), the orders live at (as_of, known_at) (`n`) and how
     many of them are past their deadline on as_of (`due`). With `orders_passed`, each official's orders by fate
