@@ -25,6 +25,7 @@ from projections.runners import start_runners
 from projections.views import open_views, store_env
 from tests.e2e.conftest import ENTERPRISE, SECOND_APP, TODAY, TestClient, bearer, make_app
 from tests.e2e.processes import serve_env, wait_for
+from tests.integration.projection_support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 _ROLE_SETS = itertools.count(1)
@@ -196,7 +197,8 @@ def test_the_whole_app_works_as_the_service_role_with_the_views_fed_by_the_proje
             known_at = datetime.fromisoformat(r.json()["recorded_at"])
             fed = open_views(projection)
             try:
-                assert fed.wait_for(r.json()["position"], 120, ("status",))  # a stuck-after bound, not a speed
+                position = r.json()["position"]
+                wait_until(lambda: fed.positions()["status"] >= position, 120, "the status view fed")  # liveness
                 archive_reports(fed, load_campaign_settings(None).campaign_for, [(TODAY, known_at)], ("json",),
                                  now=known_at + FINAL_AFTER)
             finally:
