@@ -28,9 +28,9 @@ from starlette.responses import Response
 from domain.bureau_time import BUREAU_TZ, bureau_date
 from interfaces.report_formats import FORMATS, JSON_LIST_LIMIT, file_name
 from projections.campaign_figures import CampaignRules
+from projections.registry import schema_versions
 from projections.report_archive import ACCOUNTABILITY, CAMPAIGN, STATUS, Archived, ReportArchive
 from projections.status_view import StatusView
-from projections.tables import schema_versions
 
 # How long after known_at an answer may still change: longer than any command takes between taking its
 # recorded_at and committing (milliseconds), with room for clocks a little apart between servers.

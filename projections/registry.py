@@ -79,3 +79,8 @@ def view_spec(name: str) -> ViewSpec:
         return _BY_NAME[name]
     except KeyError:
         raise KeyError(f"no view {name!r} (views: {', '.join(VIEW_NAMES)})") from None
+
+
+def schema_versions() -> str:
+    """Every view's schema version, as one key (what an archived report was computed on)."""
+    return ",".join(f"{spec.name}={spec.tables.version}" for spec in VIEWS)

@@ -283,8 +283,3 @@ ACCOUNTABILITY = ViewTables("accountability", 15, (ACTIONS, ACT_MONTHS, ASSIGNME
 
 # Which schema version each view's tables were created with.
 SCHEMA_TABLE = "view_schema"
-
-
-def schema_versions() -> str:
-    """Every view's schema version, as one key (what an archived report was computed on)."""
-    return ",".join(f"{t.view}={t.version}" for t in (STATUS, ACCOUNTABILITY))

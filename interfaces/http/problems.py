@@ -18,7 +18,7 @@ import psycopg
 from eventsourcing.persistence import IntegrityError, PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.store_watch import StoreUnavailable, is_unavailable
@@ -158,14 +158,20 @@ async def _view_lagging(request: Request, exc: Exception) -> JSONResponse:
 REBUILDING_RETRY_SECONDS = 30
 
 
-async def view_rebuilding(request: Request, exc: Exception) -> JSONResponse:
+async def _view_rebuilding(request: Request, exc: Exception) -> Response:
+    """503 while a view is projected from zero: a problem document, or on a page (when the app has pages, they
+    set `app.state.rebuilding_page`) a page saying so."""
     assert isinstance(exc, ViewRebuilding)  # noqa: S101 - registered for this class only (install)
+    headers = {"Retry-After": str(REBUILDING_RETRY_SECONDS)}
+    page = getattr(request.app.state, "rebuilding_page", None)
+    if page is not None and (request.url.path == "/" or request.url.path.startswith("/web/")):
+        return HTMLResponse(page(request, exc.progress, REBUILDING_RETRY_SECONDS), status_code=503, headers=headers)
     names = ", ".join(sorted(exc.progress))
     return problem(503, "view-rebuilding", "视图正在从日志重建 (view being projected from the log)",
                    f"视图 {names} 正在从日志重新生成，完成前的答案会漏掉事件，请稍后再试 (the views {names} are being "
                    "projected from the log again, after a new version changed their tables or on a first start over "
                    "an existing log; until they have caught up their answers would leave events out: retry later)",
-                   instance=request.url.path, headers={"Retry-After": str(REBUILDING_RETRY_SECONDS)},
+                   instance=request.url.path, headers=headers,
                    extensions={"rebuilding": {name: {"position": position, "ready_at": ready_at}
                                               for name, (position, ready_at) in sorted(exc.progress.items())}})
 
@@ -193,7 +199,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(psycopg.OperationalError, _storage_error)
     app.add_exception_handler(psycopg.InterfaceError, _storage_error)
     app.add_exception_handler(ViewLagging, _view_lagging)
-    app.add_exception_handler(ViewRebuilding, view_rebuilding)
+    app.add_exception_handler(ViewRebuilding, _view_rebuilding)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Exception, _unexpected)
     _document_problems(app)

@@ -13,14 +13,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from interfaces.http.problems import REBUILDING_RETRY_SECONDS, view_rebuilding
 from interfaces.web import auth_pages, enterprise_pages, report_pages
 from interfaces.web.auth_pages import CsrfRefused
 from interfaces.web.overview import OverviewCache
 from interfaces.web.render import environment, url
 from interfaces.web.security import SecurityHeaders
 from interfaces.web.session import Sessions, SignInRequired, WebSettings, secret_from
-from projections.views import ViewRebuilding
 
 STATIC = Path(__file__).with_name("static")
 
@@ -39,19 +37,14 @@ async def _csrf_refused(request: Request, exc: Exception) -> Response:
     return HTMLResponse(html, status_code=403)
 
 
-async def _views_rebuilding(request: Request, exc: Exception) -> Response:
-    """A page asked for while a view is projected from zero: a page saying so (the API keeps its problem
-    document)."""
-    path = request.url.path
-    if not (path == "/" or path.startswith("/web/")):
-        return await view_rebuilding(request, exc)
-    assert isinstance(exc, ViewRebuilding)  # noqa: S101 - registered for this class only
-    done = ", ".join(f"{name} {position:,}/{ready_at:,}" for name, (position, ready_at) in sorted(exc.progress.items()))
-    html = environment().get_template("error.html").render(
-        request=request, caller=None, csrf="", url=url, path=path, active=None, title="统计视图正在重建",
+def _rebuilding_page(request: Request, progress: dict[str, tuple[int, int]], retry_after: int) -> str:
+    """The page shown (503, by the one error map: interfaces/http/problems.py) while a view is projected from
+    zero."""
+    done = ", ".join(f"{name} {position:,}/{ready_at:,}" for name, (position, ready_at) in sorted(progress.items()))
+    return environment().get_template("error.html").render(
+        request=request, caller=None, csrf="", url=url, path=request.url.path, active=None, title="统计视图正在重建",
         detail=f"统计视图正在从日志重新生成（新版本启用或首次启动时；已处理 {done} 个事件）。完成前的数字会漏掉事件，"
-               f"所以暂不显示；请约 {REBUILDING_RETRY_SECONDS} 秒后刷新。登记、检查等录入不受影响。")
-    return HTMLResponse(html, status_code=503, headers={"Retry-After": str(REBUILDING_RETRY_SECONDS)})
+               f"所以暂不显示；请约 {retry_after} 秒后刷新。登记、检查等录入不受影响。")
 
 
 def install(app: FastAPI) -> None:
@@ -64,5 +57,5 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
-    app.add_exception_handler(ViewRebuilding, _views_rebuilding)  # the API's problem document elsewhere
+    app.state.rebuilding_page = _rebuilding_page  # what a page shows while a view is projected from zero
     app.add_middleware(SecurityHeaders)
