@@ -142,6 +142,9 @@ SELECT e.enterprise_id, l.version, l.license_no, l.license_type, l.occurred_on A
                       AND r.type = '{LICENSE_REVIEWED}' AND r.year = %(year)s AND r.passed AND {live('r')})
 """
 
+# The enterprises with a live closure (a superset of those closed at (as_of, known_at): the standing decides).
+_CLOSED_IDS = f"SELECT c.enterprise_id FROM view_status_facts{{sfx}} c WHERE c.type = '{CLOSED}' AND {live('c')}"
+
 # The payload of an enterprise's first closure dated by as_of (for its decision number).
 _CLOSURE_PAYLOAD = f"""
 (SELECT c.payload FROM view_status_facts{{sfx}} c
@@ -175,20 +178,26 @@ class CampaignQueries:
     def _rows(self, sql: str) -> list[Any]:
         return self.tx.rows(sql, self.params)
 
-    def _listing(self, total: int, sql: str, order: str, row: Any, whole: str | None = None) -> Listing:
+    def _listing(self, total: int, sql: str | Callable[[int], str], order: str, row: Any,
+                 whole: str | None = None) -> Listing:
         """A list of `total` rows of `sql` in `order`. `whole`, when given, is the same rows by a query planned
         for reading all of them, and `sql` one shaped for a page: a walk along an index in `order` that stops
-        at the page's end, or branches each cut at `{top}` rows (the page's offset + limit) in `order`."""
+        at the page's end, or branches each cut at `{top}` rows (the page's offset + limit) in `order`; or a
+        function of that number (of `total` when every row is read) that picks the query."""
         params = dict(self.params)
+
+        def query_for(top: int) -> str:
+            return sql(top) if callable(sql) else sql
 
         def fetch(limit: int | None, offset: int) -> Iterable[Row]:
             if limit is None:
-                query = f"{whole or sql} ORDER BY {order}"
+                query = f"{whole or query_for(total)} ORDER BY {order}"
                 if not offset:
                     return (row(r) for r in self.tx.stream(query, params))
                 everything = "" if self.tx.dialect.is_postgres else " LIMIT -1"
                 return [row(r) for r in self.tx.rows(f"{query}{everything} OFFSET {int(offset)}", params)]
-            page = sql.replace("{top}", str(int(offset) + int(limit)))
+            top = int(offset) + int(limit)
+            page = query_for(top).replace("{top}", str(top))
             return [row(r) for r in self.tx.page(f"{page} ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}",
                                                  params)]
 
@@ -400,12 +409,20 @@ class CampaignQueries:
             "closures": totals["closures"],
             "closures_by_reason": {r.value: reasons[r.value] for r in ClosureReason if reasons[r.value]},
             "closed_enterprises": self._listing(
-                totals["closures"], f"SELECT t.*, {_CLOSURE_PAYLOAD} AS closure FROM ({_STANDING}) t "
-                "WHERE closed_on IS NOT NULL", order,
+                totals["closures"], self._closed(totals["closures"]), order,
                 lambda r: {**_ref(r), "closed_on": as_date(r["closed_on"]), "reason": r["closure_reason"],
                            "decision_no": as_json(r["closure"]).get("decision_no", "")}),
             "by_town": {t: _counts(c, keys) for t, c in sorted(by_town.items())},
         }
+
+    def _closed(self, closures: int) -> Callable[[int], str]:
+        """The closed enterprises' list, for a page ending at row `top`: a walk of the standing in the list's
+        order when closures are many, else the standing of each enterprise with a live closure, sorted."""
+        enterprises = sum(g.n for g in self._standing())
+        walk = f"SELECT t.*, {_CLOSURE_PAYLOAD} AS closure FROM ({_STANDING}) t WHERE closed_on IS NOT NULL"
+        looked_up = (f"SELECT t.*, {_CLOSURE_PAYLOAD} AS closure FROM ({_STANDING} AND t.enterprise_id IN "
+                     f"({_CLOSED_IDS})) t WHERE closed_on IS NOT NULL")
+        return lambda top: looked_up if read_from_members(closures, top, enterprises) else walk
 
     # -- rectification -------------------------------------------------------------------
 
@@ -648,6 +665,17 @@ class CampaignQueries:
             total, f"SELECT * FROM ({branches}) d",
             "d.occurred_on, d.town{C}, d.name{C}, d.failure_first, d.enterprise_id{C}, d.version",
             _disclosed, whole=f"SELECT * FROM ({select} WHERE {disclosed}) d")
+
+
+def read_from_members(members: int, top: int, population: int) -> bool:
+    """Whether a list's first `top` rows, `members` of `population` enterprises, are found sooner by looking up
+    each member (about `members` lookups) than by walking the standing in the list's order and keeping the
+    members (about top × population / members enterprises walked, each several timeline rows).
+
+    Measured at a province (100,000 enterprises, ~8 timeline rows each), closed enterprises, first page of 50:
+    the walk 571 ms for 46 closures, 19 ms for 1,761, 4 ms for 16,287; the lookups 4.5 ms, 32 ms, 144 ms. Both
+    cost about the same (~20-30 ms) where 2 × members² = top × population (here ~1,600 members)."""
+    return 2 * members * members < top * population
 
 
 def _bits(categories: Iterable[str]) -> int:

@@ -20,7 +20,7 @@ from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.recording_clock import simulated
 from domain.status import Fact, fold
-from projections import open_views
+from projections import campaign_queries, open_views
 from projections.campaign_figures import campaign_figures, list_paths
 from projections.campaign_queries import CampaignQueries
 from projections.campaign_report import campaign_report
@@ -231,6 +231,68 @@ def test_a_closed_enterprise_leaves_the_review_shortfall_and_its_pages_from_its_
     assert pages(date(2026, 9, 15), at(date(2026, 9, 4))) == [["XZF-2", "XZF-0"], ["XZF-0"]]
     assert pages(date(2026, 8, 31), at(date(2026, 9, 4))) == [["XZF-2", "XZF-1", "XZF-0"], ["XZF-1"]]  # open then
     assert pages(date(2026, 9, 15), at(date(2026, 9, 2))) == [["XZF-2", "XZF-1", "XZF-0"], ["XZF-1"]]  # not known
+
+
+@pytest.mark.parametrize("looked_up", [True, False], ids=["closures-looked-up", "standing-walked"])
+def test_the_closed_enterprises_list_is_the_same_read_from_the_closures_or_walked_in_its_order(
+        ledger, views, monkeypatch, looked_up):
+    """A page of the closed enterprises is found either by looking up each enterprise with a live closure or by
+    walking the standing in the list's order (campaign_queries.read_from_members picks by how many are closed);
+    both give the log's answer. Four workshops registered 08-10; 甲 closed 09-01 (recorded 09-02); 乙 closed
+    09-05, retracted 09-12 and closed again 09-20 (recorded the same days); 丁 closed 10-01; 丙 never."""
+    monkeypatch.setattr(campaign_queries, "read_from_members", lambda members, top, population: looked_up)
+    with simulated(lambda: at(date(2026, 8, 1))):
+        chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=date(2026, 8, 1), name="李明",
+                                                            unit="食品监管办", role="supervisor").token)
+    ids = {}
+    towns = {"甲记豆腐坊": "石桥镇", "乙记豆腐坊": "河口镇", "丙记豆腐坊": "石桥镇", "丁记豆腐坊": "石桥镇"}
+    for name, town in towns.items():
+        with simulated(lambda: at(date(2026, 8, 10))):
+            ids[name] = ledger.register(
+                Register(occurred_on=date(2026, 8, 10), name=name, town=town, area="rural", kind="small_workshop",
+                         product_categories=["bean_products"]), by=chief, today=date(2026, 8, 10)).enterprise_id
+
+    def close(name: str, day: date, recorded: date, decision: str) -> int:
+        with simulated(lambda: at(recorded)):
+            return ledger.record(ids[name], Close(occurred_on=day, reason="voluntary", decision_no=decision),
+                                 by=chief, today=recorded).version
+
+    close("甲记豆腐坊", date(2026, 9, 1), date(2026, 9, 2), "JD-1")
+    wrong = close("乙记豆腐坊", date(2026, 9, 5), date(2026, 9, 5), "JD-2")
+    with simulated(lambda: at(date(2026, 9, 12))):
+        ledger.record(ids["乙记豆腐坊"], Retract(event_version=wrong, reason="错录"), by=chief, today=date(2026, 9, 12))
+    close("乙记豆腐坊", date(2026, 9, 20), date(2026, 9, 20), "JD-3")
+    close("丁记豆腐坊", date(2026, 10, 1), date(2026, 10, 1), "JD-4")
+    views.catch_up()
+
+    def closed(as_of: date, known_at: datetime) -> list[list[tuple[str, str]]]:
+        expected = reference_report(ledger, as_of, known_at)["licensing"]["closed_enterprises"]
+        with views.status.read() as tx:
+            listing = CampaignQueries(tx, as_of, known_at, CAMPAIGN.campaign_for(as_of)).list_named(
+                "closed_enterprises")
+            assert listing is not None and listing.total == len(expected)
+            pages = [listing.page(limit, offset) for limit, offset in ((5, 0), (1, 1), (2, 2))]
+            assert pages == [expected[:5], expected[1:2], expected[2:4]]
+            assert list(listing) == expected
+            return [[(r["name"], r["decision_no"]) for r in page] for page in pages]
+
+    # Towns by code point: 河 (U+6CB3) < 石 (U+77F3); in 石桥镇, 丁 (U+4E01) < 甲 (U+7532).
+    assert closed(date(2026, 10, 15), at(date(2026, 10, 15))) == [
+        [("乙记豆腐坊", "JD-3"), ("丁记豆腐坊", "JD-4"), ("甲记豆腐坊", "JD-1")], [("丁记豆腐坊", "JD-4")],
+        [("甲记豆腐坊", "JD-1")]]
+    assert closed(date(2026, 9, 10), at(date(2026, 9, 10))) == [  # 乙's first closure, not yet retracted
+        [("乙记豆腐坊", "JD-2"), ("甲记豆腐坊", "JD-1")], [("甲记豆腐坊", "JD-1")], []]
+    assert closed(date(2026, 9, 10), at(date(2026, 10, 15))) == [  # as known later: retracted, 乙 open then
+        [("甲记豆腐坊", "JD-1")], [], []]
+    assert closed(date(2026, 9, 1), at(date(2026, 9, 1), 23)) == [[], [], []]  # 甲's closure not yet recorded
+
+
+def test_a_few_members_are_looked_up_and_many_are_found_by_walking_the_list_in_its_order():
+    """The measured crossover (campaign_queries.read_from_members): 2 x members^2 against top x population."""
+    assert campaign_queries.read_from_members(46, 50, 100_000)  # a province early in the campaign
+    assert not campaign_queries.read_from_members(16_287, 50, 100_000)  # and at its end
+    assert campaign_queries.read_from_members(16_287, 10_000, 100_000)  # deep pages: the walk would read far
+    assert campaign_queries.read_from_members(1, 1, 3) and not campaign_queries.read_from_members(2, 1, 8)
 
 
 def fresh_settings(store: str, request: pytest.FixtureRequest) -> Settings:
