@@ -114,7 +114,7 @@ def _command(
         command = GrantLicense(occurred_on=on, license_type=LICENSE_TYPES[KINDS[which % 4]], license_no=f"L{pick % 2}",
                                valid_until=on + timedelta(days=span))
     elif act == "review":
-        command = ReviewLicense(occurred_on=on, license_no=f"L{pick % 2}", year=on.year)
+        command = ReviewLicense(occurred_on=on, license_no=f"L{pick % 2}", year=on.year, passed=pick % 3 != 0)
     elif act.startswith("sample"):
         passed = act == "sample_pass"
         command = RecordSample(occurred_on=on, sample_no=f"S{pick}", product_category=_sampled(which, pick),

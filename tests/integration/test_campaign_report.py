@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from application.bootstrap import build_ledger
 from application.campaign_settings import DEFAULT_FILE, load_campaign_settings
-from application.commands import Close, GrantLicense, RecordSample, Register, Retract
+from application.commands import Close, GrantLicense, RecordSample, Register, Retract, ReviewLicense
 from application.settings import Settings
 from domain.actor import SYSTEM
 from domain.recording_clock import simulated
@@ -95,8 +95,8 @@ def test_the_demo_report_from_the_view_equals_the_report_from_the_log_cut_at_eac
 
 
 def test_the_passes_run_beside_the_standing_on_one_snapshot_and_give_the_same_report(ledger, views, store):
-    """On PostgreSQL the acts, samples and annual review passes run on a second connection that imports the
-    first's snapshot: a registration and a failed sample recorded in between are in neither; the figures
+    """On PostgreSQL the acts pass and the annual review run on a second connection that imports the first's
+    snapshot: a registration and a failed sample (an act) recorded in between are in neither; the figures
     equal the log's."""
     today = date.today()
     seed_demo(ledger, today)
@@ -201,20 +201,28 @@ def test_a_late_entry_and_its_retraction_change_the_report_only_from_when_they_w
     assert view_report(views, sep30, at(date(2026, 9, 25)))["known_at"] == at(date(2026, 9, 25))
 
 
-def test_a_closed_enterprise_leaves_the_review_shortfall_and_its_pages_from_its_closure(ledger, views):
-    """Three workshops licensed on 08-10; 乙 closed on 09-01, recorded on 09-03. None reviewed."""
+def workshops(ledger: Any, towns: dict[str, str], *, licensed: bool) -> tuple[Any, dict[str, Any]]:
+    """A supervisor appointed on 08-01, and bean-curd workshops (name: town) registered on 08-10, each licensed
+    then as XZF-0, XZF-1... in the order given when `licensed`."""
     with simulated(lambda: at(date(2026, 8, 1))):
         chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=date(2026, 8, 1), name="李明",
                                                             unit="食品监管办", role="supervisor").token)
     ids = {}
-    for n, name in enumerate(("甲记豆腐坊", "乙记豆腐坊", "丙记豆腐坊")):
+    for n, (name, town) in enumerate(towns.items()):
         with simulated(lambda: at(date(2026, 8, 10))):
             ids[name] = ledger.register(
-                Register(occurred_on=date(2026, 8, 10), name=name, town="石桥镇", area="rural", kind="small_workshop",
+                Register(occurred_on=date(2026, 8, 10), name=name, town=town, area="rural", kind="small_workshop",
                          product_categories=["bean_products"]), by=chief, today=date(2026, 8, 10)).enterprise_id
-            ledger.record(ids[name], GrantLicense(occurred_on=date(2026, 8, 10), license_type="workshop_registration",
-                                                  license_no=f"XZF-{n}", valid_until=date(2029, 8, 9)),
-                          by=chief, today=date(2026, 8, 10))
+            if licensed:
+                ledger.record(ids[name], GrantLicense(occurred_on=date(2026, 8, 10), license_no=f"XZF-{n}",
+                                                      license_type="workshop_registration",
+                                                      valid_until=date(2029, 8, 9)), by=chief, today=date(2026, 8, 10))
+    return chief, ids
+
+
+def test_a_closed_enterprise_leaves_the_review_shortfall_and_its_pages_from_its_closure(ledger, views):
+    """Three workshops licensed on 08-10; 乙 closed on 09-01, recorded on 09-03. None reviewed."""
+    chief, ids = workshops(ledger, dict.fromkeys(("甲记豆腐坊", "乙记豆腐坊", "丙记豆腐坊"), "石桥镇"), licensed=True)
     with simulated(lambda: at(date(2026, 9, 3))):
         ledger.record(ids["乙记豆腐坊"], Close(occurred_on=date(2026, 9, 1), reason="voluntary"), by=chief,
                       today=date(2026, 9, 3))
@@ -233,6 +241,23 @@ def test_a_closed_enterprise_leaves_the_review_shortfall_and_its_pages_from_its_
     assert pages(date(2026, 9, 15), at(date(2026, 9, 2))) == [["XZF-2", "XZF-1", "XZF-0"], ["XZF-1"]]  # not known
 
 
+def test_a_licence_whose_review_failed_is_due_and_short_of_review(ledger, views):
+    """Three workshops licensed on 08-10: 甲's 2026 review failed (09-05), 乙's passed (09-06), 丙 none."""
+    chief, ids = workshops(ledger, dict.fromkeys(("甲记豆腐坊", "乙记豆腐坊", "丙记豆腐坊"), "石桥镇"), licensed=True)
+    for name, license_no, day, passed in (("甲记豆腐坊", "XZF-0", date(2026, 9, 5), False),
+                                          ("乙记豆腐坊", "XZF-1", date(2026, 9, 6), True)):
+        with simulated(lambda day=day: at(day)):
+            ledger.record(ids[name], ReviewLicense(occurred_on=day, license_no=license_no, year=2026, passed=passed),
+                          by=chief, today=day)
+    views.catch_up()
+    as_of, known_at = date(2026, 9, 15), at(date(2026, 9, 15))
+    assert CAMPAIGN.campaign_for(as_of).year == 2026
+    review = view_report(views, as_of, known_at)["annual_review"]
+    assert review == reference_report(ledger, as_of, known_at)["annual_review"]
+    assert (review["due"], review["reviewed"]) == (3, 1)
+    assert [r["license_no"] for r in review["shortfall"]] == ["XZF-2", "XZF-0"]  # 丙 (U+4E19) < 甲 (U+7532)
+
+
 @pytest.mark.parametrize("looked_up", [True, False], ids=["closures-looked-up", "standing-walked"])
 def test_the_closed_enterprises_list_is_the_same_read_from_the_closures_or_walked_in_its_order(
         ledger, views, monkeypatch, looked_up):
@@ -241,16 +266,8 @@ def test_the_closed_enterprises_list_is_the_same_read_from_the_closures_or_walke
     both give the log's answer. Four workshops registered 08-10; 甲 closed 09-01 (recorded 09-02); 乙 closed
     09-05, retracted 09-12 and closed again 09-20 (recorded the same days); 丁 closed 10-01; 丙 never."""
     monkeypatch.setattr(campaign_queries, "read_from_members", lambda members, top, population: looked_up)
-    with simulated(lambda: at(date(2026, 8, 1))):
-        chief = ledger.authenticate(ledger.appoint_official(by=SYSTEM, today=date(2026, 8, 1), name="李明",
-                                                            unit="食品监管办", role="supervisor").token)
-    ids = {}
     towns = {"甲记豆腐坊": "石桥镇", "乙记豆腐坊": "河口镇", "丙记豆腐坊": "石桥镇", "丁记豆腐坊": "石桥镇"}
-    for name, town in towns.items():
-        with simulated(lambda: at(date(2026, 8, 10))):
-            ids[name] = ledger.register(
-                Register(occurred_on=date(2026, 8, 10), name=name, town=town, area="rural", kind="small_workshop",
-                         product_categories=["bean_products"]), by=chief, today=date(2026, 8, 10)).enterprise_id
+    chief, ids = workshops(ledger, towns, licensed=False)
 
     def close(name: str, day: date, recorded: date, decision: str) -> int:
         with simulated(lambda: at(recorded)):
