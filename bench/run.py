@@ -3,6 +3,7 @@
     python -m bench.run [--scale city|province|tiny] [--seed N] [--year Y] [--profile]
 
 Steps, each saving `bench/results/<name>-<scale>-postgres.json`:
+0. the census import in a database of its own, first, on the idle server (bench/census.py);
 1. generate the scale into a fresh database (bench/generate.py);
 2. rebuild each view from the whole log with `zhijian rebuild` (this also brings the
    views up to date) against the raw read-and-decode rate (bench/projections.py);
@@ -11,8 +12,7 @@ Steps, each saving `bench/results/<name>-<scale>-postgres.json`:
 4. read the reports over HTTP against the HTTP floor (bench/reports.py);
 5. a burst of inspections over HTTP while the worker projects, and the time until the
    views are at lag 0 (bench/projections.py);
-6. the census import in a database of its own (bench/census.py);
-7. `python -m bench.commands` (another developer's), in a database of its own, its output kept.
+6. `python -m bench.commands` (another developer's), in a database of its own, its output kept.
 With `--profile` (BENCH_PROFILE=1) py-spy records the API during steps 4 and 5 into
 `bench/results/profiles/*.svg`. Nothing asserts a timing: figures are printed and saved.
 """
@@ -155,7 +155,16 @@ def main(argv: list[str] | None = None) -> None:
     with postgres() as server:
         print(f"PostgreSQL: {server.version} on 127.0.0.1:{server.port} (run as {server._as_user or 'this user'}; "
               "fsync off, as in the tests)")
-        if args.database_url:
+        if "census" in only:
+            # First, on an idle server: after the generation or the burst, PostgreSQL's autovacuum works through
+            # the tables just loaded for minutes and takes a core (the import measured 4,605-4,647 rows/s then,
+            # 6,091 alone, 2026-11-30).
+            step(f"0. census import of {args.census_rows:,} rows")
+            all_results.append(measure_census(Settings(database_url=server.create_database("census")), scale, STORE,
+                                              rows=args.census_rows, seed=args.seed, year=args.year))
+        if not only & {"generate", "rebuild", "reports", "burst"}:
+            pass  # the census and the commands need no generated scale
+        elif args.database_url:
             url = args.database_url
             manifest = json.loads((RESULTS / f"manifest-{scale}-{STORE}.json").read_text(encoding="utf-8"))
             enterprise_ids = generated_enterprises(url)
@@ -165,11 +174,11 @@ def main(argv: list[str] | None = None) -> None:
             step(f"1. generate {scale}")
             manifest, enterprise_ids, results = generate_step(url, scale, args.seed, args.year)
             all_results.append(results)
-        start_day, end_day = (date.fromisoformat(manifest["simulated_year"][k]) for k in ("start", "end"))
         if not args.database_url and ("rebuild" in only or "reports" in only or "burst" in only):
             step("2. rebuild the views from the whole log")
             all_results.append(measure_rebuild(Settings(database_url=url), url, scale, STORE))
         if "reports" in only or "burst" in only:
+            start_day, end_day = (date.fromisoformat(manifest["simulated_year"][k]) for k in ("start", "end"))
             step("3. projection worker, API, a token")
             worker = start_worker(url, LOGS)
             api = None
@@ -193,12 +202,8 @@ def main(argv: list[str] | None = None) -> None:
                 if api is not None:
                     api.stop()
                 worker.stop()
-        if "census" in only:
-            step(f"6. census import of {args.census_rows:,} rows")
-            all_results.append(measure_census(Settings(database_url=server.create_database("census")), scale, STORE,
-                                              rows=args.census_rows, seed=args.seed, year=args.year))
         if "commands" in only:
-            step("7. bench.commands (HTTP-free command rates against the bare library)")
+            step("6. bench.commands (HTTP-free command rates against the bare library)")
             commands_output = commands_step(server.create_database("commands"))
             print(commands_output)
     step(f"summary: {scale} on PostgreSQL, {time.perf_counter() - started:.0f} s in all")
