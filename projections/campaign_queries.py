@@ -73,7 +73,9 @@ FIGURES = ("orders", "passed_on_time", "passed_late", "overdue_orders", "open_or
 
 
 class Group(NamedTuple):
-    """A group of the standing pass: enterprises alike in everything the sections count them by."""
+    """A group of the standing pass: enterprises alike in everything the sections count them by, and how many
+    of them make a high-risk category or belong to each focus list (counted within the group: as group keys the
+    category flags made ~20,000 groups of a province's standing where there are ~6,000 without them)."""
 
     town: str
     kind: str
@@ -82,8 +84,6 @@ class Group(NamedTuple):
     closed: bool | int
     reason: str | None  # the closure's reason (closed only)
     closure_phase: int  # the campaign phase the closure falls in, -1 for none
-    high: int  # makes a high-risk category (0 or 1)
-    focus: tuple[int, ...]  # a member of each focus list (0 or 1)
     n: int
     orders: int
     passed_on_time: int
@@ -91,6 +91,9 @@ class Group(NamedTuple):
     overdue_orders: int
     open_orders: int
     failed_verifications: int
+    high: int  # how many of the n make a high-risk category
+    focus: tuple[int, ...]  # how many of the n are members of each focus list
+    focus_orders: tuple[int, ...]  # and their orders
 
     def figures(self) -> tuple[int, int, int, int, int, int]:
         """The orders by fate, in FIGURES' order."""
@@ -226,20 +229,22 @@ class CampaignQueries:
     # -- the two passes --------------------------------------------------------------------
 
     def _standing(self) -> list[Group]:
-        """Enterprises counted by town, kind, area, licence, closure (reason and phase) and category flags,
-        with their orders by fate."""
+        """Enterprises counted by town, kind, area, licence and closure (reason and phase), with their orders by
+        fate, and in each group those of a high-risk category and of each focus list (with their orders)."""
         if self._standings is None:
-            focus = len(self.campaign.focus)
+            member = "CASE WHEN (t.categories_mask & %({bits})s) <> 0 THEN {value} ELSE 0 END"
+            flags = [f"SUM({member.format(bits='high_bits', value=1)})"]
+            for i in range(len(self.campaign.focus)):
+                flags += [f"SUM({member.format(bits=f'focus{i}_bits', value=v)})" for v in (1, "t.orders")]
             rows = self.tx.tuples(
                 "SELECT t.town, t.kind, t.area, t.licensed, t.closed_on IS NOT NULL AS closed, t.closure_reason, "
-                f"{self._phase_of('t.closed_on')} AS closure_phase, {self._flags('t')}, COUNT(*) AS n, "
-                + ", ".join(f"SUM(t.{f}) AS {f}" for f in FIGURES)
-                + f" FROM ({_STANDING_COUNTED}) t GROUP BY {', '.join(str(i) for i in range(1, 9 + focus))}",
+                f"{self._phase_of('t.closed_on')} AS closure_phase, COUNT(*) AS n, "
+                + ", ".join([*(f"SUM(t.{f})" for f in FIGURES), *flags])
+                + f" FROM ({_STANDING_COUNTED}) t GROUP BY 1, 2, 3, 4, 5, 6, 7",
                 self.params,
             )
-            # Tuples, not dicts: a province's ~20,000 groups are read by every section (dicts cost 0.2 s a report).
-            end = 8 + focus
-            self._standings = [Group._make((*r[:8], r[8:end], *r[end:])) for r in rows]
+            # Tuples, not dicts: the groups are read by every section (dicts cost 0.2 s a report at a province).
+            self._standings = [Group._make((*r[:15], r[15::2], r[16::2])) for r in rows]
         return self._standings
 
     def _acts(self) -> list[dict[str, Any]]:
@@ -289,8 +294,9 @@ class CampaignQueries:
     def _passes(self) -> None:
         """Every pass, half here and half beside when a second read on the same snapshot is at hand
         (PostgreSQL); without one they run here, one after another. The halves are about as long (measured at
-        a province, medians of 12 random pairs: standing 130 ms + samples 63 ms here, acts 97 ms + annual
-        review 115 ms there; with the standing alone here, the other side took 290 ms)."""
+        a province late in the year, each pass alone: standing 62-78 ms + samples 25-76 ms here, acts 45-117 ms
+        + annual review 50-96 ms there; with the standing alone here, the other side took 290 ms; the standing
+        with the annual review here gave a median of 231-244 ms for both halves, this split 222-228 ms)."""
         if self.beside is None or self._standings is not None:
             return
 
@@ -506,7 +512,8 @@ class CampaignQueries:
         groups: dict[str, Counter[str]] = {"high_risk": Counter(), "other_food": Counter()}
         for g in self._standing():
             if g.kind in FOOD_KINDS:
-                groups["high_risk" if g.high else "other_food"]["enterprises"] += g.n
+                groups["high_risk"]["enterprises"] += g.high
+                groups["other_food"]["enterprises"] += g.n - g.high
         for r in self._samples():
             if r["food"]:
                 group = groups["high_risk" if r["high"] else "other_food"]
@@ -553,11 +560,11 @@ class CampaignQueries:
         keys = ("enterprises", "samples", "failed", "orders", "closures")
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for g in self._standing():
-            if g.focus[n]:
+            if in_list := g.focus[n]:
                 c = sums[g.town]
-                c[0] += g.n
-                c[1] += g.orders
-                c[2] += g.n if g.closed else 0
+                c[0] += in_list
+                c[1] += g.focus_orders[n]
+                c[2] += in_list if g.closed else 0
         by_town: dict[str, Counter[str]] = defaultdict(Counter, {
             town: Counter({"enterprises": c[0], "orders": c[1], "closures": c[2]}) for town, c in sums.items()})
         listed = set(lst.categories)
