@@ -156,9 +156,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"PostgreSQL: {server.version} on 127.0.0.1:{server.port} (run as {server._as_user or 'this user'}; "
               "fsync off, as in the tests)")
         if "census" in only:
-            # First, on an idle server: after the generation or the burst, PostgreSQL's autovacuum works through
-            # the tables just loaded for minutes and takes a core (the import measured 4,605-4,647 rows/s then,
-            # 6,091 alone, 2026-11-30).
+            # First, on an idle server. Run after the generation (and after the other steps) the import measured
+            # 4,605-4,647 rows/s, first 6,021-6,091 (2026-11-30, province). Not Python's collector (6,747 rows/s in
+            # a process holding 3 million objects) and no autovacuum worker was seen at work after the
+            # generation; the server had just loaded ~930,000 events through its buffers. Cause not pinned down.
             step(f"0. census import of {args.census_rows:,} rows")
             all_results.append(measure_census(Settings(database_url=server.create_database("census")), scale, STORE,
                                               rows=args.census_rows, seed=args.seed, year=args.year))
