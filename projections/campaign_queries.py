@@ -8,7 +8,8 @@ into Python. The counts come from two passes:
 
 - the *standing pass*: each enterprise's one live row of the status timeline at
   (as_of, known_at) — status, required licence held, first closure, orders by fate —
-  grouped by town, kind, area, closure and the campaign's category flags;
+  grouped by town, kind, area, licence and closure, each group counting its members of
+  the campaign's high-risk categories and focus lists;
 - the *acts pass*: every live act grouped by town, type, inspection outcome and
   campaign phase (read from one covering index; on PostgreSQL the acts are partitioned
   by type), and the *samples pass*: every live sample grouped by town, result, product
@@ -16,9 +17,10 @@ into Python. The counts come from two passes:
 
 plus a query for the annual review and one for the plug/wire follow-up. On PostgreSQL the
 acts pass and the annual review run on a second connection that imports the read's
-snapshot, beside the standing and samples passes (`_passes`). Each list is a `Listing` that knows its
-total (from the counts) and fetches a page, by a query that walks the list's order and
-stops at the page's end, or streams every row, from the same read transaction.
+snapshot, beside the standing and samples passes (`_passes`). Each list is a `Listing`
+that knows its total (from the counts) and fetches a page, by a query that walks the
+list's order and stops at the page's end (or, for a few members among many, looks each
+up: `read_from_members`), or streams every row, from the same read transaction.
 
 An act is live at (D, K) when recorded by K, not retracted by a retraction recorded by
 K, and occurred on or before D. Category sets (high-risk, focus lists) are tested with
@@ -88,7 +90,7 @@ class Sampled(NamedTuple):
 class Group(NamedTuple):
     """A group of the standing pass: enterprises alike in everything the sections count them by, and how many
     of them make a high-risk category or belong to each focus list (counted within the group: as group keys the
-    category flags made ~20,000 groups of a province's standing where there are ~6,000 without them)."""
+    category flags made ~19,000 groups of a province's standing where there are ~9,000 without them)."""
 
     town: str
     kind: str
