@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from application.settings import Settings
+from application.storage import connect
 from bench.figures import Figure, Results
 from bench.server import Api, peak_rss_mb, reset_peak_rss, rss_mb, run_cli
 from domain.bureau_time import BUREAU_TZ
@@ -63,9 +64,7 @@ def get(client: httpx.Client, path: str, params: dict[str, str] | None = None) -
 def forget_archived(database_url: str, first: date, last: date) -> None:
     """Drops the answers kept for the days first..last from the benchmark's database (a run measuring the
     archiving of days an earlier run kept would time finding them kept, and make none)."""
-    import psycopg
-
-    with psycopg.connect(urlunsplit(urlsplit(database_url)._replace(query="")), autocommit=True) as conn:
+    with connect(Settings(database_url=database_url)) as conn:
         if conn.execute("SELECT to_regclass(%s)", (ARCHIVE_TABLE,)).fetchone() != (None,):
             conn.execute(f"DELETE FROM {ARCHIVE_TABLE} WHERE as_of BETWEEN %s AND %s",
                          (first.isoformat(), last.isoformat()))

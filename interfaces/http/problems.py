@@ -159,13 +159,13 @@ REBUILDING_RETRY_SECONDS = 30
 
 
 async def _view_rebuilding(request: Request, exc: Exception) -> Response:
-    """503 while a view is projected from zero: a problem document, or on a page (when the app has pages, they
-    set `app.state.rebuilding_page`) a page saying so."""
+    """503 while a view is projected from zero: a problem document, or a page saying so where the app's pages
+    answer (they set `app.state.rebuilding_page`, which gives None for a path that is not theirs)."""
     assert isinstance(exc, ViewRebuilding)  # noqa: S101 - registered for this class only (install)
     headers = {"Retry-After": str(REBUILDING_RETRY_SECONDS)}
     page = getattr(request.app.state, "rebuilding_page", None)
-    if page is not None and (request.url.path == "/" or request.url.path.startswith("/web/")):
-        return HTMLResponse(page(request, exc.progress, REBUILDING_RETRY_SECONDS), status_code=503, headers=headers)
+    if page is not None and (html := page(request, exc.progress, REBUILDING_RETRY_SECONDS)) is not None:
+        return HTMLResponse(html, status_code=503, headers=headers)
     names = ", ".join(sorted(exc.progress))
     return problem(503, "view-rebuilding", "视图正在从日志重建 (view being projected from the log)",
                    f"视图 {names} 正在从日志重新生成，完成前的答案会漏掉事件，请稍后再试 (the views {names} are being "

@@ -37,9 +37,11 @@ async def _csrf_refused(request: Request, exc: Exception) -> Response:
     return HTMLResponse(html, status_code=403)
 
 
-def _rebuilding_page(request: Request, progress: dict[str, tuple[int, int]], retry_after: int) -> str:
+def _rebuilding_page(request: Request, progress: dict[str, tuple[int, int]], retry_after: int) -> str | None:
     """The page shown (503, by the one error map: interfaces/http/problems.py) while a view is projected from
-    zero."""
+    zero, for a path of the pages (`/` and `/web/…`); None for any other (the API answers a problem document)."""
+    if request.url.path != "/" and not request.url.path.startswith("/web/"):
+        return None
     done = ", ".join(f"{name} {position:,}/{ready_at:,}" for name, (position, ready_at) in sorted(progress.items()))
     return environment().get_template("error.html").render(
         request=request, caller=None, csrf="", url=url, path=request.url.path, active=None, title="统计视图正在重建",
