@@ -274,7 +274,7 @@ class Page:
         return {"items": self.items, "total": self.total, "limit": self.limit, "offset": self.offset}
 
 
-ISSUED = orders_issued("view_actions")
+ISSUED = orders_issued()
 PASSED = orders_passed()
 OVERDUE = overdue_orders("view_actions")
 

@@ -140,13 +140,13 @@ SELECT o.enterprise_id, o.version, o.order_no, o.occurred_on AS issued_on, o.dea
 """
 
 
-def orders_issued(table: str) -> str:
-    """SQL over an acts table: per official (`issued_by`), the orders live at (as_of, known_at) (`n`) and how
+def orders_issued() -> str:
+    """SQL over view_actions: per official (`issued_by`), the orders live at (as_of, known_at) (`n`) and how
     many of them are past their deadline on as_of (`due`). With `orders_passed`, each official's orders by fate
     as `orders_with_fates` decides it, counted without joining the orders to their verifications."""
     return f"""
 SELECT o.actor_id AS issued_by, COUNT(*) AS n, SUM(CASE WHEN o.deadline < %(as_of)s THEN 1 ELSE 0 END) AS due
-  FROM {table}{{sfx}} o
+  FROM view_actions{{sfx}} o
  WHERE o.type = '{ORDERED_TO_RECTIFY}' AND {live('o')}
  GROUP BY o.actor_id
 """
